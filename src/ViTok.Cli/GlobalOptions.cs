@@ -1,0 +1,51 @@
+using System.CommandLine;
+using ViTok.Models.Runtime;
+
+namespace ViTok.Cli;
+
+/// <summary>Options shared by verbs. Device and threads are read here and nowhere else.</summary>
+public static class GlobalOptions
+{
+    public static readonly Option<bool> Verbose = new("--verbose", "-v")
+    {
+        Description = "Print stack traces on failure and more detail while running.",
+        Recursive = true,
+    };
+
+    public static Option<string> Device() => new("--device")
+    {
+        Description = "Compute device: cpu, cuda or cuda:N.",
+        DefaultValueFactory = _ => "cpu",
+    };
+
+    public static Option<int> Threads() => new("--threads")
+    {
+        Description = "Intra-op threads (0 = one per core).",
+        DefaultValueFactory = _ => 0,
+    };
+
+    public static Option<bool> FallbackToCpu() => new("--fallback-to-cpu")
+    {
+        Description = "Run on the CPU when the requested GPU is not available instead of failing.",
+    };
+
+    /// <summary>Adds --device, --threads and --fallback-to-cpu to a verb; returns a reader for them.</summary>
+    public static Func<ParseResult, ComputeOptions> AddCompute(Command command)
+    {
+        var device = Device();
+        var threads = Threads();
+        var fallback = FallbackToCpu();
+        command.Options.Add(device);
+        command.Options.Add(threads);
+        command.Options.Add(fallback);
+        return parse =>
+        {
+            string d = parse.GetValue(device) ?? "cpu";
+            try { ComputeOptions.ParseDevice(d); }
+            catch (ArgumentException e) { throw new Verbs.UsageException($"--device: {e.Message}"); }
+            int t = parse.GetValue(threads);
+            if (t < 0) throw new Verbs.UsageException($"--threads: {t} is not valid; use 0 (one per core) or a positive count.");
+            return new ComputeOptions { Device = d, Threads = t, FallbackToCpu = parse.GetValue(fallback) };
+        };
+    }
+}

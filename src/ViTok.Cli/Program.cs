@@ -1,0 +1,3 @@
+using ViTok.Cli;
+
+return VitokApp.Run(args, Console.Out, Console.Error);

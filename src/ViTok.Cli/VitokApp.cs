@@ -1,0 +1,64 @@
+using System.CommandLine;
+using ViTok.Cli.Verbs;
+
+namespace ViTok.Cli;
+
+/// <summary>
+/// The `vitok` command line. Each verb is one class in Verbs/ implementing <see cref="IVerb"/>.
+/// Exit codes: 0 success, 2 usage error, 1 failure (one line; the stack trace only with --verbose).
+/// </summary>
+public static class VitokApp
+{
+    public const int Success = 0, Failure = 1, UsageError = 2;
+
+    static IVerb[] Verbs() => [new InfoVerb(), new DemoVerb()];
+
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        var root = new RootCommand("vitok: ViTok visual tokenizer and DiT generation on TorchSharp and ML.NET.");
+        root.Options.Add(GlobalOptions.Verbose);
+        foreach (var verb in Verbs())
+        {
+            var command = verb.Create();
+            command.SetAction(parse => Execute(verb, parse, stdout, stderr));
+            root.Subcommands.Add(command);
+        }
+
+        ParseResult result = root.Parse(args);
+        if (result.Errors.Count > 0)
+        {
+            foreach (var error in result.Errors) stderr.WriteLine($"vitok: {error.Message}");
+            stderr.WriteLine("Run 'vitok --help' for usage.");
+            return UsageError;
+        }
+        return result.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
+    }
+
+    static int Execute(IVerb verb, ParseResult parse, TextWriter stdout, TextWriter stderr)
+    {
+        bool verbose = parse.GetValue(GlobalOptions.Verbose);
+        try
+        {
+            return verb.Execute(parse, new VerbContext(stdout, stderr, verbose));
+        }
+        catch (UsageException e)
+        {
+            stderr.WriteLine($"vitok: {e.Message}");
+            if (verbose) stderr.WriteLine(e);
+            return UsageError;
+        }
+        catch (Exception e)
+        {
+            stderr.WriteLine($"vitok: {OneLine(e)}");
+            if (verbose) stderr.WriteLine(e);
+            return Failure;
+        }
+    }
+
+    static string OneLine(Exception e)
+    {
+        if (e is AggregateException { InnerExceptions.Count: 1 } agg) e = agg.InnerExceptions[0];
+        if (e is System.Reflection.TargetInvocationException { InnerException: { } inner }) e = inner;
+        return e.Message.ReplaceLineEndings(" ");
+    }
+}

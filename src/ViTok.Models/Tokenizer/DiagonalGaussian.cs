@@ -1,0 +1,54 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ViTok.Models.Tokenizer;
+
+/// <summary>
+/// The encoder's posterior over latents: a diagonal Gaussian with mean and log-variance, each [B, L, c]
+/// (log-variance clamped to [-30, 20]). Owns its two tensors.
+/// </summary>
+public sealed class DiagonalGaussian : IDisposable
+{
+    public Tensor Mean { get; }
+    public Tensor LogVar { get; }
+
+    public DiagonalGaussian(Tensor mean, Tensor logVar)
+    {
+        Mean = mean;
+        LogVar = logVar;
+    }
+
+    /// <summary>Splits encoder moments [B, L, 2c] into mean and clamped log-variance.</summary>
+    public static DiagonalGaussian FromMoments(Tensor moments)
+    {
+        var chunks = moments.chunk(2, -1);
+        var logVar = chunks[1].clamp(ViTokConfig.LogVarMin, ViTokConfig.LogVarMax);
+        chunks[1].Dispose();
+        return new DiagonalGaussian(chunks[0], logVar);
+    }
+
+    /// <summary>z = mean + exp(logvar / 2) x noise, noise from <paramref name="generator"/> (or torch's default).</summary>
+    public Tensor Sample(Generator? generator = null)
+    {
+        using var scope = NewDisposeScope();
+        var noise = randn(Mean.shape, dtype: Mean.dtype, device: Mean.device, generator: generator);
+        return (Mean + (0.5 * LogVar).exp() * noise).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// KL(q || N(0, I)) = 0.5 (mean^2 + var - 1 - logvar), averaged over every latent number (so beta does not
+    /// depend on the bottleneck size). A scalar.
+    /// </summary>
+    public Tensor Kl()
+    {
+        using var scope = NewDisposeScope();
+        var kl = 0.5 * (Mean.pow(2) + LogVar.exp() - 1.0 - LogVar);
+        return kl.mean().MoveToOuterDisposeScope();
+    }
+
+    public void Dispose()
+    {
+        Mean.Dispose();
+        LogVar.Dispose();
+    }
+}

@@ -1,0 +1,63 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using ViTok.Models.Layers;
+using static TorchSharp.torch;
+
+namespace ViTok.Models.Tokenizer;
+
+/// <summary>
+/// Where tokens sit, in the form the configuration asks for: rotary angles handed to every attention layer
+/// (Rope3D, Rope1D), or an absolute embedding added once to the tokens (Learned, SinCos).
+/// </summary>
+public sealed class TokenPositions : nn.Module
+{
+    private readonly Parameter? pos_embed;   // [1, L, W], only for PositionEncoding.Learned
+    private readonly PositionEncoding _mode;
+    private readonly TokenGrid _grid;
+    private readonly int _width, _headDim;
+    private readonly double _theta;
+
+    public TokenPositions(ViTokConfig config, ViTSize size) : base(nameof(TokenPositions))
+    {
+        _mode = config.Position;
+        _grid = config.Grid;
+        _width = size.Width;
+        _headDim = size.HeadDim;
+        _theta = config.RopeTheta;
+        if (_mode == PositionEncoding.Learned)
+            pos_embed = new Parameter(nn.init.trunc_normal_(empty(1, _grid.Count, _width), std: 0.02));
+        RegisterComponents();
+    }
+
+    /// <summary>Adds the absolute embedding for <paramref name="grid"/> to x [B, L, W] (returns x itself for RoPE modes).</summary>
+    public Tensor AddAbsolute(Tensor x, TokenGrid grid)
+    {
+        switch (_mode)
+        {
+            case PositionEncoding.Learned:
+                if (grid != _grid)
+                    throw new ArgumentException($"This tokenizer uses learned positions for a {_grid} token grid; the input gives a {grid} grid. Resize the input to the configured size.");
+                return x + pos_embed!.to(x.dtype);
+            case PositionEncoding.SinCos:
+                using (var scope = NewDisposeScope())
+                {
+                    using var positions = RotaryEmbedding.GridPositions(grid.T, grid.H, grid.W, x.device);
+                    var angles = RotaryEmbedding.Angles(positions, _width, _theta);     // [L, W/2]
+                    var embedding = cat([angles.sin(), angles.cos()], 1).to(x.dtype);   // [L, W]
+                    return (x + embedding.unsqueeze(0)).MoveToOuterDisposeScope();
+                }
+            default:
+                return x;
+        }
+    }
+
+    /// <summary>Rotary angles for the grid (null for absolute modes). The caller's dispose scope owns them.</summary>
+    public RopeAngles? Rope(TokenGrid grid, Device device)
+    {
+        if (_mode is not (PositionEncoding.Rope3D or PositionEncoding.Rope1D)) return null;
+        using var positions = _mode == PositionEncoding.Rope3D
+            ? RotaryEmbedding.GridPositions(grid.T, grid.H, grid.W, device)
+            : RotaryEmbedding.FlatPositions(grid.Count, device);
+        return RotaryEmbedding.Create(positions, _headDim, _theta);
+    }
+}

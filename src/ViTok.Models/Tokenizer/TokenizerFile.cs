@@ -1,0 +1,55 @@
+using TorchSharp;
+using ViTok.Models.Weights;
+using static TorchSharp.torch;
+
+namespace ViTok.Models.Tokenizer;
+
+/// <summary>
+/// A tokenizer on disk: one safetensors file whose header metadata holds the full configuration
+/// ("vitok.kind" = "tokenizer", "vitok.config" = JSON), so the file alone rebuilds its model.
+/// </summary>
+public static class TokenizerFile
+{
+    public const string KindKey = "vitok.kind", ConfigKey = "vitok.config", Kind = "tokenizer";
+
+    public static void Save(ViTokAutoEncoder model, string path, IReadOnlyDictionary<string, string>? extraMetadata = null)
+    {
+        var metadata = new Dictionary<string, string>(extraMetadata ?? new Dictionary<string, string>())
+        {
+            [KindKey] = Kind,
+            [ConfigKey] = model.Config.ToJson(),
+            ["format"] = "pt",
+        };
+        ModuleWeights.Save(model, path, metadata);
+    }
+
+    /// <summary>Reads only the configuration of a tokenizer file.</summary>
+    public static ViTokConfig ReadConfig(string path) => ReadConfig(SafeTensorsFile.Open(path));
+
+    static ViTokConfig ReadConfig(SafeTensorsFile file)
+    {
+        if (!file.Metadata.TryGetValue(KindKey, out var kind) || kind != Kind || !file.Metadata.TryGetValue(ConfigKey, out var json))
+            throw new InvalidDataException($"'{file.Path}' is a safetensors file but not a ViTok tokenizer (no '{KindKey}: {Kind}' and '{ConfigKey}' metadata).");
+        try { return ViTokConfig.FromJson(json); }
+        catch (ArgumentException e) { throw new InvalidDataException($"'{file.Path}': {e.Message}", e); }
+    }
+
+    /// <summary>Builds the model the file describes and loads its weights (in eval mode, on <paramref name="device"/>).</summary>
+    public static ViTokAutoEncoder Load(string path, Device? device = null)
+    {
+        var file = SafeTensorsFile.Open(path);
+        var model = new ViTokAutoEncoder(ReadConfig(file));
+        try
+        {
+            ModuleWeights.Load(model, file);
+            if (device is not null && device.type != DeviceType.CPU) model.to(device);
+            model.eval();
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+}

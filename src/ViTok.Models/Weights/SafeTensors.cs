@@ -1,0 +1,209 @@
+using System.Buffers.Binary;
+using System.Text;
+using System.Text.Json;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ViTok.Models.Weights;
+
+/// <summary>One tensor's entry in a safetensors header.</summary>
+public sealed record SafeTensorEntry(string Name, ScalarType DType, long[] Shape, long Begin, long End);
+
+/// <summary>
+/// The safetensors format (8-byte little-endian header length, JSON header, raw little-endian data), read and
+/// written here directly. Reading validates the whole header against the file before any data is used: a
+/// truncated file, offsets outside the data, overlapping or gapped spans, a dtype we do not know, or a shape
+/// that does not match its byte span each raise <see cref="InvalidDataException"/> naming the tensor or offset.
+/// </summary>
+public sealed class SafeTensorsFile
+{
+    const long MaxHeaderBytes = 100 << 20;
+    static readonly Dictionary<string, (ScalarType Type, int Size)> DTypes = new()
+    {
+        ["F32"] = (ScalarType.Float32, 4), ["F16"] = (ScalarType.Float16, 2), ["BF16"] = (ScalarType.BFloat16, 2),
+        ["F64"] = (ScalarType.Float64, 8), ["I64"] = (ScalarType.Int64, 8), ["I32"] = (ScalarType.Int32, 4),
+        ["I16"] = (ScalarType.Int16, 2), ["I8"] = (ScalarType.Int8, 1), ["U8"] = (ScalarType.Byte, 1), ["BOOL"] = (ScalarType.Bool, 1),
+    };
+
+    public string Path { get; }
+    public IReadOnlyDictionary<string, string> Metadata { get; }
+    public IReadOnlyDictionary<string, SafeTensorEntry> Entries { get; }
+    readonly long _dataStart;
+
+    SafeTensorsFile(string path, Dictionary<string, string> metadata, Dictionary<string, SafeTensorEntry> entries, long dataStart)
+    {
+        Path = path;
+        Metadata = metadata;
+        Entries = entries;
+        _dataStart = dataStart;
+    }
+
+    public static int ElementSize(ScalarType type) => DTypes.Values.First(d => d.Type == type).Size;
+
+    static string Name(ScalarType type) =>
+        DTypes.FirstOrDefault(d => d.Value.Type == type).Key ?? throw new NotSupportedException($"dtype {type} cannot be stored in safetensors here.");
+
+    /// <summary>Reads and validates the header of <paramref name="path"/>.</summary>
+    public static SafeTensorsFile Open(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"Weights file '{path}' does not exist.", path);
+        using var stream = File.OpenRead(path);
+        long fileLength = stream.Length;
+        Span<byte> prefix = stackalloc byte[8];
+        if (fileLength < 8 || stream.Read(prefix) != 8)
+            throw Bad(path, $"the file is {fileLength} bytes, too short to hold the 8-byte header length");
+        ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(prefix);
+        if (headerLength > MaxHeaderBytes || (long)headerLength > fileLength - 8)
+            throw Bad(path, $"the header claims {headerLength} bytes but the file has {fileLength - 8} after offset 8");
+        var header = new byte[headerLength];
+        stream.ReadExactly(header);
+
+        JsonDocument doc;
+        try { doc = JsonDocument.Parse(header); }
+        catch (JsonException e) { throw Bad(path, $"the header at offset 8 is not valid JSON ({e.Message})"); }
+        using var _ = doc;
+        if (doc.RootElement.ValueKind != JsonValueKind.Object) throw Bad(path, "the header is not a JSON object");
+
+        long dataStart = 8 + (long)headerLength, dataLength = fileLength - dataStart;
+        var metadata = new Dictionary<string, string>();
+        var entries = new Dictionary<string, SafeTensorEntry>();
+        foreach (var property in doc.RootElement.EnumerateObject())
+        {
+            if (property.Name == "__metadata__")
+            {
+                if (property.Value.ValueKind != JsonValueKind.Object) throw Bad(path, "__metadata__ is not an object");
+                foreach (var m in property.Value.EnumerateObject())
+                    metadata[m.Name] = m.Value.ValueKind == JsonValueKind.String ? m.Value.GetString()! : throw Bad(path, $"metadata '{m.Name}' is not a string");
+                continue;
+            }
+            entries[property.Name] = ParseEntry(path, property, dataLength);
+        }
+
+        // Spans must tile the data exactly: no overlap, no gap, nothing past the end.
+        long expected = 0;
+        foreach (var entry in entries.Values.OrderBy(e => e.Begin))
+        {
+            if (entry.Begin != expected)
+                throw Bad(path, $"tensor '{entry.Name}' starts at data offset {entry.Begin}, expected {expected} (overlapping or gapped spans)");
+            expected = entry.End;
+        }
+        if (expected != dataLength)
+            throw Bad(path, $"the tensors cover {expected} data bytes but the file holds {dataLength} (truncated or padded file)");
+        return new SafeTensorsFile(path, metadata, entries, dataStart);
+    }
+
+    static SafeTensorEntry ParseEntry(string path, JsonProperty property, long dataLength)
+    {
+        string name = property.Name;
+        var v = property.Value;
+        if (v.ValueKind != JsonValueKind.Object
+            || !v.TryGetProperty("dtype", out var dtypeEl) || dtypeEl.ValueKind != JsonValueKind.String
+            || !v.TryGetProperty("shape", out var shapeEl) || shapeEl.ValueKind != JsonValueKind.Array
+            || !v.TryGetProperty("data_offsets", out var offEl) || offEl.ValueKind != JsonValueKind.Array || offEl.GetArrayLength() != 2)
+            throw Bad(path, $"tensor '{name}' lacks dtype, shape or data_offsets");
+        string dtypeName = dtypeEl.GetString()!;
+        if (!DTypes.TryGetValue(dtypeName, out var dtype)) throw Bad(path, $"tensor '{name}' has unsupported dtype '{dtypeName}'");
+        var shape = new long[shapeEl.GetArrayLength()];
+        int i = 0;
+        long count = 1;
+        foreach (var s in shapeEl.EnumerateArray())
+        {
+            if (!s.TryGetInt64(out long dim) || dim < 0) throw Bad(path, $"tensor '{name}' has an invalid dimension {s}");
+            shape[i++] = dim;
+            count = checked(count * dim);
+        }
+        if (!offEl[0].TryGetInt64(out long begin) || !offEl[1].TryGetInt64(out long end) || begin < 0 || end < begin || end > dataLength)
+            throw Bad(path, $"tensor '{name}' has data offsets [{offEl[0]}, {offEl[1]}] outside the {dataLength} data bytes");
+        if (checked(count * dtype.Size) != end - begin)
+            throw Bad(path, $"tensor '{name}' of shape [{string.Join(", ", shape)}] {dtypeName} needs {count * dtype.Size} bytes but its span holds {end - begin}");
+        return new SafeTensorEntry(name, dtype.Type, shape, begin, end);
+    }
+
+    /// <summary>Reads one tensor onto the CPU.</summary>
+    public Tensor Read(string name)
+    {
+        if (!Entries.TryGetValue(name, out var entry)) throw new KeyNotFoundException($"Weights file '{Path}' has no tensor '{name}'.");
+        var bytes = new byte[entry.End - entry.Begin];
+        using (var stream = File.OpenRead(Path))
+        {
+            stream.Seek(_dataStart + entry.Begin, SeekOrigin.Begin);
+            stream.ReadExactly(bytes);
+        }
+        var tensor = empty(entry.Shape, entry.DType);
+        tensor.bytes = bytes;
+        return tensor;
+    }
+
+    /// <summary>
+    /// Writes tensors and metadata atomically: a temporary file beside the target is written and flushed, then
+    /// renamed over it, so a crash never leaves a half-written file under <paramref name="path"/>.
+    /// </summary>
+    public static void Write(string path, IEnumerable<(string Name, Tensor Tensor)> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        var list = tensors.ToList();
+        var duplicate = list.GroupBy(t => t.Name).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null) throw new ArgumentException($"Tensor name '{duplicate.Key}' appears twice.");
+
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            if (metadata is { Count: > 0 })
+            {
+                json.WriteStartObject("__metadata__");
+                foreach (var (k, v) in metadata) json.WriteString(k, v);
+                json.WriteEndObject();
+            }
+            long offset = 0;
+            foreach (var (name, t) in list)
+            {
+                long size = t.numel() * ElementSize(t.dtype);
+                json.WriteStartObject(name);
+                json.WriteString("dtype", Name(t.dtype));
+                json.WriteStartArray("shape");
+                foreach (long d in t.shape) json.WriteNumberValue(d);
+                json.WriteEndArray();
+                json.WriteStartArray("data_offsets");
+                json.WriteNumberValue(offset);
+                json.WriteNumberValue(offset + size);
+                json.WriteEndArray();
+                json.WriteEndObject();
+                offset += size;
+            }
+            json.WriteEndObject();
+        }
+        // Pad the header with spaces to a multiple of 8 bytes, as the reference writer does.
+        long headerLength = (buffer.Length + 7) / 8 * 8;
+        while (buffer.Length < headerLength) buffer.WriteByte((byte)' ');
+
+        string full = System.IO.Path.GetFullPath(path);
+        string? dir = System.IO.Path.GetDirectoryName(full);
+        if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
+        string temp = full + $".tmp-{Environment.ProcessId}-{Guid.NewGuid():N}";
+        try
+        {
+            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
+            {
+                Span<byte> prefix = stackalloc byte[8];
+                BinaryPrimitives.WriteUInt64LittleEndian(prefix, (ulong)headerLength);
+                file.Write(prefix);
+                buffer.Position = 0;
+                buffer.CopyTo(file);
+                foreach (var (_, t) in list)
+                {
+                    using var cpu = t.detach().cpu().contiguous();
+                    file.Write(cpu.bytes);
+                }
+                file.Flush(flushToDisk: true);
+            }
+            File.Move(temp, full, overwrite: true);
+        }
+        catch
+        {
+            if (File.Exists(temp)) File.Delete(temp);
+            throw;
+        }
+    }
+
+    static InvalidDataException Bad(string path, string what) => new($"Weights file '{path}' is not valid safetensors: {what}.");
+}

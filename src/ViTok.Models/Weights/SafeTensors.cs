@@ -113,7 +113,7 @@ public sealed class SafeTensorsFile
             count = checked(count * dim);
         }
         if (!offEl[0].TryGetInt64(out long begin) || !offEl[1].TryGetInt64(out long end) || begin < 0 || end < begin || end > dataLength)
-            throw Bad(path, $"tensor '{name}' has data offsets [{offEl[0]}, {offEl[1]}] outside the {dataLength} data bytes");
+            throw Bad(path, $"tensor '{name}' has data offsets [{offEl[0]}, {offEl[1]}] outside the {dataLength} data bytes (truncated file?)");
         if (checked(count * dtype.Size) != end - begin)
             throw Bad(path, $"tensor '{name}' of shape [{string.Join(", ", shape)}] {dtypeName} needs {count * dtype.Size} bytes but its span holds {end - begin}");
         return new SafeTensorEntry(name, dtype.Type, shape, begin, end);

@@ -1,0 +1,38 @@
+using System.CommandLine;
+using ViTok.Cli.Verbs;
+using ViTok.Models.Tokenizer;
+
+namespace ViTok.Cli;
+
+/// <summary>--variant, --channels, --image-size, --frames, --position: the options that build a <see cref="ViTokConfig"/>.</summary>
+public sealed class VariantOptions
+{
+    readonly Option<string> _variant = new("--variant") { Description = "Tokenizer variant: <encoder>-<decoder>/<p> or /<q>x<p>, sizes N, T, S, B, L (e.g. S-B/16, S-B/4x8).", Required = true };
+    readonly Option<int> _channels = new("--channels", "-c") { Description = "Bottleneck channels c per token.", DefaultValueFactory = _ => 16 };
+    readonly Option<int> _imageSize = new("--image-size") { Description = "Input height and width in pixels.", DefaultValueFactory = _ => 256 };
+    readonly Option<int?> _frames = new("--frames") { Description = "Input frames (default 1 for image variants, 16 for video variants)." };
+    readonly Option<PositionEncoding> _position = new("--position") { Description = "Position encoding: Rope3D (paper), Rope1D (authors' code), Learned, SinCos.", DefaultValueFactory = _ => PositionEncoding.Rope3D };
+
+    public VariantOptions(Command command)
+    {
+        command.Options.Add(_variant);
+        command.Options.Add(_channels);
+        command.Options.Add(_imageSize);
+        command.Options.Add(_frames);
+        command.Options.Add(_position);
+    }
+
+    /// <summary>The configuration; a bad combination is a usage error that names the value.</summary>
+    public ViTokConfig Read(ParseResult parse)
+    {
+        try
+        {
+            return ViTokConfig.FromVariant(parse.GetValue(_variant)!, parse.GetValue(_channels), parse.GetValue(_imageSize),
+                parse.GetValue(_frames), parse.GetValue(_position));
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException(e.Message);
+        }
+    }
+}

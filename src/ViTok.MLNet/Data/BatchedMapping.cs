@@ -1,0 +1,34 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace ViTok.MLNet.Data;
+
+/// <summary>
+/// A model that maps one input column to one output column a batch at a time. <see cref="BatchedDataView"/>
+/// drives it: it captures B input rows into slots, asks for one forward pass over them, then serves the results
+/// row by row. One <see cref="IBatchRun"/> is created per cursor, so its buffers are never shared between threads.
+/// </summary>
+abstract class BatchedMapping
+{
+    public abstract string InputColumn { get; }
+    public abstract string OutputColumn { get; }
+    public abstract DataViewType OutputType { get; }
+    public abstract int BatchSize { get; }
+
+    /// <summary>Checks the input column (exists, type, size); throws naming the column and what was expected.</summary>
+    public abstract void CheckInput(DataViewSchema schema);
+
+    public abstract IBatchRun Start(DataViewRow input, int slots);
+}
+
+interface IBatchRun : IDisposable
+{
+    /// <summary>Reads the input column of the input cursor's current row into <paramref name="slot"/>.</summary>
+    void Capture(int slot, long rowPosition);
+
+    /// <summary>Runs the model over slots [0, <paramref name="count"/>).</summary>
+    void Compute(int count);
+
+    /// <summary>A getter of the output column for the slot that <paramref name="slot"/> names at call time.</summary>
+    Delegate OutputGetter(Func<int> slot);
+}

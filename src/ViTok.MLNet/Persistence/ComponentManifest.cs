@@ -1,0 +1,34 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace ViTok.MLNet.Persistence;
+
+/// <summary>What a saved ViTok component needs besides its weights: its kind and options. Stored as ViTok.json.</summary>
+sealed record ComponentManifest
+{
+    public const string TokenizeKind = "tokenize-images", DecodeKind = "decode-latents";
+
+    public required string Kind { get; init; }
+    public required string OutputColumn { get; init; }
+    public required string InputColumn { get; init; }
+    public int BatchSize { get; init; }
+    public string? Device { get; init; }
+    public int Threads { get; init; }
+    public string Precision { get; init; } = "Float32";
+    public string Latent { get; init; } = "Mean";
+    public long Seed { get; init; }
+    public string Layout { get; init; } = "Tokens";
+    public float PixelScale { get; init; }
+    public float PixelOffset { get; init; }
+    public string DecodeOutput { get; init; } = "Image";
+
+    static readonly JsonSerializerOptions Json = new() { WriteIndented = true, Converters = { new JsonStringEnumConverter() } };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    public static ComponentManifest FromJson(string json, string where)
+    {
+        try { return JsonSerializer.Deserialize<ComponentManifest>(json, Json) ?? throw new InvalidDataException($"{where} is empty."); }
+        catch (JsonException e) { throw new InvalidDataException($"{where} is not a valid ViTok component manifest: {e.Message}", e); }
+    }
+}

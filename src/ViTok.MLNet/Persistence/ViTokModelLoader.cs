@@ -1,0 +1,93 @@
+using System.IO.Compression;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Transforms;
+using ViTok.MLNet.Decode;
+using ViTok.MLNet.Tokenize;
+
+namespace ViTok.MLNet.Persistence;
+
+/// <summary>Loads ML.NET models that contain ViTok components.</summary>
+public static class ViTokModelLoader
+{
+    /// <summary>
+    /// Loads a model saved with mlContext.Model.Save that contains ViTok transformers, with their weights and
+    /// options. Models without ViTok components load as with mlContext.Model.Load.
+    /// </summary>
+    public static ITransformer LoadWithViTok(this MLContext mlContext, string path, out DataViewSchema inputSchema)
+    {
+        using var stream = File.OpenRead(path);
+        return mlContext.LoadWithViTok(stream, out inputSchema, path);
+    }
+
+    /// <inheritdoc cref="LoadWithViTok(MLContext, string, out DataViewSchema)"/>
+    public static ITransformer LoadWithViTok(this MLContext mlContext, Stream stream, out DataViewSchema inputSchema) =>
+        mlContext.LoadWithViTok(stream, out inputSchema, "the model stream");
+
+    static ITransformer LoadWithViTok(this MLContext mlContext, Stream stream, out DataViewSchema inputSchema, string where)
+    {
+        var seekable = stream.CanSeek ? stream : Copy(stream);
+        long start = seekable.Position;
+        DataViewSchema schema = null!;
+        var model = ViTokTwin.WhileLoading(() => mlContext.Model.Load(seekable, out schema));
+        inputSchema = schema;
+
+        seekable.Position = start;
+        var components = new Queue<ITransformer>();
+        using (var zip = new ZipArchive(seekable, ZipArchiveMode.Read, leaveOpen: true))
+        {
+            // Entries were written depth-first in save order; the twins are met in the same order below.
+            foreach (var manifestEntry in zip.Entries.Where(e => e.Name == ViTokComponentSaver.ManifestEntry))
+            {
+                string folder = manifestEntry.FullName[..^manifestEntry.Name.Length];
+                var weightsEntry = zip.GetEntry(folder + ViTokComponentSaver.WeightsEntry)
+                    ?? throw new InvalidDataException($"{where}: '{folder}' has a ViTok manifest but no weights ({ViTokComponentSaver.WeightsEntry}).");
+                string json;
+                using (var r = new StreamReader(manifestEntry.Open())) json = r.ReadToEnd();
+                var manifest = ComponentManifest.FromJson(json, $"{where}: {manifestEntry.FullName}");
+                byte[] weights;
+                using (var s = weightsEntry.Open())
+                using (var m = new MemoryStream())
+                {
+                    s.CopyTo(m);
+                    weights = m.ToArray();
+                }
+                var host = CatalogHost.Of(mlContext);
+                components.Enqueue(manifest.Kind switch
+                {
+                    ComponentManifest.TokenizeKind => TokenizeImagesTransformer.FromManifest(host, manifest, weights),
+                    ComponentManifest.DecodeKind => DecodeLatentsTransformer.FromManifest(host, manifest, weights),
+                    _ => throw new InvalidDataException($"{where}: {manifestEntry.FullName} names an unknown ViTok component '{manifest.Kind}'."),
+                });
+            }
+        }
+        var result = Replace(model, components);
+        if (components.Count > 0)
+            throw new InvalidDataException($"{where}: {components.Count} ViTok component(s) stored in the zip have no place in the loaded pipeline.");
+        return result;
+    }
+
+    static ITransformer Replace(ITransformer transformer, Queue<ITransformer> components)
+    {
+        if (transformer is CustomMappingTransformer<TwinInput, TwinOutput>)
+        {
+            if (!components.TryDequeue(out var real))
+                throw new InvalidDataException("The model holds a ViTok placeholder with no stored component (the zip was changed after saving?).");
+            return real;
+        }
+        if (transformer is IEnumerable<ITransformer> chain)
+        {
+            var parts = chain.Select(t => Replace(t, components)).ToArray();
+            return new TransformerChain<ITransformer>(parts);
+        }
+        return transformer;
+    }
+
+    static MemoryStream Copy(Stream stream)
+    {
+        var m = new MemoryStream();
+        stream.CopyTo(m);
+        m.Position = 0;
+        return m;
+    }
+}

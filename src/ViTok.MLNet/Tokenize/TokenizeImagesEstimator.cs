@@ -1,0 +1,67 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Transforms.Image;
+using ViTok.MLNet.Persistence;
+
+namespace ViTok.MLNet.Tokenize;
+
+/// <summary>
+/// Estimator of <see cref="TokenizeImagesTransformer"/>. The tokenizer is already trained, so <see cref="Fit"/> only
+/// checks the input schema (column present, right type and size) and loads the tokenizer once.
+/// Create it with <c>mlContext.Transforms.TokenizeImages(...)</c>.
+/// </summary>
+public sealed class TokenizeImagesEstimator : IEstimator<TokenizeImagesTransformer>
+{
+    readonly CatalogHost _host;
+    readonly TokenizeImagesOptions _options;
+    TokenizerHandle? _tokenizer;
+
+    internal TokenizeImagesEstimator(CatalogHost host, TokenizeImagesOptions options)
+    {
+        if (string.IsNullOrWhiteSpace(options.OutputColumnName))
+            throw new ArgumentException("OutputColumnName must name the latent column to add.", nameof(options));
+        if (options.BatchSize < 1)
+            throw new ArgumentOutOfRangeException(nameof(options), options.BatchSize, "BatchSize must be at least 1.");
+        if ((options.TokenizerPath is null) == (options.Tokenizer is null))
+            throw new ArgumentException("Give exactly one of TokenizerPath (a tokenizer file) and Tokenizer (a model in memory).", nameof(options));
+        if (options.TokenizerPath is not null && !File.Exists(options.TokenizerPath))
+            throw new FileNotFoundException($"Tokenizer file '{options.TokenizerPath}' does not exist.", options.TokenizerPath);
+        _host = host;
+        _options = options;
+    }
+
+    TokenizerHandle Tokenizer => _tokenizer ??= TokenizerHandle.Create(_host, _options.TokenizerPath, _options.Tokenizer, _options.Device, _options.Threads, _options.Precision);
+
+    public TokenizeImagesTransformer Fit(IDataView input)
+    {
+        var transformer = new TokenizeImagesTransformer(_host, _options, Tokenizer);
+        transformer.GetOutputSchema(input.Schema);   // schema errors before any row is read
+        return transformer;
+    }
+
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        string input = _options.InputColumnName ?? _options.OutputColumnName;
+        if (!TryFind(inputSchema, input, out var column))
+            throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Input column '{input}' was not found; the tokenizer needs an image column.");
+        var config = Tokenizer.Config;
+        bool ok = column.ItemType is ImageDataViewType
+            || (column.Kind == SchemaShape.Column.VectorKind.Vector && column.ItemType.RawType == typeof(float))
+            || (column.Kind != SchemaShape.Column.VectorKind.Scalar && column.ItemType.RawType == typeof(byte));
+        if (!ok)
+            throw new ArgumentException($"Column '{input}' has type {column.ItemType}; the tokenizer expects an image ({config.ImageSize}x{config.ImageSize}), a float pixel vector or encoded image bytes.");
+        if (column.ItemType is ImageDataViewType image && image.Width != 0 && (image.Width != config.ImageSize || image.Height != config.ImageSize))
+            throw new ArgumentException($"Column '{input}' holds {image.Width}x{image.Height} images; the tokenizer expects {config.ImageSize}x{config.ImageSize}: resize them with ResizeImages.");
+        var columns = inputSchema.ToDictionary(c => c.Name);
+        columns[_options.OutputColumnName] = MLNetInternals.Column(_options.OutputColumnName, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single);
+        return new SchemaShape(columns.Values);
+    }
+
+    static bool TryFind(SchemaShape schema, string name, out SchemaShape.Column column)
+    {
+        foreach (var c in schema)
+            if (c.Name == name) { column = c; return true; }
+        column = default;
+        return false;
+    }
+}

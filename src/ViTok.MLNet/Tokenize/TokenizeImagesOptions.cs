@@ -1,0 +1,64 @@
+using ViTok.Models.Tokenizer;
+
+namespace ViTok.MLNet.Tokenize;
+
+/// <summary>Options of <see cref="TokenizeImagesEstimator"/>; every default is stated.</summary>
+public sealed class TokenizeImagesOptions
+{
+    /// <summary>Name of the latent column to add. Required.</summary>
+    public string OutputColumnName { get; set; } = "";
+
+    /// <summary>Input column: an image (MLImage of the tokenizer's size), a float pixel vector, or encoded image bytes.
+    /// Default: null, meaning the same name as <see cref="OutputColumnName"/>.</summary>
+    public string? InputColumnName { get; set; }
+
+    /// <summary>Tokenizer safetensors file (for example models/vitok-fmnist-n8-c8.safetensors). Either this or <see cref="Tokenizer"/>.</summary>
+    public string? TokenizerPath { get; set; }
+
+    /// <summary>A tokenizer already in memory. It is owned by the transformer from then on (moved to the device/dtype).</summary>
+    public ViTokAutoEncoder? Tokenizer { get; set; }
+
+    /// <summary>Posterior mean (default, deterministic) or a sample.</summary>
+    public LatentKind Latent { get; set; } = LatentKind.Mean;
+
+    /// <summary>Seed of the sampling noise when <see cref="Latent"/> is Sample. Default 0.</summary>
+    public long Seed { get; set; }
+
+    /// <summary>Rows per forward pass. Default 32.</summary>
+    public int BatchSize { get; set; } = 32;
+
+    /// <summary>"cpu", "cuda" or "cuda:N". Default null: MLContext.GpuDeviceId (cuda:N) when set, else cpu.</summary>
+    public string? Device { get; set; }
+
+    /// <summary>Intra-op threads; 0 (default) keeps torch's default (one per core).</summary>
+    public int Threads { get; set; }
+
+    /// <summary>Computation precision: Float32 (default) or BFloat16 (faster on CPUs with AVX512-BF16; latents are returned as float).</summary>
+    public InferencePrecision Precision { get; set; } = InferencePrecision.Float32;
+
+    /// <summary>Layout of the latent vector: [tokens, c] (default) or [t, h, w, c].</summary>
+    public LatentLayout Layout { get; set; } = LatentLayout.Tokens;
+
+    /// <summary>For float pixel-vector input: value = input x scale + offset must land in [-1, 1].
+    /// Defaults 1/127.5 and -1 fit ExtractPixels' default 0..255 output.</summary>
+    public float PixelScale { get; set; } = 1f / 127.5f;
+
+    /// <inheritdoc cref="PixelScale"/>
+    public float PixelOffset { get; set; } = -1f;
+}
+
+/// <summary>Precision of the forward pass.</summary>
+public enum InferencePrecision
+{
+    Float32,
+    BFloat16,
+}
+
+/// <summary>Dimensions declared for a latent vector column.</summary>
+public enum LatentLayout
+{
+    /// <summary>[tokens, c].</summary>
+    Tokens,
+    /// <summary>[t, h, w, c] (the token grid).</summary>
+    Grid,
+}

@@ -1,0 +1,69 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Transforms.Image;
+using ViTok.MLNet.Data;
+
+namespace ViTok.MLNet.Tokenize;
+
+/// <summary>Images (or pixel vectors, or encoded bytes) to latents, one forward pass per batch.</summary>
+sealed class TokenizeMapping : BatchedMapping
+{
+    readonly TokenizeImagesOptions options;
+    readonly string input;
+    readonly TokenizerHandle tokenizer;
+
+    public TokenizeMapping(TokenizeImagesOptions options, string input, TokenizerHandle tokenizer)
+    {
+        this.options = options;
+        this.input = input;
+        this.tokenizer = tokenizer;
+    }
+
+    public override string InputColumn => input;
+    public override string OutputColumn => options.OutputColumnName;
+    public override int BatchSize => options.BatchSize;
+
+    public override DataViewType OutputType
+    {
+        get
+        {
+            var c = tokenizer.Config;
+            return options.Layout == LatentLayout.Grid
+                ? new VectorDataViewType(NumberDataViewType.Single, c.GridT, c.GridH, c.GridW, c.Channels)
+                : new VectorDataViewType(NumberDataViewType.Single, c.Tokens, c.Channels);
+        }
+    }
+
+    public override void CheckInput(DataViewSchema schema) => Kind(schema);
+
+    PixelInputKind Kind(DataViewSchema schema) => PixelInput.Check(schema, input, tokenizer.Config.Frames, tokenizer.Config.ImageSize);
+
+    public override IBatchRun Start(DataViewRow row, int slots) =>
+        new Run(this, PixelInput.Create(Kind(row.Schema), row, input, tokenizer.Config.ImageSize, options.PixelScale, options.PixelOffset), slots);
+
+    sealed class Run(TokenizeMapping mapping, PixelInput reader, int slots) : IBatchRun
+    {
+        readonly float[][] _pixels = Enumerable.Range(0, slots).Select(_ => new float[mapping.tokenizer.Inference.PixelLength]).ToArray();
+        readonly float[][] _latents = new float[slots][];
+        long _firstRow;
+
+        public void Capture(int slot, long rowPosition)
+        {
+            if (slot == 0) _firstRow = rowPosition;
+            reader.Read(_pixels[slot], rowPosition);
+        }
+
+        public void Compute(int count) =>
+            mapping.tokenizer.Inference.Encode(_pixels, count, _latents, mapping.options.Latent, mapping.options.Seed + _firstRow);
+
+        public Delegate OutputGetter(Func<int> slot) => (ValueGetter<VBuffer<float>>)((ref VBuffer<float> dst) =>
+        {
+            var latent = _latents[slot()];
+            var editor = VBufferEditor.Create(ref dst, latent.Length);
+            latent.AsSpan().CopyTo(editor.Values);
+            dst = editor.Commit();
+        });
+
+        public void Dispose() => reader.Dispose();
+    }
+}

@@ -25,7 +25,7 @@ public sealed class Attention : Module<Tensor, RopeAngles?, Tensor>
     {
         using var scope = NewDisposeScope();
         long b = x.shape[0], l = x.shape[1], w = x.shape[2];
-        var parts = qkv.forward(x).view(b, l, 3, _heads, w / _heads).permute(2, 0, 3, 1, 4); // [3, B, heads, L, D]
+        var parts = Autocast.Linear(qkv, x).view(b, l, 3, _heads, w / _heads).permute(2, 0, 3, 1, 4); // [3, B, heads, L, D]
         Tensor q = parts[0], k = parts[1], v = parts[2];
         if (rope is not null)
         {
@@ -33,6 +33,6 @@ public sealed class Attention : Module<Tensor, RopeAngles?, Tensor>
             k = RotaryEmbedding.Rotate(k, rope);
         }
         var o = functional.scaled_dot_product_attention(q, k, v);             // [B, heads, L, D]
-        return proj.forward(o.transpose(1, 2).reshape(b, l, w)).MoveToOuterDisposeScope(); // [B, L, W]
+        return Autocast.Linear(proj, o.transpose(1, 2).reshape(b, l, w)).MoveToOuterDisposeScope(); // [B, L, W]
     }
 }

@@ -22,9 +22,9 @@ public sealed class SwiGLU : Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x)
     {
-        using var gate = functional.silu(fc1_g.forward(x));
-        using var value = fc1_x.forward(x);
+        using var gate = functional.silu(Autocast.Linear(fc1_g, x));
+        using var value = Autocast.Linear(fc1_x, x);
         using var hidden = gate * value;
-        return fc2.forward(hidden);
+        return Autocast.Linear(fc2, hidden);
     }
 }

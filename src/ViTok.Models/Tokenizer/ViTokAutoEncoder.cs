@@ -124,12 +124,11 @@ public sealed class ViTokEncoder : Module<Tensor, TokenGrid, Tensor>
     public override Tensor forward(Tensor clip, TokenGrid grid)
     {
         using var scope = NewDisposeScope();
-        var x = tubelet_embed.forward(clip);                                   // [B, W, T/q, H/p, W/p]
-        x = x.flatten(2).transpose(1, 2);                                      // [B, L, W]
+        var x = Tubelets.Embed(tubelet_embed, clip, grid);                      // [B, L, W]
         x = positions.AddAbsolute(x, grid);
         var rope = positions.Rope(grid, x.device);
         foreach (var block in blocks) x = block.forward(x, rope);
-        return to_moments.forward(norm.forward(x)).MoveToOuterDisposeScope();  // [B, L, 2c]
+        return Autocast.Linear(to_moments, norm.forward(x)).to(ScalarType.Float32).MoveToOuterDisposeScope(); // [B, L, 2c]
     }
 }
 
@@ -141,12 +140,10 @@ public sealed class ViTokDecoder : Module<Tensor, TokenGrid, Tensor>
     private readonly ModuleList<TransformerBlock> blocks;
     private readonly LayerNorm norm;
     private readonly ConvTranspose3d to_pixels;
-    private readonly int _width;
 
     public ViTokDecoder(ViTokConfig config) : base(nameof(ViTokDecoder))
     {
         var size = config.Decoder;
-        _width = size.Width;
         (long q, long p) = (config.TubeletFrames, config.Patch);
         from_latent = Linear(config.Channels, size.Width);
         positions = new TokenPositions(config, size);
@@ -161,14 +158,12 @@ public sealed class ViTokDecoder : Module<Tensor, TokenGrid, Tensor>
     public override Tensor forward(Tensor latents, TokenGrid grid)
     {
         using var scope = NewDisposeScope();
-        var x = from_latent.forward(latents.to(from_latent.weight!.dtype));    // [B, L, W]
+        var x = Autocast.Linear(from_latent, latents.to(from_latent.weight!.dtype)); // [B, L, W]
         x = positions.AddAbsolute(x, grid);
         var rope = positions.Rope(grid, x.device);
         foreach (var block in blocks) x = block.forward(x, rope);
         x = norm.forward(x);
-        long b = x.shape[0];
-        x = x.transpose(1, 2).reshape(b, _width, grid.T, grid.H, grid.W);     // [B, W, T/q, H/p, W/p]
-        return to_pixels.forward(x).MoveToOuterDisposeScope();                 // [B, 3, T, H, W]
+        return Tubelets.Unembed(to_pixels, x, grid).MoveToOuterDisposeScope(); // [B, 3, T, H, W]
     }
 }
 

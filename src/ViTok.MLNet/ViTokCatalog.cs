@@ -50,4 +50,11 @@ public static class ViTokCatalog
     public static DecodeLatentsEstimator DecodeLatents(this TransformsCatalog catalog, DecodeLatentsOptions options) =>
         new(Persistence.MLNetInternals.HostOf(catalog), options);
 
+
+    /// <summary>
+    /// Trains a ViTok tokenizer on an image column (stage 1 of the paper's recipe) when fitted, and adds the latents
+    /// it produces. Progress is logged to MLContext.Log.
+    /// </summary>
+    public static Train.TrainTokenizerEstimator TrainTokenizer(this TransformsCatalog catalog, Train.TrainTokenizerOptions options) =>
+        new(Persistence.MLNetInternals.HostOf(catalog), options);
 }

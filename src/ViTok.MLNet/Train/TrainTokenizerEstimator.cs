@@ -1,0 +1,90 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+using ViTok.MLNet.Persistence;
+using ViTok.MLNet.Tokenize;
+using ViTok.Models.Tokenizer;
+using ViTok.Models.Training;
+
+namespace ViTok.MLNet.Train;
+
+/// <summary>
+/// Trains a ViTok tokenizer on the images of an IDataView (stage 1 of the paper's recipe) and returns a
+/// <see cref="TokenizeImagesTransformer"/> that adds their latents. The images are read once into memory (in
+/// [-1, 1]); training progress goes to MLContext.Log. Create it with <c>mlContext.Transforms.TrainTokenizer(...)</c>.
+/// </summary>
+public sealed class TrainTokenizerEstimator : IEstimator<TokenizeImagesTransformer>
+{
+    readonly CatalogHost _host;
+    readonly TrainTokenizerOptions _options;
+    readonly ViTokConfig _config;
+
+    internal TrainTokenizerEstimator(CatalogHost host, TrainTokenizerOptions options)
+    {
+        if (string.IsNullOrWhiteSpace(options.OutputColumnName))
+            throw new ArgumentException("OutputColumnName must name the latent column to add.", nameof(options));
+        _config = ViTokConfig.FromVariant(options.Variant, options.Channels, options.ImageSize, position: options.Position);
+        options.Training.Validate();
+        _host = host;
+        _options = options;
+    }
+
+    string Input => _options.InputColumnName ?? _options.OutputColumnName;
+
+    public TokenizeImagesTransformer Fit(IDataView input)
+    {
+        var kind = PixelInput.Check(input.Schema, Input, 1, _config.ImageSize);
+        var items = new List<float[]>();
+        using (var cursor = input.GetRowCursor([input.Schema[Input]]))
+        using (var reader = PixelInput.Create(kind, cursor, Input, _config.ImageSize, _options.PixelScale, _options.PixelOffset))
+            while (cursor.MoveNext())
+            {
+                var pixels = new float[3 * _config.ImageSize * _config.ImageSize];
+                reader.Read(pixels, cursor.Position);
+                items.Add(pixels);
+            }
+        if (items.Count == 0) throw new ArgumentException($"Column '{Input}' has no rows to train on.");
+
+        var training = _options.Training;
+        var device = TokenizerHandle.ResolveDevice(_host, _options.Device, _options.Threads);
+        var trainer = new TokenizerTrainer(_config, training,
+            position => new InMemoryBatchStream(items, [3, 1, _config.ImageSize, _config.ImageSize], training.BatchSize, training.Seed, position), device);
+        string folder = _options.RunFolder ?? Directory.CreateTempSubdirectory("vitok-fit-").FullName;
+        using var channel = ((IChannelProvider)_host.Environment).Start("TrainTokenizer");
+        void Log(string message) => channel.Info(MessageSensitivity.None, "{0}", message);
+        Log($"Training {_config.Variant} c={_config.Channels} on {items.Count} images from column '{Input}' for {training.Steps} steps; run folder {folder}.");
+        var progress = new Progress(p => Log(
+            $"step {p.Step}/{p.Steps} loss {p.Loss:F4} ({string.Join(", ", p.Terms.Select(t => $"{t.Key} {t.Value:G4}"))}) {p.ItemsPerSecond:F1} img/s ETA {p.Eta:hh\\:mm\\:ss}"));
+        var result = trainer.Run(folder, _options.Resume, progress: progress, log: Log);
+        Log($"Trained tokenizer: {result.ExportedModel}");
+
+        var options = new TokenizeImagesOptions
+        {
+            OutputColumnName = _options.OutputColumnName,
+            InputColumnName = Input,
+            TokenizerPath = result.ExportedModel,
+            BatchSize = _options.BatchSize,
+            Device = _options.Device,
+            Threads = _options.Threads,
+            PixelScale = _options.PixelScale,
+            PixelOffset = _options.PixelOffset,
+        };
+        return new TokenizeImagesTransformer(_host, options,
+            TokenizerHandle.Create(_host, result.ExportedModel, null, _options.Device, _options.Threads, InferencePrecision.Float32));
+    }
+
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        bool found = false;
+        foreach (var c in inputSchema) found |= c.Name == Input;
+        if (!found) throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Input column '{Input}' was not found; training needs an image column.");
+        var columns = inputSchema.ToDictionary(c => c.Name);
+        columns[_options.OutputColumnName] = MLNetInternals.Column(_options.OutputColumnName, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single);
+        return new SchemaShape(columns.Values);
+    }
+
+    sealed class Progress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => report(value);
+    }
+}

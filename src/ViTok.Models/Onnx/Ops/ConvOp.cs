@@ -45,17 +45,35 @@ public sealed class ConvOp : IOnnxOp
         try
         {
             var input = padded ?? x;
-            return [rank switch
+            if (NeedsFloat32(input, w))
             {
-                1 => Conv1d(input, w, b, strides[0], padding[0], dilations[0]),
-                2 => nn.functional.conv2d(input, w, b, strides, padding, dilations, _group),
-                _ => nn.functional.conv3d(input, w, b, strides, padding, dilations, _group),
-            }];
+                // libtorch 2.10's CPU bfloat16 convolution gives wrong sums when the output channels are not a multiple
+                // of 16 (a 3x3 kernel of ones over ones yields 1, not 9), so those run in float32 and are rounded back.
+                using var x32 = input.to(ScalarType.Float32);
+                using var w32 = w.to(ScalarType.Float32);
+                using var b32 = b?.to(ScalarType.Float32);
+                using var y32 = Convolve(rank, x32, w32, b32, strides, padding, dilations);
+                return [y32.to(input.dtype)];
+            }
+            return [Convolve(rank, input, w, b, strides, padding, dilations)];
         }
         finally
         {
             padded?.Dispose();
         }
+    }
+
+    bool NeedsFloat32(Tensor x, Tensor w) =>
+        x.dtype == ScalarType.BFloat16 && x.device_type == DeviceType.CPU && (_group != 1 || w.shape[0] % 16 != 0);
+
+    Tensor Convolve(int rank, Tensor input, Tensor w, Tensor? b, long[] strides, long[] padding, long[] dilations)
+    {
+        return rank switch
+        {
+            1 => Conv1d(input, w, b, strides[0], padding[0], dilations[0]),
+            2 => nn.functional.conv2d(input, w, b, strides, padding, dilations, _group),
+            _ => nn.functional.conv3d(input, w, b, strides, padding, dilations, _group),
+        };
     }
 
     Tensor Conv1d(Tensor x, Tensor w, Tensor? b, long stride, long padding, long dilation)

@@ -1,0 +1,59 @@
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using static TorchSharp.torch;
+
+namespace ViTok.Models.Data;
+
+/// <summary>Image files as tensors in the model's convention: RGB, [3, H, W], float32 in [-1, 1].</summary>
+public static class ImageFiles
+{
+    /// <summary>Extensions treated as images (what ImageSharp decodes).</summary>
+    public static readonly IReadOnlySet<string> Extensions = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+    {
+        ".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tga", ".tif", ".tiff", ".webp",
+    };
+
+    public static bool IsImage(string path) => Extensions.Contains(Path.GetExtension(path));
+
+    /// <summary>The image files directly inside <paramref name="directory"/>, by name (ordinal order).</summary>
+    public static IReadOnlyList<string> List(string directory)
+    {
+        if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"Image folder '{directory}' does not exist.");
+        return Directory.EnumerateFiles(directory).Where(IsImage).OrderBy(Path.GetFileName, StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>Decodes an image; an unreadable file raises <see cref="InvalidDataException"/> naming it.</summary>
+    public static Tensor Load(string path)
+    {
+        Image<Rgb24> image;
+        try
+        {
+            image = Image.Load<Rgb24>(path);
+        }
+        catch (Exception e) when (e is UnknownImageFormatException or InvalidImageContentException or NotSupportedException or IOException)
+        {
+            throw new InvalidDataException($"Image '{path}' could not be read: {e.Message}", e);
+        }
+        using (image)
+        {
+            int w = image.Width, h = image.Height;
+            var pixels = new byte[w * h * 3];
+            image.CopyPixelDataTo(pixels);
+            var planes = new float[3 * h * w];
+            for (int i = 0; i < h * w; i++)
+                for (int c = 0; c < 3; c++)
+                    planes[c * h * w + i] = pixels[3 * i + c] / 127.5f - 1f;
+            return tensor(planes, [3, h, w]);
+        }
+    }
+
+    /// <summary>Writes a [3, H, W] tensor in [-1, 1] as an 8-bit RGB image (format from the extension).</summary>
+    public static void Save(Tensor image, string path)
+    {
+        if (image.dim() != 3 || image.shape[0] != 3) throw new ArgumentException($"Expected an image [3, H, W]; got [{string.Join(", ", image.shape)}].");
+        int h = (int)image.shape[1], w = (int)image.shape[2];
+        using var scaled = ((image.detach().cpu().to(ScalarType.Float32).clamp(-1, 1) + 1) * 127.5f).round().to(ScalarType.Byte).permute(1, 2, 0).contiguous();
+        using var rgb = Image.LoadPixelData<Rgb24>(scaled.data<byte>().ToArray(), w, h);
+        rgb.Save(path);
+    }
+}

@@ -134,6 +134,34 @@ public sealed class ClipLoaderTests
     }
 
     [TestMethod]
+    public void Corrupt_image_file_stops_the_run_or_is_skipped_and_listed()
+    {
+        string dir = TestFiles.NewFolder("loader");
+        try
+        {
+            for (int i = 0; i < 3; i++) TestFiles.SolidImage(Path.Combine(dir, $"good{i}.png"), 4, 4, new SixLabors.ImageSharp.PixelFormats.Rgb24(9, 9, 9));
+            string corrupt = Path.Combine(dir, "broken.png");
+            File.WriteAllBytes(corrupt, [0x89, 0x50, 0x4E, 0x47, 1, 2, 3]);
+            var source = new ImageFolderSource(dir);
+
+            using (var strict = new ClipLoader(source, new ClipLoaderOptions { BatchSize = 4 }))
+            {
+                var e = Assert.ThrowsExactly<BadItemException>(() => strict.Next());
+                StringAssert.Contains(e.Message, corrupt);
+            }
+
+            using var lenient = new ClipLoader(source, new ClipLoaderOptions { BatchSize = 4, SkipBadItems = true, Epochs = 1 });
+            var batch = lenient.Next()!;
+            Assert.AreEqual(4, batch.Count);
+            Assert.IsFalse(batch.Clips.Any(c => c.Origin == corrupt));
+            Assert.IsNull(lenient.Next());
+            Assert.AreEqual(1, lenient.SkippedItems);
+            CollectionAssert.AreEqual(new[] { corrupt }, lenient.BadOrigins.ToArray());
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [TestMethod]
     public void Skipping_gives_up_when_too_many_items_in_a_row_are_bad()
     {
         var source = new FakeSource(20) { Bad = i => i >= 5 };

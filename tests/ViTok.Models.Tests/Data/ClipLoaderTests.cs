@@ -62,6 +62,24 @@ public sealed class ClipLoaderTests
     }
 
     [TestMethod]
+    public void Augmented_pixels_do_not_depend_on_worker_count()
+    {
+        var source = new SyntheticImageSource(new SyntheticImageOptions
+        {
+            Count = 12, Height = 24, Width = 24,
+            Transform = new ImageTransform { CropHeight = 16, CropWidth = 16, Crop = CropMode.Random, FlipProbability = 0.5 },
+        });
+        float[][] Run(int workers)
+        {
+            using var loader = new ClipLoader(source, new ClipLoaderOptions { BatchSize = 3, Seed = 2, Workers = workers });
+            return Take(loader, 8).SelectMany(b => b.Clips).Select(c => c.Pixels).ToArray();
+        }
+        var one = Run(1);
+        var three = Run(3);
+        for (int i = 0; i < one.Length; i++) CollectionAssert.AreEqual(one[i], three[i], $"clip {i}");
+    }
+
+    [TestMethod]
     public void Resuming_from_a_saved_position_gives_the_same_next_batches()
     {
         var options = new ClipLoaderOptions { BatchSize = 3, Seed = 11, Workers = 2 };

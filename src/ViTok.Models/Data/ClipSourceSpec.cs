@@ -6,7 +6,8 @@ namespace ViTok.Models.Data;
 /// Values a program supplies for what a SOURCE text leaves out (e.g. the model's image size and clip length).
 /// </summary>
 /// <param name="Size">
-/// Square output size. Folders and videos without resize/crop keys get "resize to Size, centre crop Size x Size";
+/// Square output size. Folders and videos without resize/crop keys get "resize to Size, crop Size x Size"
+/// (crop-mode and flip keys still apply);
 /// synthetic sources draw at this size; Fashion-MNIST is fitted to it. Null = each scheme's own default.
 /// </param>
 /// <param name="Frames">Frames per clip of the video schemes when the text has no frames key; null = scheme default.</param>
@@ -39,6 +40,7 @@ public sealed record ClipSourceDefaults(int? Size = null, int? Frames = null, in
 ///     resize=N                     shorter side to N (0 = keep)
 ///     crop=N|WxH                   crop size (0 = none); crop-mode=center|random (default center)
 ///     flip=P                       horizontal flip probability (default 0)
+///     Without resize and crop keys, folder and video are resized and cropped to the caller's default size.
 /// </code>
 /// Examples: <c>folder:/data/photos?resize=256&amp;crop=256&amp;crop-mode=random&amp;flip=0.5</c>,
 /// <c>fashion-mnist?split=test</c>, <c>synthetic:shapes?count=5000&amp;size=32</c>,
@@ -196,15 +198,19 @@ public sealed record ClipSourceSpec
         }
     }
 
-    /// <summary>The image keys; with none given and <paramref name="squareByDefault"/>, resize and centre-crop to the default size.</summary>
+    /// <summary>
+    /// The image keys. Without resize and crop keys, and with <paramref name="squareByDefault"/> and a default size,
+    /// the picture is resized and cropped to that size (crop-mode and flip still apply).
+    /// </summary>
     ImageTransform Transform(int? defaultSize, bool squareByDefault)
     {
-        bool any = ImageKeys.Any(Options.ContainsKey);
-        if (!any && squareByDefault && defaultSize is int size) return ImageTransform.ResizeAndCrop(size);
+        bool sized = Options.ContainsKey("resize") || Options.ContainsKey("crop");
         var (cw, ch) = Options.ContainsKey("crop") ? Size("crop", 0, allowZero: true) : (0, 0);
+        int resize = Int("resize", 0, min: 0);
+        if (!sized && squareByDefault && defaultSize is int size) (resize, cw, ch) = (size, size, size);
         var transform = new ImageTransform
         {
-            ResizeShorterSide = Int("resize", 0, min: 0),
+            ResizeShorterSide = resize,
             CropWidth = cw,
             CropHeight = ch,
             Crop = Choice("crop-mode", "center", "center", "random") == "random" ? CropMode.Random : CropMode.Center,

@@ -81,6 +81,10 @@ public sealed class ClipSourceSpecTests
 
         var cropped = ClipSourceSpec.Open($"folder:{_dir}?crop=20x10&crop-mode=random&flip=1").Read(0, new Random(0));
         Assert.AreEqual((10, 20), (cropped.Height, cropped.Width));
+
+        // Flip and crop mode alone keep the default size.
+        var flipped = ClipSourceSpec.Open($"folder:{_dir}?flip=0.5&crop-mode=random", new ClipSourceDefaults(Size: 16)).Read(0, new Random(0));
+        Assert.AreEqual((16, 16), (flipped.Height, flipped.Width));
     }
 
     [TestMethod]

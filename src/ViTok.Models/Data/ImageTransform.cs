@@ -64,12 +64,8 @@ public sealed record ImageTransform
     }
 
     /// <summary>Size of the output for an input of <paramref name="width"/> x <paramref name="height"/>.</summary>
-    public (int Width, int Height) OutputSize(int width, int height)
-    {
-        if (CropWidth > 0) return (CropWidth, CropHeight);
-        var (w, h) = ResizedSize(width, height);
-        return (w, h);
-    }
+    public (int Width, int Height) OutputSize(int width, int height) =>
+        CropWidth > 0 ? (CropWidth, CropHeight) : ResizedSize(width, height);
 
     /// <summary>Decides the resize, crop rectangle and flip for one picture, drawing from <paramref name="rng"/>.</summary>
     public TransformPlan Plan(int width, int height, Random rng)

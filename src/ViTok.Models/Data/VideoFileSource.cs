@@ -32,7 +32,9 @@ public sealed record VideoFileOptions
 /// frame rate, frame count from nb_frames or else duration x average frame rate); clip k of a video starts at frame
 /// k x stride and takes frames start, start + step, ... Decoding a clip seeks to its first frame and streams exactly
 /// its frames as raw rgb24 through a pipe, so memory holds one clip, never the video. Files are sorted ordinally by
-/// relative path. ffmpeg and ffprobe are looked for up front (<see cref="FfmpegPrograms.Locate"/>).
+/// relative path. ffmpeg and ffprobe (5.1 or newer: frames are passed through with -fps_mode passthrough) are looked
+/// for up front (<see cref="FfmpegPrograms.Locate"/>). Frame positions come from the average frame rate, so with
+/// variable-frame-rate files a clip may start a frame off; a clip the video cannot fill raises <see cref="BadItemException"/>.
 /// </summary>
 public sealed class VideoFileSource : IClipSource
 {

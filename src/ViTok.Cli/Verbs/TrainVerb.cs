@@ -1,0 +1,118 @@
+using System.CommandLine;
+using TorchSharp;
+using ViTok.Models.Data;
+using ViTok.Models.Losses;
+using ViTok.Models.Onnx;
+using ViTok.Models.Runtime;
+using ViTok.Models.Tokenizer;
+using ViTok.Models.Training;
+
+namespace ViTok.Cli.Verbs;
+
+/// <summary>`vitok train`: the paper's two-stage tokenizer recipe on a SOURCE, resumable.</summary>
+public sealed class TrainVerb : IVerb
+{
+    VariantOptions _variant = null!;
+    Func<ParseResult, ComputeOptions> _compute = null!;
+    readonly Option<string> _data = new("--data") { Description = "Training data. " + DataOptions.SourceHelp, Required = true };
+    readonly Option<string?> _evalData = new("--eval-data") { Description = "Held-out data for evaluation (default: the last 2% of a seeded permutation of --data, which training then does not see)." };
+    readonly Option<string> _out = new("--out") { Description = "Run folder: checkpoints, history.jsonl, tokenizer.safetensors.", Required = true };
+    readonly Option<long> _steps = new("--steps") { Description = "Optimiser steps.", DefaultValueFactory = _ => 10_000 };
+    readonly Option<int> _batch = new("--batch") { Description = "Clips per step.", DefaultValueFactory = _ => 32 };
+    readonly Option<double> _lr = new("--lr") { Description = "Peak learning rate (paper 1e-4 at batch 256; small CPU runs: ~1e-3).", DefaultValueFactory = _ => 1e-4 };
+    readonly Option<int> _stage = new("--stage") { Description = "1: MSE + KL + perceptual; 2: decoder fine-tuning with a GAN (needs --from).", DefaultValueFactory = _ => 1 };
+    readonly Option<string?> _from = new("--from") { Description = "Stage 2: the stage-1 tokenizer file (tokenizer.safetensors) to start from." };
+    readonly Option<bool> _resume = new("--resume") { Description = "Continue from the newest checkpoint in --out." };
+    readonly Option<bool> _bf16 = new("--bf16") { Description = "bfloat16 matrix products with fp32 weights (faster on AVX512-BF16 CPUs)." };
+    readonly Option<double> _perceptual = new("--perceptual-weight") { Description = "ResNet18 perceptual loss weight (paper: 1.0; 0 turns it off).", DefaultValueFactory = _ => 1.0 };
+    readonly Option<double> _kl = new("--kl-weight") { Description = "KL weight beta.", DefaultValueFactory = _ => 1e-3 };
+    readonly Option<double> _l1 = new("--l1-weight") { Description = "L1 weight (the authors' code adds a small one).", DefaultValueFactory = _ => 0.0 };
+    readonly Option<double> _gan = new("--gan-weight") { Description = "Stage 2 GAN weight.", DefaultValueFactory = _ => 0.05 };
+    readonly Option<double> _ema = new("--ema") { Description = "EMA decay.", DefaultValueFactory = _ => 0.9999 };
+    readonly Option<long> _seed = new("--seed") { Description = "Seed of initialisation, data order and noise.", DefaultValueFactory = _ => 0 };
+    readonly Option<int> _checkpointEvery = new("--checkpoint-every") { Description = "Steps between checkpoints.", DefaultValueFactory = _ => 500 };
+    readonly Option<int> _evalEvery = new("--eval-every") { Description = "Steps between evaluations.", DefaultValueFactory = _ => 1000 };
+    readonly Option<int> _evalItems = new("--eval-items") { Description = "Held-out clips per evaluation.", DefaultValueFactory = _ => 256 };
+    readonly Option<bool> _noFd = new("--no-fd") { Description = "Skip the FD-ResNet18 part of evaluation (faster)." };
+    readonly Option<int> _workers = new("--workers") { Description = "Background decoding workers.", DefaultValueFactory = _ => 2 };
+    readonly Option<bool> _skipBad = new("--skip-bad-files") { Description = "Skip unreadable files (counted and listed at the end) instead of stopping." };
+
+    public Command Create()
+    {
+        var command = new Command("train", "Train a ViTok tokenizer (stage 1, or stage 2 with --stage 2 --from FILE).");
+        _variant = new VariantOptions(command);
+        foreach (var o in new Option[] { _data, _evalData, _out, _steps, _batch, _lr, _stage, _from, _resume, _bf16, _perceptual, _kl, _l1, _gan, _ema, _seed,
+                     _checkpointEvery, _evalEvery, _evalItems, _noFd, _workers, _skipBad })
+            command.Options.Add(o);
+        _compute = GlobalOptions.AddCompute(command);
+        return command;
+    }
+
+    public int Execute(ParseResult parse, VerbContext context)
+    {
+        var config = _variant.Read(parse);
+        var options = new TokenizerTrainingOptions
+        {
+            Stage = parse.GetValue(_stage), Steps = parse.GetValue(_steps), BatchSize = parse.GetValue(_batch), LearningRate = parse.GetValue(_lr),
+            Bf16 = parse.GetValue(_bf16), PerceptualWeight = parse.GetValue(_perceptual), KlWeight = parse.GetValue(_kl), L1Weight = parse.GetValue(_l1),
+            GanWeight = parse.GetValue(_gan), EmaDecay = parse.GetValue(_ema), Seed = parse.GetValue(_seed),
+            CheckpointEvery = parse.GetValue(_checkpointEvery), EvalEvery = parse.GetValue(_evalEvery), EvalItems = parse.GetValue(_evalItems),
+            SkipBadItems = parse.GetValue(_skipBad),
+        };
+        try { options.Validate(); }
+        catch (ArgumentException e) { throw new UsageException(e.Message); }
+        string? from = parse.GetValue(_from);
+        if (options.Stage == 2 && from is null && !parse.GetValue(_resume)) throw new UsageException("--stage 2 needs --from (the stage-1 tokenizer file).");
+        if (from is not null && !File.Exists(from)) throw new UsageException($"--from: tokenizer file '{from}' does not exist.");
+        int workers = parse.GetValue(_workers);
+        if (workers < 1) throw new UsageException($"--workers: {workers} must be at least 1.");
+
+        var defaults = new ClipSourceDefaults(config.ImageSize, config.Frames, (int)options.Seed);
+        var source = DataOptions.Open("--data", parse.GetValue(_data)!, defaults);
+        IClipSource train = source, held;
+        string? evalText = parse.GetValue(_evalData);
+        if (evalText is null) (train, held) = HoldOutSplit.Split(source, 0.02, (int)options.Seed);
+        else held = DataOptions.Open("--eval-data", evalText, defaults with { Seed = (int)options.Seed + 1 });
+        DataOptions.CheckShape("--data", train, config.Frames, config.ImageSize);
+        DataOptions.CheckShape(evalText is null ? "--data" : "--eval-data", held, config.Frames, config.ImageSize);
+
+        var device = TorchRuntime.Resolve(_compute(parse));
+        string folder = parse.GetValue(_out)!;
+        using var console = new TrainingConsole(context.Out);
+        using var perceptual = options.PerceptualWeight > 0 ? PerceptualLoss.ResNet18() : null;
+        perceptual?.to(device);
+        using var features = parse.GetValue(_noFd) ? null : FeatureNetwork.ResNet18();
+        features?.to(device);
+        using var evaluation = new TokenizerEvaluation(held, options.EvalItems, features);
+        using var initial = from is null ? null : TokenizerFile.Load(from);
+        if (initial is not null && initial.Config != config)
+            throw new UsageException($"--from: '{from}' is {initial.Config.Variant} c={initial.Config.Channels} at {initial.Config.ImageSize}px; the options ask for {config.Variant} c={config.Channels} at {config.ImageSize}px.");
+
+        var loaderOptions = new ClipLoaderOptions { BatchSize = options.BatchSize, Seed = (int)options.Seed, Workers = workers, SkipBadItems = options.SkipBadItems, DropLast = true };
+        var trainer = new TokenizerTrainer(config, options, position => new LoaderBatchStream(train, loaderOptions, position, console.Token), device,
+            perceptual is null ? null : (r, t) => perceptual.forward(r, t).mean(), evaluation.Evaluate);
+        context.Out.WriteLine($"training {config.Variant} c={config.Channels} E={config.BottleneckSize} ({TokenizerCost.Of(config).Total.ParamsM:F2} M params) stage {options.Stage} on {train.Description}; " +
+                              $"evaluating on {evaluation.Count} clips of {held.Description}; {(options.Bf16 ? "bf16" : "fp32")} on {device}");
+        TrainingResult result;
+        try
+        {
+            result = trainer.Run(folder, parse.GetValue(_resume), initial, console, console.Log, console.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            result = new TrainingResult(0, false, null, null, [], null);
+        }
+        if (result.SkippedItems.Count > 0)
+        {
+            context.Out.WriteLine($"{result.SkippedItems.Count} unreadable item(s) were skipped:");
+            foreach (var item in result.SkippedItems) context.Out.WriteLine($"  {item}");
+        }
+        if (!result.Completed)
+        {
+            context.Out.WriteLine($"stopped at step {result.Step}; checkpoint {result.LastCheckpoint ?? "(none)"}. Continue with the same command and --resume.");
+            return VitokApp.Failure;
+        }
+        context.Out.WriteLine($"done: {result.ExportedModel}" + (result.LastEvaluation is null ? "" : $" ({string.Join(", ", result.LastEvaluation.Select(e => $"{e.Key} {e.Value:F4}"))})"));
+        return VitokApp.Success;
+    }
+}

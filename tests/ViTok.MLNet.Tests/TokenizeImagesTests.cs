@@ -56,6 +56,7 @@ public sealed class TokenizeImagesTests
     {
         var (ml, images) = Images();
         var pipeline = Featurizer(ml)
+            .AppendCacheCheckpoint(ml)
             .Append(ml.Transforms.Conversion.MapValueToKey("LabelKey", nameof(ImageRow.Label)))
             .Append(ml.MulticlassClassification.Trainers.SdcaMaximumEntropy("LabelKey", "Latent", maximumNumberOfIterations: 50));
         var model = pipeline.Fit(images);

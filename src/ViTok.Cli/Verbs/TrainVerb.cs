@@ -32,6 +32,7 @@ public sealed class TrainVerb : IVerb
     readonly Option<long> _seed = new("--seed") { Description = "Seed of initialisation, data order and noise.", DefaultValueFactory = _ => 0 };
     readonly Option<int> _checkpointEvery = new("--checkpoint-every") { Description = "Steps between checkpoints.", DefaultValueFactory = _ => 500 };
     readonly Option<int> _evalEvery = new("--eval-every") { Description = "Steps between evaluations.", DefaultValueFactory = _ => 1000 };
+    readonly Option<int> _logEvery = new("--log-every") { Description = "Steps between progress lines (and history.jsonl rows).", DefaultValueFactory = _ => 10 };
     readonly Option<int> _evalItems = new("--eval-items") { Description = "Held-out clips per evaluation.", DefaultValueFactory = _ => 256 };
     readonly Option<bool> _noFd = new("--no-fd") { Description = "Skip the FD-ResNet18 part of evaluation (faster)." };
     readonly Option<int> _workers = new("--workers") { Description = "Background decoding workers.", DefaultValueFactory = _ => 2 };
@@ -42,7 +43,7 @@ public sealed class TrainVerb : IVerb
         var command = new Command("train", "Train a ViTok tokenizer (stage 1, or stage 2 with --stage 2 --from FILE).");
         _variant = new VariantOptions(command);
         foreach (var o in new Option[] { _data, _evalData, _out, _steps, _batch, _lr, _stage, _from, _resume, _bf16, _perceptual, _kl, _l1, _gan, _ema, _seed,
-                     _checkpointEvery, _evalEvery, _evalItems, _noFd, _workers, _skipBad })
+                     _checkpointEvery, _evalEvery, _logEvery, _evalItems, _noFd, _workers, _skipBad })
             command.Options.Add(o);
         _compute = GlobalOptions.AddCompute(command);
         return command;
@@ -56,7 +57,7 @@ public sealed class TrainVerb : IVerb
             Stage = parse.GetValue(_stage), Steps = parse.GetValue(_steps), BatchSize = parse.GetValue(_batch), LearningRate = parse.GetValue(_lr),
             Bf16 = parse.GetValue(_bf16), PerceptualWeight = parse.GetValue(_perceptual), KlWeight = parse.GetValue(_kl), L1Weight = parse.GetValue(_l1),
             GanWeight = parse.GetValue(_gan), EmaDecay = parse.GetValue(_ema), Seed = parse.GetValue(_seed),
-            CheckpointEvery = parse.GetValue(_checkpointEvery), EvalEvery = parse.GetValue(_evalEvery), EvalItems = parse.GetValue(_evalItems),
+            CheckpointEvery = parse.GetValue(_checkpointEvery), EvalEvery = parse.GetValue(_evalEvery), EvalItems = parse.GetValue(_evalItems), LogEvery = parse.GetValue(_logEvery),
             SkipBadItems = parse.GetValue(_skipBad),
         };
         try { options.Validate(); }

@@ -76,6 +76,19 @@ public sealed class TokenizerEvaluation : IDisposable
         }
     }
 
+    /// <summary>The first <paramref name="count"/> evaluation clips and their reconstructions (posterior mean), on the CPU.</summary>
+    public (Tensor Originals, Tensor Reconstructions) Reconstruct(ViTokAutoEncoder model, int count)
+    {
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        model.eval();
+        var device = model.parameters().First().device;
+        var x = _clips[..Math.Min(count, Count)];
+        using var posterior = model.Encode(x.to(device));
+        var r = model.Decode(posterior.Mean).clamp(-1, 1).to(ScalarType.Float32).cpu();
+        return (x.clone().MoveToOuterDisposeScope(), r.MoveToOuterDisposeScope());
+    }
+
     static Tensor Frames(Tensor clip) => clip.dim() == 5 ? clip.transpose(1, 2).flatten(0, 1) : clip;
 
     public void Dispose()

@@ -1,0 +1,20 @@
+namespace ViTok.Cli;
+
+/// <summary>Files that travel with the `vitok` program (copied next to it by the build): shipped models and samples.</summary>
+static class Bundled
+{
+    public static string Root => AppContext.BaseDirectory;
+
+    public static string FashionMnistTokenizer => Path.Combine(Root, "models", "vitok-fmnist-t8-c8.safetensors");
+    public static string PhotoTokenizer => Path.Combine(Root, "models", "vitok-photos-t8-c8.safetensors");
+    public static string SamplePhotos => Path.Combine(Root, "samples", "photos");
+    public static string SampleFashionMnist => Path.Combine(Root, "samples", "fashion-mnist");
+
+    /// <summary>Throws naming the file when a bundled file is missing (a broken build or install).</summary>
+    public static string Require(string path)
+    {
+        if (!File.Exists(path) && !Directory.Exists(path))
+            throw new FileNotFoundException($"Bundled file '{path}' is missing; rebuild the project (models/ and samples/ are copied next to vitok).", path);
+        return path;
+    }
+}

@@ -5,18 +5,18 @@ using static TorchSharp.torch.nn;
 
 namespace ViTok.Models.Layers;
 
-/// <summary>Multi-head self-attention: qkv without bias (as the authors' code), optional RoPE on q and k,
-/// torch's scaled_dot_product_attention, output projection.</summary>
+/// <summary>Multi-head self-attention: qkv projection (no bias by default, as the ViTok authors' code; DiT uses one),
+/// optional RoPE on q and k, torch's scaled_dot_product_attention, output projection.</summary>
 public sealed class Attention : Module<Tensor, RopeAngles?, Tensor>
 {
     private readonly Linear qkv;
     private readonly Linear proj;
     private readonly int _heads;
 
-    public Attention(int width, int heads) : base(nameof(Attention))
+    public Attention(int width, int heads, bool qkvBias = false) : base(nameof(Attention))
     {
         _heads = heads;
-        qkv = Linear(width, 3 * width, hasBias: false);
+        qkv = Linear(width, 3 * width, hasBias: qkvBias);
         proj = Linear(width, width);
         RegisterComponents();
     }

@@ -1,0 +1,47 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ViTok.Models.Generation;
+
+/// <summary>
+/// Flow matching on the linear path x_t = (1 - t) x0 + t noise, t in [0, 1] (SiT / LightningDiT): the model predicts
+/// the velocity noise - x0; sampling integrates dx/dt = v from t = 1 (noise) to t = 0 with Euler or Heun steps.
+/// The model sees t scaled to [0, 1000] so the timestep embedding matches DiT's.
+/// </summary>
+public static class FlowMatching
+{
+    const double TimeScale = 1000;
+
+    public static Tensor Loss(DiT model, Tensor x0, Tensor y, Generator generator)
+    {
+        using var scope = NewDisposeScope();
+        var t = rand([x0.shape[0]], device: x0.device, generator: generator);
+        var noise = randn(x0.shape, device: x0.device, generator: generator);
+        var tt = t.view(-1, 1, 1);
+        var xt = (1 - tt) * x0 + tt * noise;
+        var v = model.forward(xt, t * TimeScale, y);
+        return (v - (noise - x0)).pow(2).mean().MoveToOuterDisposeScope();
+    }
+
+    public static Tensor Sample(DiT model, Tensor y, SamplingOptions options)
+    {
+        options.Validate(DiffusionObjective.FlowMatching, int.MaxValue);
+        using var scope = NewDisposeScope();
+        using var generator = new Generator((ulong)options.Seed, y.device);
+        var config = model.Config;
+        var x = randn([y.shape[0], config.Tokens, config.Channels], device: y.device, generator: generator);
+        int n = options.Steps;
+        Tensor Velocity(Tensor state, double t) =>
+            Guidance.Predict(model, state, full([y.shape[0]], t * TimeScale, device: y.device), y, options.GuidanceScale, config.Channels);
+        for (int i = n; i > 0; i--)
+        {
+            using var step = NewDisposeScope();
+            double t = (double)i / n, tNext = (double)(i - 1) / n, dt = tNext - t;   // dt < 0
+            var v = Velocity(x, t);
+            var euler = x + dt * v;
+            var next = options.Sampler == Sampler.Heun && i > 1 ? x + dt * 0.5 * (v + Velocity(euler, tNext)) : euler;
+            x = next.MoveToOuterDisposeScope();
+        }
+        return x.MoveToOuterDisposeScope();
+    }
+}

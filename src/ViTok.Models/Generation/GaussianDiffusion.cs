@@ -1,0 +1,167 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ViTok.Models.Generation;
+
+/// <summary>
+/// DDPM as DiT trains and samples it (improved DDPM): linear betas 1e-4 to 0.02, the model predicts the noise and a
+/// value v interpolating the log-variance between the posterior's and beta's; loss = MSE(noise) + the variational
+/// bound term for the variance (mean detached). Sampling runs on any evenly respaced subset of the steps (as
+/// DiT's SpacedDiffusion), ancestrally (DDPM) or with DDIM.
+/// </summary>
+public sealed class GaussianDiffusion
+{
+    readonly double[] _alphasCumprod;      // of the full training schedule
+    public int Steps { get; }
+
+    public GaussianDiffusion(int steps = 1000, double betaStart = 1e-4, double betaEnd = 0.02)
+    {
+        Steps = steps;
+        _alphasCumprod = new double[steps];
+        double product = 1;
+        for (int i = 0; i < steps; i++)
+        {
+            double beta = betaStart + (betaEnd - betaStart) * i / (steps - 1);
+            product *= 1 - beta;
+            _alphasCumprod[i] = product;
+        }
+    }
+
+    /// <summary>The schedule on a subset of timesteps (all of them for the training loss).</summary>
+    sealed record Schedule(long[] Timesteps, double[] Betas, double[] AlphasCumprod, double[] AlphasCumprodPrev, double[] PosteriorVariance, double[] PosteriorLogVarianceClipped)
+    {
+        /// <summary>log beta-tilde where it is defined (t &gt; 0), the clipped value at t = 0 (where beta-tilde is 0).</summary>
+        public double[] PosteriorLogVariance { get; } = PosteriorVariance.Select((v, i) => v > 0 ? Math.Log(v) : PosteriorLogVarianceClipped[i]).ToArray();
+    }
+
+    Schedule Spaced(int count)
+    {
+        long[] used = count == Steps
+            ? Enumerable.Range(0, Steps).Select(i => (long)i).ToArray()
+            : Enumerable.Range(0, count).Select(i => (long)Math.Round(i * (Steps - 1.0) / Math.Max(1, count - 1))).Distinct().ToArray();
+        int n = used.Length;
+        var betas = new double[n];
+        var ac = new double[n];
+        var acPrev = new double[n];
+        double last = 1;
+        for (int i = 0; i < n; i++)
+        {
+            ac[i] = _alphasCumprod[used[i]];
+            acPrev[i] = last;
+            betas[i] = 1 - ac[i] / last;
+            last = ac[i];
+        }
+        var posterior = new double[n];
+        for (int i = 0; i < n; i++) posterior[i] = betas[i] * (1 - acPrev[i]) / (1 - ac[i]);
+        var clipped = new double[n];
+        for (int i = 0; i < n; i++) clipped[i] = Math.Log(i == 0 ? (n > 1 ? posterior[1] : betas[0]) : posterior[i]);
+        return new Schedule(used, betas, ac, acPrev, posterior, clipped);
+    }
+
+    static Tensor At(double[] values, Tensor index, Tensor like) =>
+        tensor(values, ScalarType.Float32, like.device).index_select(0, index).view(-1, 1, 1);
+
+    /// <summary>x_t = sqrt(ac_t) x0 + sqrt(1 - ac_t) noise.</summary>
+    public Tensor Noise(Tensor x0, Tensor t, Tensor noise)
+    {
+        using var scope = NewDisposeScope();
+        var ac = tensor(_alphasCumprod, ScalarType.Float32, x0.device).index_select(0, t).view(-1, 1, 1);
+        return (ac.sqrt() * x0 + (1 - ac).sqrt() * noise).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Training loss for latents x0 [B, L, c] with labels y [B] (labels already dropped to null where chosen).</summary>
+    public Tensor Loss(DiT model, Tensor x0, Tensor y, Generator generator)
+    {
+        using var scope = NewDisposeScope();
+        long b = x0.shape[0];
+        int c = model.Config.Channels;
+        var t = randint(0, Steps, [b], dtype: ScalarType.Int64, device: x0.device, generator: generator);
+        var noise = randn(x0.shape, device: x0.device, generator: generator);
+        var xt = Noise(x0, t, noise);
+        var output = model.forward(xt, t, y);
+        var eps = output[.., .., ..c];
+        var v = output[.., .., c..];
+        var mse = (eps - noise).pow(2).mean([1, 2]);
+
+        // Variational bound for the variance only (the mean is held fixed, as DiT / improved DDPM do).
+        var s = Spaced(Steps);
+        var (mean, logVar) = MeanAndLogVariance(s, eps.detach(), v, xt, t);
+        var ac = At(s.AlphasCumprod, t, x0);
+        var acPrev = At(s.AlphasCumprodPrev, t, x0);
+        var betas = At(s.Betas, t, x0);
+        var trueMean = (betas * acPrev.sqrt() / (1 - ac)) * x0 + ((1 - acPrev) * (1 - betas).sqrt() / (1 - ac)) * xt;
+        var trueLogVar = At(s.PosteriorLogVarianceClipped, t, x0);
+        var kl = 0.5 * (-1.0 + logVar - trueLogVar + (trueLogVar - logVar).exp() + (trueMean - mean).pow(2) * (-logVar).exp());
+        var nll = 0.5 * (Math.Log(2 * Math.PI) + logVar + (x0 - mean).pow(2) * (-logVar).exp());   // t = 0: continuous Gaussian likelihood of the latent
+        var vb = where((t == 0).view(-1, 1, 1), nll, kl).mean([1, 2]) / Math.Log(2.0);
+        return (mse + vb).mean().MoveToOuterDisposeScope();
+    }
+
+    (Tensor Mean, Tensor LogVar) MeanAndLogVariance(Schedule s, Tensor eps, Tensor v, Tensor xt, Tensor index)
+    {
+        var ac = At(s.AlphasCumprod, index, xt);
+        var acPrev = At(s.AlphasCumprodPrev, index, xt);
+        var betas = At(s.Betas, index, xt);
+        var minLog = At(s.PosteriorLogVariance, index, xt);
+        var maxLog = betas.log();
+        var frac = (v + 1) / 2;
+        var logVar = frac * maxLog + (1 - frac) * minLog;
+        var x0 = (1 / ac).sqrt() * xt - (1 / ac - 1).sqrt() * eps;
+        var mean = (betas * acPrev.sqrt() / (1 - ac)) * x0 + ((1 - acPrev) * (1 - betas).sqrt() / (1 - ac)) * xt;
+        return (mean, logVar);
+    }
+
+    /// <summary>Draws latents [N, L, c] for labels y [N] (DDPM or DDIM, with classifier-free guidance).</summary>
+    public Tensor Sample(DiT model, Tensor y, SamplingOptions options)
+    {
+        options.Validate(DiffusionObjective.Ddpm, Steps);
+        using var scope = NewDisposeScope();
+        using var generator = new Generator((ulong)options.Seed, y.device);
+        var config = model.Config;
+        var s = Spaced(options.Steps);
+        var x = randn([y.shape[0], config.Tokens, config.Channels], device: y.device, generator: generator);
+        for (int i = s.Timesteps.Length - 1; i >= 0; i--)
+        {
+            using var step = NewDisposeScope();
+            var index = full([y.shape[0]], i, dtype: ScalarType.Int64, device: y.device);
+            var t = full([y.shape[0]], s.Timesteps[i], dtype: ScalarType.Int64, device: y.device);
+            var output = Guidance.Predict(model, x, t, y, options.GuidanceScale, config.Channels);
+            var eps = output[.., .., ..config.Channels];
+            var v = output[.., .., config.Channels..];
+            Tensor next;
+            if (options.Sampler == Sampler.Ddpm)
+            {
+                var (mean, logVar) = MeanAndLogVariance(s, eps, options.FixedPosteriorVariance ? full_like(v, -1.0) : v, x, index);
+                next = i > 0 ? mean + (0.5 * logVar).exp() * randn(x.shape, device: x.device, generator: generator) : mean;
+            }
+            else next = DdimStep(s, i, x, eps, options.Eta, generator);
+            x = next.MoveToOuterDisposeScope();
+        }
+        return x.MoveToOuterDisposeScope();
+    }
+
+    static Tensor DdimStep(Schedule s, int i, Tensor x, Tensor eps, double eta, Generator generator)
+    {
+        double ac = s.AlphasCumprod[i], acPrev = s.AlphasCumprodPrev[i];
+        var x0 = Math.Sqrt(1 / ac) * x - Math.Sqrt(1 / ac - 1) * eps;
+        double sigma = eta * Math.Sqrt((1 - acPrev) / (1 - ac) * (1 - ac / acPrev));
+        var next = Math.Sqrt(acPrev) * x0 + Math.Sqrt(Math.Max(0, 1 - acPrev - sigma * sigma)) * eps;
+        return sigma > 0 && i > 0 ? next + sigma * randn(x.shape, device: x.device, generator: generator) : next;
+    }
+}
+
+/// <summary>Classifier-free guidance: one batched pass over the conditional and the null labels.</summary>
+public static class Guidance
+{
+    /// <summary>Model output with the first <paramref name="guided"/> channels guided: u + s (c - u); the rest conditional.</summary>
+    public static Tensor Predict(DiT model, Tensor x, Tensor t, Tensor y, double scale, int guided)
+    {
+        if (scale == 1.0) return model.forward(x, t, y);
+        using var scope = NewDisposeScope();
+        var both = model.forward(cat([x, x], 0), cat([t, t], 0), cat([y, full_like(y, model.NullClass)], 0));
+        var (cond, uncond) = (both[..(int)x.shape[0]], both[(int)x.shape[0]..]);
+        var guidedPart = uncond[.., .., ..guided] + scale * (cond[.., .., ..guided] - uncond[.., .., ..guided]);
+        var result = guided == cond.shape[2] ? guidedPart : cat([guidedPart, cond[.., .., guided..]], 2);
+        return result.MoveToOuterDisposeScope();
+    }
+}

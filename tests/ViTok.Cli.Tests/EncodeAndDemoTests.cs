@@ -28,11 +28,26 @@ public sealed class EncodeAndDemoTests
         Assert.AreEqual(0, code, text + err);
         var ml = new MLContext();
         var view = ml.Data.LoadFromBinary(output);
-        var latents = view.GetColumn<VBuffer<float>>("Latent").ToArray();
-        Assert.AreEqual(40, latents.Length);
-        Assert.AreEqual(16 * 4, latents[0].Length);
+        // GetColumn reuses one buffer for every VBuffer it yields: copy each row out while enumerating.
+        var idvRows = view.GetColumn<VBuffer<float>>("Latent").Select(v => v.DenseValues().ToArray()).ToArray();
+        Assert.AreEqual(40, idvRows.Length);
+        Assert.AreEqual(4 * 4, idvRows[0].Length);               // (16/8)² tokens x 4 channels
         Assert.AreEqual(40, view.GetColumn<int>("Label").Count());
         Assert.IsFalse(File.Exists(output + ".tmp"));
+
+        string parquet = Path.Combine(_dir, "latents.parquet");
+        (code, text, err) = CliHarness.Run("encode", "--model", model, "--data", "synthetic:shapes?count=40&size=16", "--out", parquet, "--batch", "16");
+        Assert.AreEqual(0, code, text + err);
+        using var reader = new ParquetSharp.ParquetFileReader(parquet);
+        Assert.AreEqual("4,4", reader.FileMetaData.KeyValueMetadata["vitok.shape.Latent"]);
+        using var group = reader.RowGroup(0);
+        Assert.AreEqual(40, group.MetaData.NumRows);
+        var fromParquet = group.Column(2).LogicalReader<float[]>().ReadAll(40);
+        for (int i = 0; i < 40; i++) CollectionAssert.AreEqual(idvRows[i], fromParquet[i], $"row {i}");
+
+        (code, _, err) = CliHarness.Run("encode", "--model", model, "--data", "synthetic", "--out", Path.Combine(_dir, "x.csv"));
+        Assert.AreEqual(2, code);
+        StringAssert.Contains(err, ".parquet");
     }
 
     [TestMethod]

@@ -14,6 +14,7 @@ public sealed class DataFrameTests
         var ml = new MLContext(seed: 1);
         var images = ml.Data.LoadFromEnumerable(data.Rows);
         var latents = ml.Transforms.LoadImages("Image", data.Folder, nameof(ImageRow.Path))
+            .Append(ml.Transforms.ResizeImages("Image", 32, 32))
             .Append(ml.Transforms.TokenizeImages("Latent", data.TokenizerPath, "Image"))
             .Fit(images).Transform(images);
 

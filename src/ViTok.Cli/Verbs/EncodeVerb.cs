@@ -16,14 +16,14 @@ public sealed class EncodeVerb : IVerb
     Func<ParseResult, ComputeOptions> _compute = null!;
     readonly Option<string> _model = new("--model") { Description = "Tokenizer file (.safetensors).", Required = true };
     readonly Option<string> _data = new("--data") { Description = DataOptions.SourceHelp, Required = true };
-    readonly Option<string> _out = new("--out") { Description = "Output file: ML.NET binary IDataView (.idv), read back with mlContext.Data.LoadFromBinary.", Required = true };
+    readonly Option<string> _out = new("--out") { Description = "Output file: .idv (ML.NET binary IDataView, mlContext.Data.LoadFromBinary) or .parquet (Parquet, latents as LIST<float>, shape in the metadata).", Required = true };
     readonly Option<int> _batch = new("--batch") { Description = "Items per forward pass.", DefaultValueFactory = _ => 64 };
     readonly Option<bool> _sample = new("--sample") { Description = "Write posterior samples instead of posterior means." };
     readonly Option<bool> _bf16 = new("--bf16") { Description = "Run the encoder in bfloat16." };
 
     public Command Create()
     {
-        var command = new Command("encode", "Write the latents of a SOURCE (ML.NET binary IDataView: Origin, Label, Latent [tokens, c]).");
+        var command = new Command("encode", "Write the latents of a SOURCE, streaming: Origin, Label, Latent [tokens, c] as ML.NET binary (.idv) or Parquet (.parquet).");
         foreach (var o in new Option[] { _model, _data, _out, _batch, _sample, _bf16 }) command.Options.Add(o);
         _compute = GlobalOptions.AddCompute(command);
         return command;
@@ -36,6 +36,8 @@ public sealed class EncodeVerb : IVerb
         int batch = parse.GetValue(_batch);
         if (batch < 1) throw new UsageException($"--batch: {batch} must be at least 1.");
         string output = Path.GetFullPath(parse.GetValue(_out)!);
+        string format = Path.GetExtension(output).ToLowerInvariant();
+        if (format is not (".idv" or ".parquet")) throw new UsageException($"--out: '{output}' must end in .idv (ML.NET binary) or .parquet.");
         var config = TokenizerFile.ReadConfig(modelPath);
         var source = DataOptions.Open("--data", parse.GetValue(_data)!, new ClipSourceDefaults(config.ImageSize, config.Frames));
         DataOptions.CheckShape("--data", source, config.Frames, config.ImageSize);
@@ -58,9 +60,13 @@ public sealed class EncodeVerb : IVerb
 
         context.Out.WriteLine($"encoding {source.Description} with {config.Variant} c={config.Channels} into {output}");
         Directory.CreateDirectory(Path.GetDirectoryName(output)!);
-        string temp = output + ".tmp";
-        using (var stream = File.Create(temp)) ml.Data.SaveAsBinary(latents, stream, keepHidden: false);
-        File.Move(temp, output, overwrite: true);
+        if (format == ".parquet") ParquetExport.Write(latents, output);
+        else
+        {
+            string temp = output + ".tmp";
+            using (var stream = File.Create(temp)) ml.Data.SaveAsBinary(latents, stream, keepHidden: false);
+            File.Move(temp, output, overwrite: true);
+        }
         context.Out.WriteLine($"wrote {source.Count} rows of [{config.Tokens}, {config.Channels}] latents to {output} in {clock.Elapsed.TotalSeconds:F1} s");
         return VitokApp.Success;
     }

@@ -10,34 +10,20 @@ namespace ViTok.MLNet.Decode;
 /// Adds a column of decoded images (MLImage) or pixel vectors computed by a ViTok decoder from a latent column.
 /// Lazy and batched. Save with mlContext.Model.Save; load with mlContext.LoadWithViTok.
 /// </summary>
-public sealed class DecodeLatentsTransformer : ITransformer, IViTokComponent
+public sealed class DecodeLatentsTransformer : ViTokTransformer
 {
-    readonly CatalogHost _host;
     readonly DecodeLatentsOptions _options;
-    readonly TokenizerHandle _tokenizer;
     readonly DecodeMapping _mapping;
 
-    internal DecodeLatentsTransformer(CatalogHost host, DecodeLatentsOptions options, TokenizerHandle tokenizer)
+    internal DecodeLatentsTransformer(DecodeLatentsOptions options, TokenizerHandle tokenizer) : base(tokenizer)
     {
-        _host = host;
         _options = options;
-        _tokenizer = tokenizer;
         _mapping = new DecodeMapping(options, options.InputColumnName ?? options.OutputColumnName, tokenizer);
     }
 
-    public bool IsRowToRowMapper => true;
+    private protected override BatchedMapping Mapping => _mapping;
 
-    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
-    {
-        _mapping.CheckInput(inputSchema);
-        return BatchedDataView.OutputSchema(inputSchema, _mapping);
-    }
-
-    public IDataView Transform(IDataView input) => new BatchedDataView(input, _mapping);
-
-    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => new BatchedRowMapper(inputSchema, _mapping);
-
-    ComponentManifest IViTokComponent.Manifest => new()
+    private protected override ComponentManifest Manifest => new()
     {
         Kind = ComponentManifest.DecodeKind,
         OutputColumn = _options.OutputColumnName,
@@ -50,10 +36,6 @@ public sealed class DecodeLatentsTransformer : ITransformer, IViTokComponent
         PixelOffset = _options.PixelOffset,
         DecodeOutput = _options.Output.ToString(),
     };
-
-    byte[] IViTokComponent.TokenizerBytes => _tokenizer.FileBytes;
-
-    void ICanSaveModel.Save(ModelSaveContext ctx) => ViTokComponentSaver.Save(ctx, this);
 
     internal static DecodeLatentsTransformer FromManifest(CatalogHost host, ComponentManifest m, byte[] weights)
     {
@@ -69,6 +51,6 @@ public sealed class DecodeLatentsTransformer : ITransformer, IViTokComponent
             PixelOffset = m.PixelOffset,
             Output = Enum.Parse<DecodedOutput>(m.DecodeOutput),
         };
-        return new DecodeLatentsTransformer(host, options, TokenizerHandle.FromBytes(host, weights, m.Device, m.Threads, options.Precision));
+        return new DecodeLatentsTransformer(options, TokenizerHandle.FromBytes(host, weights, m.Device, m.Threads, options.Precision));
     }
 }

@@ -18,14 +18,7 @@ public sealed class TokenizeImagesEstimator : IEstimator<TokenizeImagesTransform
 
     internal TokenizeImagesEstimator(CatalogHost host, TokenizeImagesOptions options)
     {
-        if (string.IsNullOrWhiteSpace(options.OutputColumnName))
-            throw new ArgumentException("OutputColumnName must name the latent column to add.", nameof(options));
-        if (options.BatchSize < 1)
-            throw new ArgumentOutOfRangeException(nameof(options), options.BatchSize, "BatchSize must be at least 1.");
-        if ((options.TokenizerPath is null) == (options.Tokenizer is null))
-            throw new ArgumentException("Give exactly one of TokenizerPath (a tokenizer file) and Tokenizer (a model in memory).", nameof(options));
-        if (options.TokenizerPath is not null && !File.Exists(options.TokenizerPath))
-            throw new FileNotFoundException($"Tokenizer file '{options.TokenizerPath}' does not exist.", options.TokenizerPath);
+        EstimatorChecks.Validate(options.OutputColumnName, options.BatchSize, options.TokenizerPath, options.Tokenizer, nameof(options));
         _host = host;
         _options = options;
     }
@@ -34,7 +27,7 @@ public sealed class TokenizeImagesEstimator : IEstimator<TokenizeImagesTransform
 
     public TokenizeImagesTransformer Fit(IDataView input)
     {
-        var transformer = new TokenizeImagesTransformer(_host, _options, Tokenizer);
+        var transformer = new TokenizeImagesTransformer(_options, Tokenizer);
         transformer.GetOutputSchema(input.Schema);   // schema errors before any row is read
         return transformer;
     }
@@ -42,8 +35,7 @@ public sealed class TokenizeImagesEstimator : IEstimator<TokenizeImagesTransform
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         string input = _options.InputColumnName ?? _options.OutputColumnName;
-        if (!TryFind(inputSchema, input, out var column))
-            throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Input column '{input}' was not found; the tokenizer needs an image column.");
+        var column = EstimatorChecks.Find(inputSchema, input, "Input");
         var config = Tokenizer.Config;
         bool ok = column.ItemType is ImageDataViewType
             || (column.Kind == SchemaShape.Column.VectorKind.Vector && column.ItemType.RawType == typeof(float))
@@ -52,16 +44,6 @@ public sealed class TokenizeImagesEstimator : IEstimator<TokenizeImagesTransform
             throw new ArgumentException($"Column '{input}' has type {column.ItemType}; the tokenizer expects an image ({config.ImageSize}x{config.ImageSize}), a float pixel vector or encoded image bytes.");
         if (column.ItemType is ImageDataViewType image && image.Width != 0 && (image.Width != config.ImageSize || image.Height != config.ImageSize))
             throw new ArgumentException($"Column '{input}' holds {image.Width}x{image.Height} images; the tokenizer expects {config.ImageSize}x{config.ImageSize}: resize them with ResizeImages.");
-        var columns = inputSchema.ToDictionary(c => c.Name);
-        columns[_options.OutputColumnName] = MLNetInternals.Column(_options.OutputColumnName, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single);
-        return new SchemaShape(columns.Values);
-    }
-
-    static bool TryFind(SchemaShape schema, string name, out SchemaShape.Column column)
-    {
-        foreach (var c in schema)
-            if (c.Name == name) { column = c; return true; }
-        column = default;
-        return false;
+        return EstimatorChecks.With(inputSchema, MLNetInternals.Column(_options.OutputColumnName, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single));
     }
 }

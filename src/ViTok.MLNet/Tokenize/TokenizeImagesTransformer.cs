@@ -11,40 +11,26 @@ namespace ViTok.MLNet.Tokenize;
 /// from an image column. Lazy and batched: one forward pass per <see cref="TokenizeImagesOptions.BatchSize"/> rows.
 /// Save with mlContext.Model.Save; load with <see cref="ViTokModelLoader.LoadWithViTok(MLContext, string, out DataViewSchema)"/>.
 /// </summary>
-public sealed class TokenizeImagesTransformer : ITransformer, IViTokComponent
+public sealed class TokenizeImagesTransformer : ViTokTransformer
 {
-    readonly CatalogHost _host;
     readonly TokenizeImagesOptions _options;
-    readonly TokenizerHandle _tokenizer;
     readonly TokenizeMapping _mapping;
 
-    internal TokenizeImagesTransformer(CatalogHost host, TokenizeImagesOptions options, TokenizerHandle tokenizer)
+    internal TokenizeImagesTransformer(TokenizeImagesOptions options, TokenizerHandle tokenizer) : base(tokenizer)
     {
-        _host = host;
         _options = options;
-        _tokenizer = tokenizer;
         _mapping = new TokenizeMapping(options, options.InputColumnName ?? options.OutputColumnName, tokenizer);
     }
 
     /// <summary>The tokenizer's configuration (variant, image size, channels...).</summary>
-    public ViTokConfig TokenizerConfig => _tokenizer.Config;
+    public ViTokConfig TokenizerConfig => Tokenizer.Config;
 
     public string OutputColumnName => _options.OutputColumnName;
     public string InputColumnName => _mapping.InputColumn;
 
-    public bool IsRowToRowMapper => true;
+    private protected override BatchedMapping Mapping => _mapping;
 
-    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
-    {
-        _mapping.CheckInput(inputSchema);
-        return BatchedDataView.OutputSchema(inputSchema, _mapping);
-    }
-
-    public IDataView Transform(IDataView input) => new BatchedDataView(input, _mapping);
-
-    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => new BatchedRowMapper(inputSchema, _mapping);
-
-    ComponentManifest IViTokComponent.Manifest => new()
+    private protected override ComponentManifest Manifest => new()
     {
         Kind = ComponentManifest.TokenizeKind,
         OutputColumn = _options.OutputColumnName,
@@ -59,10 +45,6 @@ public sealed class TokenizeImagesTransformer : ITransformer, IViTokComponent
         PixelScale = _options.PixelScale,
         PixelOffset = _options.PixelOffset,
     };
-
-    byte[] IViTokComponent.TokenizerBytes => _tokenizer.FileBytes;
-
-    void ICanSaveModel.Save(ModelSaveContext ctx) => ViTokComponentSaver.Save(ctx, this);
 
     internal static TokenizeImagesTransformer FromManifest(CatalogHost host, ComponentManifest m, byte[] weights)
     {
@@ -80,7 +62,6 @@ public sealed class TokenizeImagesTransformer : ITransformer, IViTokComponent
             PixelScale = m.PixelScale,
             PixelOffset = m.PixelOffset,
         };
-        return new TokenizeImagesTransformer(host, options, TokenizerHandle.FromBytes(host, weights, m.Device, m.Threads, options.Precision));
+        return new TokenizeImagesTransformer(options, TokenizerHandle.FromBytes(host, weights, m.Device, m.Threads, options.Precision));
     }
-
 }

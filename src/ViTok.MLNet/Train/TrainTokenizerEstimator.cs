@@ -69,18 +69,14 @@ public sealed class TrainTokenizerEstimator : IEstimator<TokenizeImagesTransform
             PixelScale = _options.PixelScale,
             PixelOffset = _options.PixelOffset,
         };
-        return new TokenizeImagesTransformer(_host, options,
+        return new TokenizeImagesTransformer(options,
             TokenizerHandle.Create(_host, result.ExportedModel, null, _options.Device, _options.Threads, InferencePrecision.Float32));
     }
 
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
-        bool found = false;
-        foreach (var c in inputSchema) found |= c.Name == Input;
-        if (!found) throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Input column '{Input}' was not found; training needs an image column.");
-        var columns = inputSchema.ToDictionary(c => c.Name);
-        columns[_options.OutputColumnName] = MLNetInternals.Column(_options.OutputColumnName, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single);
-        return new SchemaShape(columns.Values);
+        EstimatorChecks.Find(inputSchema, Input, "Image");
+        return EstimatorChecks.With(inputSchema, MLNetInternals.Column(_options.OutputColumnName, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single));
     }
 
     sealed class Progress(Action<TrainingProgress> report) : IProgress<TrainingProgress>

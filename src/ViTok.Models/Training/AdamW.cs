@@ -44,7 +44,10 @@ public sealed class AdamW : IDisposable
         if (grads.Length == 0) return 0;
         double norm = Math.Sqrt(grads.Sum(g => g.to(ScalarType.Float32).pow(2).sum().item<float>()));
         if (norm > maxNorm && double.IsFinite(norm))
-            foreach (var g in grads) g.mul_(maxNorm / (norm + 1e-6));
+        {
+            using var factor = (maxNorm / (norm + 1e-6)).ToScalar();
+            foreach (var g in grads) g.mul_(factor);
+        }
         return norm;
     }
 
@@ -53,16 +56,20 @@ public sealed class AdamW : IDisposable
         Step++;
         double bc1 = 1 - Math.Pow(Beta1, Step), bc2 = 1 - Math.Pow(Beta2, Step);
         using var _ = no_grad();
+        // Scalars are created once and held until the end of the step: an implicit double-to-Scalar temporary can be
+        // finalised by the GC while the native call still uses it (seen as "Unknown scalar type" under load).
+        using Scalar beta1 = Beta1.ToScalar(), keep1 = (1 - Beta1).ToScalar(), beta2 = Beta2.ToScalar(), keep2 = (1 - Beta2).ToScalar(),
+            decay = (1 - lr * WeightDecay).ToScalar(), unbias2 = (1 / bc2).ToScalar(), eps = Eps.ToScalar(), stepSize = (-lr / bc1).ToScalar();
         foreach (var (_, p, m, v) in _slots)
         {
             if (p.grad is null) continue;
             using var scope = NewDisposeScope();
             var g = p.grad;
-            m.mul_(Beta1).add_(g, alpha: 1 - Beta1);
-            v.mul_(Beta2).addcmul_(g, g, value: 1 - Beta2);
-            if (WeightDecay > 0 && p.dim() >= 2) p.mul_(1 - lr * WeightDecay);
-            var denom = (v / bc2).sqrt_().add_(Eps);
-            p.addcdiv_(m, denom, value: -lr / bc1);
+            m.mul_(beta1).add_(g, alpha: keep1);
+            v.mul_(beta2).addcmul_(g, g, value: keep2);
+            if (WeightDecay > 0 && p.dim() >= 2) p.mul_(decay);
+            var denom = v.mul(unbias2).sqrt_().add_(eps);
+            p.addcdiv_(m, denom, value: stepSize);
         }
     }
 

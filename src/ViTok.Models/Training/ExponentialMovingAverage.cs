@@ -29,12 +29,13 @@ public sealed class ExponentialMovingAverage
     {
         double d = Math.Min(Decay, (1.0 + step) / (10.0 + step));
         using var _ = no_grad();
+        using Scalar keep = d.ToScalar(), take = (1 - d).ToScalar();   // held for the whole update (see AdamW.StepWith)
         var src = _source.state_dict();
         var trained = _source.named_parameters().Where(p => p.parameter.requires_grad).Select(p => p.name).ToHashSet();
         foreach (var (name, t) in Average.state_dict())
         {
             var s = src[name];
-            if (trained.Contains(name) && t.is_floating_point()) t.mul_(d).add_(s, alpha: 1 - d);
+            if (trained.Contains(name) && t.is_floating_point()) t.mul_(keep).add_(s, alpha: take);
             else t.copy_(s);   // frozen weights (stage-2 encoder) and buffers are copied, not averaged
         }
     }

@@ -1,0 +1,66 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using ViTok.MLNet.Data;
+using ViTok.MLNet.Persistence;
+
+namespace ViTok.MLNet;
+
+/// <summary>
+/// What every ViTok transformer shares: a batched mapping of one column to another, lazy batched transforms, a row
+/// mapper for PredictionEngine, and saving (a twin plus manifest and weights; load with mlContext.LoadWithViTok).
+/// </summary>
+public abstract class ViTokTransformer : ITransformer, IViTokComponent
+{
+    private protected ViTokTransformer(TokenizerHandle tokenizer) => Tokenizer = tokenizer;
+
+    private protected TokenizerHandle Tokenizer { get; }
+    private protected abstract BatchedMapping Mapping { get; }
+    private protected abstract ComponentManifest Manifest { get; }
+
+    public bool IsRowToRowMapper => true;
+
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
+    {
+        Mapping.CheckInput(inputSchema);
+        return BatchedDataView.OutputSchema(inputSchema, Mapping);
+    }
+
+    public IDataView Transform(IDataView input) => new BatchedDataView(input, Mapping);
+
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => new BatchedRowMapper(inputSchema, Mapping);
+
+    ComponentManifest IViTokComponent.Manifest => Manifest;
+    byte[] IViTokComponent.TokenizerBytes => Tokenizer.FileBytes;
+    void ICanSaveModel.Save(ModelSaveContext ctx) => ViTokComponentSaver.Save(ctx, this);
+}
+
+/// <summary>Checks shared by the ViTok estimators, before any work.</summary>
+static class EstimatorChecks
+{
+    public static void Validate(string output, int batchSize, string? tokenizerPath, object? tokenizer, string optionsName)
+    {
+        if (string.IsNullOrWhiteSpace(output))
+            throw new ArgumentException("OutputColumnName must name the column to add.", optionsName);
+        if (batchSize < 1)
+            throw new ArgumentOutOfRangeException(optionsName, batchSize, "BatchSize must be at least 1.");
+        if ((tokenizerPath is null) == (tokenizer is null))
+            throw new ArgumentException("Give exactly one of TokenizerPath (a tokenizer file) and Tokenizer (a model in memory).", optionsName);
+        if (tokenizerPath is not null && !File.Exists(tokenizerPath))
+            throw new FileNotFoundException($"Tokenizer file '{tokenizerPath}' does not exist.", tokenizerPath);
+    }
+
+    /// <summary>The input schema with <paramref name="column"/> added (or replacing one of the same name).</summary>
+    public static SchemaShape With(SchemaShape input, SchemaShape.Column column)
+    {
+        var columns = input.ToDictionary(c => c.Name);
+        columns[column.Name] = column;
+        return new SchemaShape(columns.Values);
+    }
+
+    public static SchemaShape.Column Find(SchemaShape schema, string name, string what)
+    {
+        foreach (var c in schema)
+            if (c.Name == name) return c;
+        throw new ArgumentOutOfRangeException(nameof(schema), $"{what} column '{name}' was not found.");
+    }
+}

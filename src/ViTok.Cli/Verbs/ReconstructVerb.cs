@@ -75,11 +75,12 @@ public sealed class ReconstructVerb : IVerb
             }
         }
 
+        double? fd = metrics.TryGetValue("fd", out var fdValue) ? fdValue : null;
         var report = new Dictionary<string, object?>
         {
             ["model"] = modelPath, ["variant"] = config.Variant, ["channels"] = config.Channels, ["bottleneck"] = config.BottleneckSize,
             ["data"] = source.Description, ["count"] = evaluation.Count,
-            ["psnr"] = metrics["psnr"], ["ssim"] = metrics["ssim"], ["fd"] = metrics.TryGetValue("fd", out var fd) ? fd : null,
+            ["psnr"] = metrics["psnr"], ["ssim"] = metrics["ssim"], ["fd"] = fd,
             ["fd_features"] = features is null ? null : "FD-ResNet18",
         };
         string json = JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true });

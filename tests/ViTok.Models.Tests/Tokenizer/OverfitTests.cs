@@ -38,8 +38,9 @@ public sealed class OverfitTests
         using var images = FixedImages();
         using var optimizer = optim.AdamW(model.parameters(), lr: 2e-3, beta1: 0.9, beta2: 0.95, weight_decay: 1e-4);
         double psnr = 0;
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        for (int step = 1; step <= 600 && clock.Elapsed < TimeSpan.FromSeconds(55); step++)
+        int steps = 0;
+        // Bounded by steps, not by time (speed is measured by benchmarks): on 2 idle cores this takes about 10 s.
+        for (int step = 1; step <= 800; step++)
         {
             using var scope = NewDisposeScope();
             model.train();
@@ -56,9 +57,10 @@ public sealed class OverfitTests
                 using var _ = no_grad();
                 using var output = model.forward(images);
                 psnr = Psnr.Mean(images, output.Reconstruction.squeeze(2));
+                steps = step;
                 if (psnr > 30) break;
             }
         }
-        Assert.IsTrue(psnr > 30, $"PSNR after {clock.Elapsed.TotalSeconds:F0} s: {psnr:F2} dB");
+        Assert.IsTrue(psnr > 30, $"PSNR after {steps} steps: {psnr:F2} dB");
     }
 }

@@ -20,7 +20,7 @@ public static class FlowMatching
         var tt = t.view(-1, 1, 1);
         var xt = (1 - tt) * x0 + tt * noise;
         var v = model.forward(xt, t * TimeScale, y);
-        return (v - (noise - x0)).pow(2).mean().MoveToOuterDisposeScope();
+        return (v - (noise - x0)).square().mean().MoveToOuterDisposeScope();
     }
 
     public static Tensor Sample(DiT model, Tensor y, SamplingOptions options)

@@ -81,7 +81,7 @@ public sealed class GaussianDiffusion
         var output = model.forward(xt, t, y);
         var eps = output[.., .., ..c];
         var v = output[.., .., c..];
-        var mse = (eps - noise).pow(2).mean([1, 2]);
+        var mse = (eps - noise).square().mean([1, 2]);
 
         // Variational bound for the variance only (the mean is held fixed, as DiT / improved DDPM do).
         var s = Spaced(Steps);

@@ -42,7 +42,7 @@ public sealed class DiagonalGaussian : IDisposable
     public Tensor Kl()
     {
         using var scope = NewDisposeScope();
-        var kl = 0.5 * (Mean.pow(2) + LogVar.exp() - 1.0 - LogVar);
+        var kl = 0.5 * (Mean.square() + LogVar.exp() - 1.0 - LogVar);
         return kl.mean().MoveToOuterDisposeScope();
     }
 

@@ -42,7 +42,7 @@ public sealed class AdamW : IDisposable
         using var scope = NewDisposeScope();
         var grads = _slots.Where(s => s.Param.grad is not null).Select(s => s.Param.grad!).ToArray();
         if (grads.Length == 0) return 0;
-        double norm = Math.Sqrt(grads.Sum(g => g.to(ScalarType.Float32).pow(2).sum().item<float>()));
+        double norm = Math.Sqrt(grads.Sum(g => g.to(ScalarType.Float32).square().sum().item<float>()));
         if (norm > maxNorm && double.IsFinite(norm))
         {
             using var factor = (maxNorm / (norm + 1e-6)).ToScalar();

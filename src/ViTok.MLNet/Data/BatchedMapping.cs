@@ -8,12 +8,12 @@ namespace ViTok.MLNet.Data;
 /// drives it: it captures B input rows into slots, asks for one forward pass over them, then serves the results
 /// row by row. One <see cref="IBatchRun"/> is created per cursor, so its buffers are never shared between threads.
 /// </summary>
-abstract class BatchedMapping
+abstract class BatchedMapping(string inputColumn, string outputColumn, int batchSize)
 {
-    public abstract string InputColumn { get; }
-    public abstract string OutputColumn { get; }
+    public string InputColumn { get; } = inputColumn;
+    public string OutputColumn { get; } = outputColumn;
+    public int BatchSize { get; } = batchSize;
     public abstract DataViewType OutputType { get; }
-    public abstract int BatchSize { get; }
 
     /// <summary>Checks the input column (exists, type, size); throws naming the column and what was expected.</summary>
     public abstract void CheckInput(DataViewSchema schema);

@@ -6,22 +6,11 @@ using ViTok.MLNet.Data;
 namespace ViTok.MLNet.Decode;
 
 /// <summary>Latents to images (or pixel vectors), one forward pass per batch.</summary>
-sealed class DecodeMapping : BatchedMapping
+sealed class DecodeMapping(DecodeLatentsOptions options, string input, TokenizerHandle tokenizer)
+    : BatchedMapping(input, options.OutputColumnName, options.BatchSize)
 {
-    readonly DecodeLatentsOptions options;
-    readonly string input;
-    readonly TokenizerHandle tokenizer;
-
-    public DecodeMapping(DecodeLatentsOptions options, string input, TokenizerHandle tokenizer)
-    {
-        this.options = options;
-        this.input = input;
-        this.tokenizer = tokenizer;
-    }
-
-    public override string InputColumn => input;
-    public override string OutputColumn => options.OutputColumnName;
-    public override int BatchSize => options.BatchSize;
+    readonly DecodeLatentsOptions options = options;
+    readonly TokenizerHandle tokenizer = tokenizer;
 
     public override DataViewType OutputType
     {
@@ -38,15 +27,15 @@ sealed class DecodeMapping : BatchedMapping
     {
         var c = tokenizer.Config;
         int length = c.Tokens * c.Channels;
-        var col = schema.GetColumnOrNull(input)
-            ?? throw new ArgumentOutOfRangeException(nameof(schema), $"Latent column '{input}' was not found in the data.");
+        var col = schema.GetColumnOrNull(InputColumn)
+            ?? throw new ArgumentOutOfRangeException(nameof(schema), $"Latent column '{InputColumn}' was not found in the data.");
         if (col.Type is not VectorDataViewType { ItemType: NumberDataViewType n } v || n.RawType != typeof(float) || v.Size != length)
-            throw new ArgumentException($"Column '{input}' has type {col.Type}; the decoder expects a float vector of {length} latents ({c.Tokens} tokens x {c.Channels} channels).");
+            throw new ArgumentException($"Column '{InputColumn}' has type {col.Type}; the decoder expects a float vector of {length} latents ({c.Tokens} tokens x {c.Channels} channels).");
         if (options.Output == DecodedOutput.Image && c.Frames != 1)
             throw new ArgumentException($"This tokenizer decodes {c.Frames}-frame clips; use Output = PixelVector for column '{options.OutputColumnName}'.");
     }
 
-    public override IBatchRun Start(DataViewRow row, int slots) => new Run(this, row.GetGetter<VBuffer<float>>(row.Schema[input]), slots);
+    public override IBatchRun Start(DataViewRow row, int slots) => new Run(this, row.GetGetter<VBuffer<float>>(row.Schema[InputColumn]), slots);
 
     sealed class Run(DecodeMapping mapping, ValueGetter<VBuffer<float>> getter, int slots) : IBatchRun
     {

@@ -6,22 +6,11 @@ using ViTok.MLNet.Data;
 namespace ViTok.MLNet.Tokenize;
 
 /// <summary>Images (or pixel vectors, or encoded bytes) to latents, one forward pass per batch.</summary>
-sealed class TokenizeMapping : BatchedMapping
+sealed class TokenizeMapping(TokenizeImagesOptions options, string input, TokenizerHandle tokenizer)
+    : BatchedMapping(input, options.OutputColumnName, options.BatchSize)
 {
-    readonly TokenizeImagesOptions options;
-    readonly string input;
-    readonly TokenizerHandle tokenizer;
-
-    public TokenizeMapping(TokenizeImagesOptions options, string input, TokenizerHandle tokenizer)
-    {
-        this.options = options;
-        this.input = input;
-        this.tokenizer = tokenizer;
-    }
-
-    public override string InputColumn => input;
-    public override string OutputColumn => options.OutputColumnName;
-    public override int BatchSize => options.BatchSize;
+    readonly TokenizeImagesOptions options = options;
+    readonly TokenizerHandle tokenizer = tokenizer;
 
     public override DataViewType OutputType
     {
@@ -36,10 +25,10 @@ sealed class TokenizeMapping : BatchedMapping
 
     public override void CheckInput(DataViewSchema schema) => Kind(schema);
 
-    PixelInputKind Kind(DataViewSchema schema) => PixelInput.Check(schema, input, tokenizer.Config.Frames, tokenizer.Config.ImageSize);
+    PixelInputKind Kind(DataViewSchema schema) => PixelInput.Check(schema, InputColumn, tokenizer.Config.Frames, tokenizer.Config.ImageSize);
 
     public override IBatchRun Start(DataViewRow row, int slots) =>
-        new Run(this, PixelInput.Create(Kind(row.Schema), row, input, tokenizer.Config.ImageSize, options.PixelScale, options.PixelOffset), slots);
+        new Run(this, PixelInput.Create(Kind(row.Schema), row, InputColumn, tokenizer.Config.ImageSize, options.PixelScale, options.PixelOffset), slots);
 
     sealed class Run(TokenizeMapping mapping, PixelInput reader, int slots) : IBatchRun
     {

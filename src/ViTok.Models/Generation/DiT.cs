@@ -54,6 +54,9 @@ public sealed class DiT : Module<Tensor, Tensor, Tensor, Tensor>
     /// <summary>The null class index, used for unconditional predictions and label dropout.</summary>
     public long NullClass => Config.Classes;
 
+    /// <summary>Where the weights are.</summary>
+    public Device Device => x_embedder.weight!.device;
+
     void Initialize()
     {
         using var _ = no_grad();

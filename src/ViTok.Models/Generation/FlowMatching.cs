@@ -23,13 +23,14 @@ public static class FlowMatching
         return (v - (noise - x0)).square().mean().MoveToOuterDisposeScope();
     }
 
-    public static Tensor Sample(DiT model, Tensor y, SamplingOptions options)
+    /// <summary>Draws latents [N, L, c] for labels y [N]; row i's initial noise comes from <paramref name="seeds"/>[i] (as <see cref="GaussianDiffusion.Sample"/>).</summary>
+    public static Tensor Sample(DiT model, Tensor y, SamplingOptions options, IReadOnlyList<long>? seeds = null)
     {
         options.Validate(DiffusionObjective.FlowMatching, int.MaxValue);
         using var scope = NewDisposeScope();
-        using var generator = new Generator((ulong)options.Seed, y.device);
+        using var generator = new RowNoise(seeds ?? RowNoise.Seeds(options.Seed, 0, (int)y.shape[0]), y.device);
         var config = model.Config;
-        var x = randn([y.shape[0], config.Tokens, config.Channels], device: y.device, generator: generator);
+        var x = generator.Randn(config.Tokens, config.Channels);
         int n = options.Steps;
         Tensor Velocity(Tensor state, double t) =>
             Guidance.Predict(model, state, full([y.shape[0]], t * TimeScale, device: y.device), y, options.GuidanceScale, config.Channels);

@@ -111,15 +111,18 @@ public sealed class GaussianDiffusion
         return (mean, logVar);
     }
 
-    /// <summary>Draws latents [N, L, c] for labels y [N] (DDPM or DDIM, with classifier-free guidance).</summary>
-    public Tensor Sample(DiT model, Tensor y, SamplingOptions options)
+    /// <summary>
+    /// Draws latents [N, L, c] for labels y [N] (DDPM or DDIM, with classifier-free guidance). Row i's noise comes
+    /// from <paramref name="seeds"/>[i] (default: <see cref="RowNoise.Seeds"/> of the options' seed, rows 0..N-1).
+    /// </summary>
+    public Tensor Sample(DiT model, Tensor y, SamplingOptions options, IReadOnlyList<long>? seeds = null)
     {
         options.Validate(DiffusionObjective.Ddpm, Steps);
         using var scope = NewDisposeScope();
-        using var generator = new Generator((ulong)options.Seed, y.device);
+        using var generator = new RowNoise(seeds ?? RowNoise.Seeds(options.Seed, 0, (int)y.shape[0]), y.device);
         var config = model.Config;
         var s = Spaced(options.Steps);
-        var x = randn([y.shape[0], config.Tokens, config.Channels], device: y.device, generator: generator);
+        var x = generator.Randn(config.Tokens, config.Channels);
         for (int i = s.Timesteps.Length - 1; i >= 0; i--)
         {
             using var step = NewDisposeScope();
@@ -132,7 +135,7 @@ public sealed class GaussianDiffusion
             if (options.Sampler == Sampler.Ddpm)
             {
                 var (mean, logVar) = MeanAndLogVariance(s, eps, options.FixedPosteriorVariance ? full_like(v, -1.0) : v, x, index);
-                next = i > 0 ? mean + (0.5 * logVar).exp() * randn(x.shape, device: x.device, generator: generator) : mean;
+                next = i > 0 ? mean + (0.5 * logVar).exp() * generator.Randn(config.Tokens, config.Channels) : mean;
             }
             else next = DdimStep(s, i, x, eps, options.Eta, generator);
             x = next.MoveToOuterDisposeScope();
@@ -140,13 +143,13 @@ public sealed class GaussianDiffusion
         return x.MoveToOuterDisposeScope();
     }
 
-    static Tensor DdimStep(Schedule s, int i, Tensor x, Tensor eps, double eta, Generator generator)
+    static Tensor DdimStep(Schedule s, int i, Tensor x, Tensor eps, double eta, RowNoise generator)
     {
         double ac = s.AlphasCumprod[i], acPrev = s.AlphasCumprodPrev[i];
         var x0 = Math.Sqrt(1 / ac) * x - Math.Sqrt(1 / ac - 1) * eps;
         double sigma = eta * Math.Sqrt((1 - acPrev) / (1 - ac) * (1 - ac / acPrev));
         var next = Math.Sqrt(acPrev) * x0 + Math.Sqrt(Math.Max(0, 1 - acPrev - sigma * sigma)) * eps;
-        return sigma > 0 && i > 0 ? next + sigma * randn(x.shape, device: x.device, generator: generator) : next;
+        return sigma > 0 && i > 0 ? next + sigma * generator.Randn(x.shape[1..]) : next;
     }
 }
 

@@ -61,7 +61,7 @@ public sealed class TokenizerTrainer
         random.manual_seed(o.Seed);
         using var model = new ViTokAutoEncoder(_config);
         using var emaModel = new ViTokAutoEncoder(_config);
-        if (initial is not null) LoadInto(model, initial);
+        if (initial is not null) TrainingState.CopyWeights(model, initial);
         model.to(_device);
         emaModel.to(_device);
         StyleGanDiscriminator? disc = o.Stage == 2 ? new StyleGanDiscriminator(_config.ImageSize, o.DiscriminatorChannels) : null;
@@ -152,7 +152,7 @@ public sealed class TokenizerTrainer
                     var eta = TimeSpan.FromSeconds((o.Steps - step) * o.BatchSize / Math.Max(rate, 1e-9));
                     var report = new TrainingProgress(step, o.Steps, loss, new Dictionary<string, double>(terms), rate, eta, lr, evalNow ? lastEval : null);
                     progress?.Report(report);
-                    history.WriteLine(HistoryLine(report));
+                    history.WriteLine(TrainingState.HistoryLine(report));
                     history.Flush();
                     clock.Restart();
                     itemsSinceLog = 0;
@@ -165,7 +165,7 @@ public sealed class TokenizerTrainer
             emaModel.eval();
             using (var cpu = new ViTokAutoEncoder(_config))
             {
-                LoadInto(cpu, emaModel);
+                TrainingState.CopyWeights(cpu, emaModel);
                 TokenizerFile.Save(cpu, export, new Dictionary<string, string>
                 {
                     ["train.steps"] = step.ToString(CultureInfo.InvariantCulture),
@@ -242,24 +242,17 @@ public sealed class TokenizerTrainer
 
     static Tensor Frames(Tensor clip) => clip.transpose(1, 2).flatten(0, 1);     // [B, 3, T, H, W] -> [B*T, 3, H, W]
 
-    static void LoadInto(nn.Module target, nn.Module source)
-    {
-        using var _ = no_grad();
-        var src = source.state_dict();
-        foreach (var (name, t) in target.state_dict()) t.copy_(src[name]);
-    }
-
     string Save(string folder, long step, IBatchStream data, ViTokAutoEncoder model, ViTokAutoEncoder ema, AdamW opt, AdamW? dopt,
         StyleGanDiscriminator? disc, Generator noise, List<string> skippedBefore)
     {
         using var scope = NewDisposeScope();
         var tensors = new List<(string, Tensor)>();
-        tensors.AddRange(model.state_dict().Select(kv => ("model." + kv.Key, kv.Value)));
-        tensors.AddRange(ema.state_dict().Select(kv => ("ema." + kv.Key, kv.Value)));
+        tensors.AddRange(TrainingState.Prefixed("model.", model));
+        tensors.AddRange(TrainingState.Prefixed("ema.", ema));
         tensors.AddRange(opt.State("opt"));
         if (disc is not null)
         {
-            tensors.AddRange(disc.state_dict().Select(kv => ("disc." + kv.Key, kv.Value)));
+            tensors.AddRange(TrainingState.Prefixed("disc.", disc));
             tensors.AddRange(dopt!.State("dopt"));
         }
         tensors.Add(("rng.noise", noise.get_state()));
@@ -282,14 +275,14 @@ public sealed class TokenizerTrainer
         var saved = ViTokConfig.FromJson(file.Metadata["vitok.config"]);
         if (saved != _config)
             throw new InvalidDataException($"Checkpoint '{file.Path}' is for {saved.Variant} ({saved.ToJson()}), not for the requested {_config.Variant}.");
-        LoadPrefixed(file, "model.", model);
-        LoadPrefixed(file, "ema.", ema);
+        TrainingState.LoadPrefixed(file, "model.", model);
+        TrainingState.LoadPrefixed(file, "ema.", ema);
         opt.Load(file.Read, "opt", long.Parse(file.Metadata["train.opt_step"], CultureInfo.InvariantCulture));
         if (disc is not null)
         {
             if (!file.Entries.Keys.Any(k => k.StartsWith("disc.", StringComparison.Ordinal)))
                 throw new InvalidDataException($"Checkpoint '{file.Path}' is a stage-1 checkpoint; stage 2 starts with --from, not --resume.");
-            LoadPrefixed(file, "disc.", disc);
+            TrainingState.LoadPrefixed(file, "disc.", disc);
             dopt!.Load(file.Read, "dopt", long.Parse(file.Metadata["train.dopt_step"], CultureInfo.InvariantCulture));
         }
         using (var state = file.Read("rng.noise")) noise.set_state(state);
@@ -297,34 +290,5 @@ public sealed class TokenizerTrainer
         return (long.Parse(file.Metadata["train.step"], CultureInfo.InvariantCulture), file.Metadata["train.data_position"]);
     }
 
-    static void LoadPrefixed(SafeTensorsFile file, string prefix, nn.Module module)
-    {
-        using var _ = no_grad();
-        foreach (var (name, t) in module.state_dict())
-        {
-            if (!file.Entries.ContainsKey(prefix + name))
-                throw new InvalidDataException($"Checkpoint '{file.Path}' lacks tensor '{prefix + name}'.");
-            using var saved = file.Read(prefix + name);
-            if (!saved.shape.SequenceEqual(t.shape))
-                throw new InvalidDataException($"Checkpoint '{file.Path}': '{prefix + name}' has shape [{string.Join(", ", saved.shape)}], expected [{string.Join(", ", t.shape)}].");
-            t.copy_(saved);
-        }
-    }
-
     static IReadOnlyList<string> Skipped(List<string> before, IBatchStream data) => [.. before, .. data.SkippedItems];
-
-    static string HistoryLine(TrainingProgress p)
-    {
-        var line = new Dictionary<string, object>
-        {
-            ["step"] = p.Step,
-            ["loss"] = p.Loss,
-            ["lr"] = p.LearningRate,
-            ["items_per_s"] = Math.Round(p.ItemsPerSecond, 3),
-        };
-        foreach (var (k, v) in p.Terms) line[k] = v;
-        if (p.Evaluation is not null)
-            foreach (var (k, v) in p.Evaluation) line["eval_" + k] = v;
-        return JsonSerializer.Serialize(line);
-    }
 }

@@ -1,0 +1,140 @@
+using System.CommandLine;
+using ViTok.Models.Data;
+using ViTok.Models.Generation;
+using ViTok.Models.Runtime;
+using ViTok.Models.Tokenizer;
+using ViTok.Models.Training;
+
+namespace ViTok.Cli.Verbs;
+
+/// <summary>
+/// `vitok train-generator`: encodes a labelled SOURCE once with the tokenizer (latents cached in the run folder), then
+/// trains a class-conditional DiT on the cached latents; resumable.
+/// </summary>
+public sealed class TrainGeneratorVerb : IVerb
+{
+    Func<ParseResult, ComputeOptions> _compute = null!;
+    readonly Option<string> _tokenizer = new("--tokenizer") { Description = "The tokenizer whose latents the generator learns (a tokenizer .safetensors file).", Required = true };
+    readonly Option<string> _data = new("--data") { Description = "Labelled training data. " + DataOptions.SourceHelp, Required = true };
+    readonly Option<string> _out = new("--out") { Description = "Run folder: latents.safetensors (the cache), checkpoints, history.jsonl, generator.safetensors.", Required = true };
+    readonly Option<string> _size = new("--size") { Description = "DiT size: N, T (CPU sizes), S, B, L, XL (DiT paper).", DefaultValueFactory = _ => "T" };
+    readonly Option<string> _objective = new("--objective") { Description = "ddpm (the paper's: noise prediction, learned variance, 1000 steps) or flow (flow matching, velocity).", DefaultValueFactory = _ => "ddpm" };
+    readonly Option<long> _steps = new("--steps") { Description = "Optimiser steps.", DefaultValueFactory = _ => 400_000 };
+    readonly Option<int> _batch = new("--batch") { Description = "Latents per step.", DefaultValueFactory = _ => 256 };
+    readonly Option<double> _lr = new("--lr") { Description = "Peak learning rate (DiT: 1e-4, constant).", DefaultValueFactory = _ => 1e-4 };
+    readonly Option<double> _warmup = new("--warmup") { Description = "Warm-up as a fraction of the steps (DiT: 0).", DefaultValueFactory = _ => 0.0 };
+    readonly Option<double> _floor = new("--lr-floor") { Description = "Cosine decay to this fraction of the peak; 1 keeps it constant (DiT).", DefaultValueFactory = _ => 1.0 };
+    readonly Option<double> _ema = new("--ema") { Description = "EMA decay.", DefaultValueFactory = _ => 0.9999 };
+    readonly Option<double> _dropout = new("--class-dropout") { Description = "Probability of training on the null class (classifier-free guidance).", DefaultValueFactory = _ => 0.1 };
+    readonly Option<long> _seed = new("--seed") { Description = "Seed of initialisation, latent order and noise.", DefaultValueFactory = _ => 0 };
+    readonly Option<bool> _resume = new("--resume") { Description = "Continue from the newest checkpoint in --out." };
+    readonly Option<int> _checkpointEvery = new("--checkpoint-every") { Description = "Steps between checkpoints.", DefaultValueFactory = _ => 1000 };
+    readonly Option<int> _logEvery = new("--log-every") { Description = "Steps between progress lines (and history.jsonl rows).", DefaultValueFactory = _ => 10 };
+    readonly Option<int> _workers = new("--workers") { Description = "Background decoding workers while the latents are computed.", DefaultValueFactory = _ => 2 };
+
+    public Command Create()
+    {
+        var command = new Command("train-generator", "Train a class-conditional DiT on a tokenizer's latents (computed once and cached in --out).");
+        foreach (var o in new Option[] { _tokenizer, _data, _out, _size, _objective, _steps, _batch, _lr, _warmup, _floor, _ema, _dropout, _seed, _resume, _checkpointEvery, _logEvery, _workers })
+            command.Options.Add(o);
+        _compute = GlobalOptions.AddCompute(command);
+        return command;
+    }
+
+    public int Execute(ParseResult parse, VerbContext context)
+    {
+        string tokenizerPath = parse.GetValue(_tokenizer)!;
+        if (!File.Exists(tokenizerPath)) throw new UsageException($"--tokenizer: file '{tokenizerPath}' does not exist.");
+        var objective = parse.GetValue(_objective) switch
+        {
+            "ddpm" => DiffusionObjective.Ddpm,
+            "flow" => DiffusionObjective.FlowMatching,
+            var other => throw new UsageException($"--objective: '{other}' is not valid; use ddpm or flow."),
+        };
+        var options = new GeneratorTrainingOptions
+        {
+            Steps = parse.GetValue(_steps), BatchSize = parse.GetValue(_batch), LearningRate = parse.GetValue(_lr), WarmupFraction = parse.GetValue(_warmup),
+            LearningRateFloor = parse.GetValue(_floor), EmaDecay = parse.GetValue(_ema), Seed = parse.GetValue(_seed),
+            CheckpointEvery = parse.GetValue(_checkpointEvery), LogEvery = parse.GetValue(_logEvery),
+        };
+        try { options.Validate(); }
+        catch (ArgumentException e) { throw new UsageException(e.Message); }
+        int workers = parse.GetValue(_workers);
+        if (workers < 1) throw new UsageException($"--workers: {workers} must be at least 1.");
+        var tokenizerConfig = TokenizerFile.ReadConfig(tokenizerPath);
+        var source = DataOptions.Open("--data", parse.GetValue(_data)!, new ClipSourceDefaults(tokenizerConfig.ImageSize, tokenizerConfig.Frames, (int)options.Seed));
+        if (source.ClassNames.Count == 0)
+            throw new UsageException($"--data: {source.Description} has no class labels; the generator is class-conditional (use fashion-mnist, a folder of class subfolders, or synthetic shapes).");
+        DataOptions.CheckShape("--data", source, tokenizerConfig.Frames, tokenizerConfig.ImageSize);
+        DiTConfig config;
+        try
+        {
+            config = DiTConfig.For(tokenizerConfig, parse.GetValue(_size)!, source.ClassNames.Count, objective) with { ClassDropout = parse.GetValue(_dropout) };
+            config.Validate();
+        }
+        catch (ArgumentException e) { throw new UsageException($"--size/--class-dropout: {e.Message}"); }
+
+        var device = TorchRuntime.Resolve(_compute(parse));
+        string folder = parse.GetValue(_out)!;
+        Directory.CreateDirectory(folder);
+        using var console = new TrainingConsole(context.Out);
+        using var latents = CachedLatents(Path.Combine(folder, "latents.safetensors"), tokenizerPath, tokenizerConfig, source, device, workers, context, console.Token);
+        var trainer = new GeneratorTrainer(config, options, latents, device);
+        var cost = DiTCost.Of(config);
+        context.Out.WriteLine($"training DiT-{config.Size.Name} ({cost.ParamsM:F2} M params, {cost.GFlops:F3} G multiply-adds per sample) with {objective} " +
+                              $"on {latents.Count} latents [{config.Tokens} x {config.Channels}] of {latents.Origin}, {config.Classes} classes, on {device}");
+        TrainingResult result;
+        try
+        {
+            result = trainer.Run(folder, parse.GetValue(_resume), console, console.Log, console.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            result = new TrainingResult(0, false, null, null, [], null);
+        }
+        if (!result.Completed)
+        {
+            context.Out.WriteLine($"stopped at step {result.Step}; checkpoint {result.LastCheckpoint ?? "(none)"}. Continue with the same command and --resume.");
+            return VitokApp.Failure;
+        }
+        context.Out.WriteLine($"done: {result.ExportedModel}");
+        return VitokApp.Success;
+    }
+
+    /// <summary>The run folder's latent cache: made once (atomically), reused when it was made by the same tokenizer from the same source.</summary>
+    static LatentSet CachedLatents(string path, string tokenizerPath, ViTokConfig config, IClipSource source, TorchSharp.torch.Device device, int workers,
+        VerbContext context, CancellationToken cancel)
+    {
+        if (File.Exists(path))
+        {
+            var cached = LatentSet.Load(path);
+            if (cached.Tokenizer != config || cached.Origin != source.Description || cached.Count != source.Count)
+            {
+                string what = $"{cached.Count} latents of {cached.Tokenizer.Variant} from {cached.Origin}";
+                cached.Dispose();
+                throw new UsageException($"--out: the latent cache '{path}' holds {what}, not latents of {config.Variant} from {source.Description}; use another --out folder or delete it.");
+            }
+            context.Out.WriteLine($"using the cached latents in {path}");
+            return cached;
+        }
+        context.Out.WriteLine($"encoding {source.Count} items of {source.Description} with {config.Variant} into {path} (once)");
+        using var inference = new TokenizerInference(TokenizerFile.Load(tokenizerPath, device), device);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        int lastReport = 0;
+        var progress = new Reporter(done =>
+        {
+            if (done - lastReport < 10_000 && done != source.Count) return;
+            lastReport = done;
+            context.Out.WriteLine($"  encoded {done}/{source.Count} ({done / clock.Elapsed.TotalSeconds:F0} items/s)");
+        });
+        var set = LatentSet.Encode(inference, source, workers: workers, progress: progress, cancel: cancel);
+        set.Save(path);
+        return set;
+    }
+
+    /// <summary>Reports on the calling thread (Progress&lt;T&gt; would post to the thread pool and interleave lines).</summary>
+    sealed class Reporter(Action<int> report) : IProgress<int>
+    {
+        public void Report(int value) => report(value);
+    }
+}

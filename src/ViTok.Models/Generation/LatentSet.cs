@@ -36,6 +36,9 @@ public sealed class LatentSet : IDisposable
             throw new ArgumentException($"{labels.shape[0]} labels for {latents.shape[0]} latents.");
         if (classNames.Count < 1) throw new ArgumentException($"Latents from {origin} have no class names: a class-conditional generator needs a labelled source.");
         if (latents.shape[0] < 1) throw new ArgumentException($"No latents from {origin}.");
+        using (var finite = latents.isfinite().all(dim: 1).all(dim: 1).logical_not().nonzero())
+            if (finite.shape[0] > 0)
+                throw new ArgumentException($"Latent {finite[0, 0].item<long>()} from {origin} holds a NaN or infinite value.");
         using (var bad = labels.lt(0).logical_or(labels.ge(classNames.Count)).nonzero())
             if (bad.shape[0] > 0)
                 throw new ArgumentException($"Latent {bad[0, 0].item<long>()} from {origin} has label {labels[bad[0, 0]].item<long>()}, outside 0..{classNames.Count - 1}.");

@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using ViTok.MLNet.Decode;
+using ViTok.MLNet.Generate;
 using ViTok.MLNet.Tokenize;
 
 namespace ViTok.MLNet;
@@ -50,11 +51,49 @@ public static class ViTokCatalog
     public static DecodeLatentsEstimator DecodeLatents(this TransformsCatalog catalog, DecodeLatentsOptions options) =>
         new(Persistence.MLNetInternals.HostOf(catalog), options);
 
-
     /// <summary>
     /// Trains a ViTok tokenizer on an image column (stage 1 of the paper's recipe) when fitted, and adds the latents
     /// it produces. Progress is logged to MLContext.Log.
     /// </summary>
     public static Train.TrainTokenizerEstimator TrainTokenizer(this TransformsCatalog catalog, Train.TrainTokenizerOptions options) =>
+        new(Persistence.MLNetInternals.HostOf(catalog), options);
+
+    /// <summary>
+    /// Adds a latent column sampled by a class-conditional DiT generator for each row's class label; decode it with
+    /// <see cref="DecodeLatents(TransformsCatalog, string, string, string?, int)"/> and the generator's tokenizer.
+    /// </summary>
+    /// <param name="catalog">mlContext.Transforms.</param>
+    /// <param name="outputColumnName">The latent column to add (float vector [tokens, c]).</param>
+    /// <param name="generatorPath">A generator safetensors file.</param>
+    /// <param name="labelColumnName">The class label: a key (U4), text (a class name) or an int/long class index.</param>
+    /// <param name="seedColumnName">Optional long/int column of per-row noise seeds; null: seeds derive from <paramref name="seed"/> and the row position.</param>
+    /// <param name="steps">Sampling steps (default 250).</param>
+    /// <param name="guidanceScale">Classifier-free guidance scale (default 1, plain conditional).</param>
+    /// <param name="seed">Run seed used without a seed column (default 0).</param>
+    /// <param name="batchSize">Rows per sampling call (default 32).</param>
+    public static GenerateLatentsEstimator GenerateLatents(this TransformsCatalog catalog, string outputColumnName, string generatorPath,
+        string labelColumnName = "Label", string? seedColumnName = null, int steps = 250, double guidanceScale = 1.0, long seed = 0, int batchSize = 32) =>
+        catalog.GenerateLatents(new GenerateLatentsOptions
+        {
+            OutputColumnName = outputColumnName,
+            GeneratorPath = generatorPath,
+            LabelColumnName = labelColumnName,
+            SeedColumnName = seedColumnName,
+            Steps = steps,
+            GuidanceScale = guidanceScale,
+            Seed = seed,
+            BatchSize = batchSize,
+        });
+
+    /// <summary>Adds a generated latent column; every option of <see cref="GenerateLatentsOptions"/>.</summary>
+    public static GenerateLatentsEstimator GenerateLatents(this TransformsCatalog catalog, GenerateLatentsOptions options) =>
+        new(Persistence.MLNetInternals.HostOf(catalog), options);
+
+    /// <summary>
+    /// Trains a class-conditional DiT generator on a latent column and its labels when fitted (the data is read once
+    /// into memory), and returns the <see cref="GenerateLatentsTransformer"/> that samples latents for the labels of its
+    /// input. Options and defaults mirror `vitok train-generator`; progress is logged to MLContext.Log.
+    /// </summary>
+    public static Train.TrainGeneratorEstimator TrainGenerator(this TransformsCatalog catalog, Train.TrainGeneratorOptions options) =>
         new(Persistence.MLNetInternals.HostOf(catalog), options);
 }

@@ -11,10 +11,11 @@ namespace ViTok.MLNet;
 /// </summary>
 public abstract class ViTokTransformer : ITransformer, IViTokComponent
 {
-    private protected ViTokTransformer(TokenizerHandle tokenizer) => Tokenizer = tokenizer;
+    private protected ViTokTransformer() { }
 
-    private protected TokenizerHandle Tokenizer { get; }
     private protected abstract BatchedMapping Mapping { get; }
+    /// <summary>The exact bytes of the model file (tokenizer or generator) a saved pipeline stores.</summary>
+    private protected abstract byte[] WeightBytes { get; }
     private protected abstract ComponentManifest Manifest { get; }
 
     public bool IsRowToRowMapper => true;
@@ -30,7 +31,7 @@ public abstract class ViTokTransformer : ITransformer, IViTokComponent
     public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => new BatchedRowMapper(inputSchema, Mapping);
 
     ComponentManifest IViTokComponent.Manifest => Manifest;
-    byte[] IViTokComponent.TokenizerBytes => Tokenizer.FileBytes;
+    byte[] IViTokComponent.WeightBytes => WeightBytes;
     void ICanSaveModel.Save(ModelSaveContext ctx) => ViTokComponentSaver.Save(ctx, this);
 }
 

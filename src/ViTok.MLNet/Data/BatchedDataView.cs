@@ -46,7 +46,8 @@ sealed class BatchedDataView : IDataView
             // A shadowed input column (same name as the output) is hidden; Schema index i maps to input index i.
             if (i < _source.Schema.Count) inputNeeded.Add(i);
         }
-        if (computeOutput) inputNeeded.Add(_source.Schema[_mapping.InputColumn].Index);
+        if (computeOutput)
+            foreach (var name in _mapping.InputColumns) inputNeeded.Add(_source.Schema[name].Index);
         var input = _source.GetRowCursor(_source.Schema.Where(c => inputNeeded.Contains(c.Index)), rand);
         return new Cursor(this, input, needed.Where(i => i != outputIndex).ToArray(), computeOutput);
     }

@@ -15,6 +15,9 @@ abstract class BatchedMapping(string inputColumn, string outputColumn, int batch
     public int BatchSize { get; } = batchSize;
     public abstract DataViewType OutputType { get; }
 
+    /// <summary>Every input column the output is computed from: <see cref="InputColumn"/>, plus any others.</summary>
+    public virtual IReadOnlyList<string> InputColumns => [InputColumn];
+
     /// <summary>Checks the input column (exists, type, size); throws naming the column and what was expected.</summary>
     public abstract void CheckInput(DataViewSchema schema);
 
@@ -23,7 +26,7 @@ abstract class BatchedMapping(string inputColumn, string outputColumn, int batch
 
 interface IBatchRun : IDisposable
 {
-    /// <summary>Reads the input column of the input cursor's current row into <paramref name="slot"/>.</summary>
+    /// <summary>Reads the input columns of the input cursor's current row into <paramref name="slot"/>.</summary>
     void Capture(int slot, long rowPosition);
 
     /// <summary>Runs the model over slots [0, <paramref name="count"/>).</summary>

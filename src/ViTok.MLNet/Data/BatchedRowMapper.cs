@@ -28,7 +28,8 @@ sealed class BatchedRowMapper : IRowToRowMapper
         var needed = new HashSet<int>();
         foreach (var c in dependingColumns)
         {
-            if (c.Index == output) needed.Add(InputSchema[_mapping.InputColumn].Index);
+            if (c.Index == output)
+                foreach (var name in _mapping.InputColumns) needed.Add(InputSchema[name].Index);
             else if (c.Index < InputSchema.Count) needed.Add(c.Index);
         }
         return InputSchema.Where(c => needed.Contains(c.Index));

@@ -15,13 +15,17 @@ public sealed class DecodeLatentsTransformer : ViTokTransformer
     readonly DecodeLatentsOptions _options;
     readonly DecodeMapping _mapping;
 
-    internal DecodeLatentsTransformer(DecodeLatentsOptions options, TokenizerHandle tokenizer) : base(tokenizer)
+    internal DecodeLatentsTransformer(DecodeLatentsOptions options, TokenizerHandle tokenizer)
     {
+        Tokenizer = tokenizer;
         _options = options;
         _mapping = new DecodeMapping(options, options.InputColumnName ?? options.OutputColumnName, tokenizer);
     }
 
+    TokenizerHandle Tokenizer { get; }
+
     private protected override BatchedMapping Mapping => _mapping;
+    private protected override byte[] WeightBytes => Tokenizer.FileBytes;
 
     private protected override ComponentManifest Manifest => new()
     {

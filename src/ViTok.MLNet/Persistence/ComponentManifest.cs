@@ -6,7 +6,7 @@ namespace ViTok.MLNet.Persistence;
 /// <summary>What a saved ViTok component needs besides its weights: its kind and options. Stored as ViTok.json.</summary>
 sealed record ComponentManifest
 {
-    public const string TokenizeKind = "tokenize-images", DecodeKind = "decode-latents";
+    public const string TokenizeKind = "tokenize-images", DecodeKind = "decode-latents", GenerateKind = "generate-latents";
 
     public required string Kind { get; init; }
     public required string OutputColumn { get; init; }
@@ -21,6 +21,11 @@ sealed record ComponentManifest
     public float PixelScale { get; init; }
     public float PixelOffset { get; init; }
     public string DecodeOutput { get; init; } = "Image";
+    public string? SeedColumn { get; init; }
+    public string? Sampler { get; init; }
+    public int Steps { get; init; }
+    public double GuidanceScale { get; init; } = 1.0;
+    public double Eta { get; init; }
 
     static readonly JsonSerializerOptions Json = new() { WriteIndented = true, Converters = { new JsonStringEnumConverter() } };
 

@@ -2,11 +2,11 @@ using Microsoft.ML;
 
 namespace ViTok.MLNet.Persistence;
 
-/// <summary>A ViTok transformer as persistence sees it: a manifest and tokenizer bytes, written beside a twin.</summary>
+/// <summary>A ViTok transformer as persistence sees it: a manifest and model file bytes (tokenizer or generator), written beside a twin.</summary>
 interface IViTokComponent : ICanSaveModel
 {
     ComponentManifest Manifest { get; }
-    byte[] TokenizerBytes { get; }
+    byte[] WeightBytes { get; }
 }
 
 static class ViTokComponentSaver
@@ -22,6 +22,6 @@ static class ViTokComponentSaver
             using var w = new StreamWriter(s, leaveOpen: true);
             w.Write(component.Manifest.ToJson());
         });
-        MLNetInternals.WriteEntry(ctx, WeightsEntry, s => s.Write(component.TokenizerBytes));
+        MLNetInternals.WriteEntry(ctx, WeightsEntry, s => s.Write(component.WeightBytes));
     }
 }

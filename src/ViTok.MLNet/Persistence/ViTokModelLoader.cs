@@ -3,6 +3,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms;
 using ViTok.MLNet.Decode;
+using ViTok.MLNet.Generate;
 using ViTok.MLNet.Tokenize;
 
 namespace ViTok.MLNet.Persistence;
@@ -57,6 +58,7 @@ public static class ViTokModelLoader
                 {
                     ComponentManifest.TokenizeKind => TokenizeImagesTransformer.FromManifest(host, manifest, weights),
                     ComponentManifest.DecodeKind => DecodeLatentsTransformer.FromManifest(host, manifest, weights),
+                    ComponentManifest.GenerateKind => GenerateLatentsTransformer.FromManifest(host, manifest, weights),
                     _ => throw new InvalidDataException($"{where}: {manifestEntry.FullName} names an unknown ViTok component '{manifest.Kind}'."),
                 });
             }

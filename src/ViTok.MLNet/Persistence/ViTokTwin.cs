@@ -34,7 +34,7 @@ static class ViTokTwin
     }
 
     public const string PlainLoadMessage =
-        "This model contains ViTok.MLNet components (tokenizer or decoder) whose weights are stored beside ML.NET's own entries. " +
+        "This model contains ViTok.MLNet components (tokenizer, decoder or generator) whose weights are stored beside ML.NET's own entries. " +
         "Load it with mlContext.LoadWithViTok(path, out var inputSchema) (namespace ViTok.MLNet) instead of mlContext.Model.Load.";
 }
 

@@ -16,8 +16,9 @@ public sealed class TokenizeImagesTransformer : ViTokTransformer
     readonly TokenizeImagesOptions _options;
     readonly TokenizeMapping _mapping;
 
-    internal TokenizeImagesTransformer(TokenizeImagesOptions options, TokenizerHandle tokenizer) : base(tokenizer)
+    internal TokenizeImagesTransformer(TokenizeImagesOptions options, TokenizerHandle tokenizer)
     {
+        Tokenizer = tokenizer;
         _options = options;
         _mapping = new TokenizeMapping(options, options.InputColumnName ?? options.OutputColumnName, tokenizer);
     }
@@ -28,7 +29,10 @@ public sealed class TokenizeImagesTransformer : ViTokTransformer
     public string OutputColumnName => _options.OutputColumnName;
     public string InputColumnName => _mapping.InputColumn;
 
+    TokenizerHandle Tokenizer { get; }
+
     private protected override BatchedMapping Mapping => _mapping;
+    private protected override byte[] WeightBytes => Tokenizer.FileBytes;
 
     private protected override ComponentManifest Manifest => new()
     {

@@ -1,0 +1,86 @@
+using Microsoft.ML;
+using ViTok.MLNet.Data;
+using ViTok.MLNet.Persistence;
+using ViTok.MLNet.Tokenize;
+using ViTok.Models.Generation;
+using ViTok.Models.Tokenizer;
+
+namespace ViTok.MLNet.Generate;
+
+/// <summary>
+/// Adds a latent column (<c>VBuffer&lt;float&gt;</c> shaped [tokens, c] or [t, h, w, c]) sampled by a class-conditional
+/// DiT generator for each row's class label (and seed). Lazy and batched: one sampling call per
+/// <see cref="GenerateLatentsOptions.BatchSize"/> rows, each row with its own seed, so a row's latent depends only on
+/// its label and seed (up to float rounding between batch shapes; see <see cref="GenerateLatentsOptions.SeedColumnName"/>). Decode the latents to images with <c>mlContext.Transforms.DecodeLatents</c> and the tokenizer
+/// the generator was trained on. Save with mlContext.Model.Save; load with
+/// <see cref="ViTokModelLoader.LoadWithViTok(MLContext, string, out DataViewSchema)"/>.
+/// </summary>
+public sealed class GenerateLatentsTransformer : ViTokTransformer
+{
+    readonly GenerateLatentsOptions _options;
+    readonly GenerateMapping _mapping;
+    readonly GeneratorHandle _generator;
+
+    internal GenerateLatentsTransformer(GenerateLatentsOptions options, GeneratorHandle generator)
+    {
+        _options = options;
+        _generator = generator;
+        _mapping = new GenerateMapping(options, generator);
+    }
+
+    /// <summary>The class names, in class-index order.</summary>
+    public IReadOnlyList<string> ClassNames => _generator.Generator.ClassNames;
+
+    /// <summary>The configuration of the tokenizer whose latents the generator makes (decode with that tokenizer).</summary>
+    public ViTokConfig TokenizerConfig => _generator.Generator.Tokenizer;
+
+    /// <summary>The DiT's configuration (size, token grid, channels, classes, objective).</summary>
+    public DiTConfig GeneratorConfig => _generator.Generator.Config;
+
+    /// <summary>The sampling options in use (sampler resolved).</summary>
+    public SamplingOptions Sampling => _mapping.Sampling;
+
+    public string OutputColumnName => _options.OutputColumnName;
+    public string LabelColumnName => _options.LabelColumnName;
+    public string? SeedColumnName => _options.SeedColumnName;
+
+    private protected override BatchedMapping Mapping => _mapping;
+    private protected override byte[] WeightBytes => _generator.FileBytes;
+
+    private protected override ComponentManifest Manifest => new()
+    {
+        Kind = ComponentManifest.GenerateKind,
+        OutputColumn = _options.OutputColumnName,
+        InputColumn = _options.LabelColumnName,
+        SeedColumn = _options.SeedColumnName,
+        BatchSize = _options.BatchSize,
+        Device = _options.Device,
+        Threads = _options.Threads,
+        Seed = _options.Seed,
+        Layout = _options.Layout.ToString(),
+        Sampler = _options.Sampler?.ToString(),
+        Steps = _options.Steps,
+        GuidanceScale = _options.GuidanceScale,
+        Eta = _options.Eta,
+    };
+
+    internal static GenerateLatentsTransformer FromManifest(CatalogHost host, ComponentManifest m, byte[] weights)
+    {
+        var options = new GenerateLatentsOptions
+        {
+            OutputColumnName = m.OutputColumn,
+            LabelColumnName = m.InputColumn,
+            SeedColumnName = m.SeedColumn,
+            BatchSize = m.BatchSize,
+            Device = m.Device,
+            Threads = m.Threads,
+            Seed = m.Seed,
+            Layout = Enum.Parse<LatentLayout>(m.Layout),
+            Sampler = m.Sampler is null ? null : Enum.Parse<Sampler>(m.Sampler),
+            Steps = m.Steps,
+            GuidanceScale = m.GuidanceScale,
+            Eta = m.Eta,
+        };
+        return new GenerateLatentsTransformer(options, GeneratorHandle.FromBytes(host, weights, m.Device, m.Threads));
+    }
+}

@@ -1,0 +1,234 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+using ViTok.MLNet.Generate;
+using ViTok.MLNet.Persistence;
+using ViTok.Models.Generation;
+using ViTok.Models.Tokenizer;
+using ViTok.Models.Training;
+using static TorchSharp.torch;
+
+namespace ViTok.MLNet.Train;
+
+/// <summary>
+/// Trains a class-conditional DiT generator on the latents and labels of an IDataView and returns a
+/// <see cref="GenerateLatentsTransformer"/> that samples latents for the labels of its input. <see cref="Fit"/> reads
+/// every row once into memory (a <see cref="LatentSet"/>, also written to the run folder as latents.safetensors), so
+/// training never pulls the data view (or the tokenizer before it) again; progress goes to MLContext.Log.
+/// Create it with <c>mlContext.Transforms.TrainGenerator(...)</c>.
+/// </summary>
+public sealed class TrainGeneratorEstimator : IEstimator<GenerateLatentsTransformer>
+{
+    readonly CatalogHost _host;
+    readonly TrainGeneratorOptions _options;
+    readonly ViTokConfig _tokenizer;
+    readonly GeneratorTrainingOptions _training;
+
+    internal TrainGeneratorEstimator(CatalogHost host, TrainGeneratorOptions options)
+    {
+        if (string.IsNullOrWhiteSpace(options.OutputColumnName))
+            throw new ArgumentException("OutputColumnName must name the latent column the fitted transformer adds.", nameof(options));
+        if (string.IsNullOrWhiteSpace(options.LatentColumnName) || string.IsNullOrWhiteSpace(options.LabelColumnName))
+            throw new ArgumentException("LatentColumnName and LabelColumnName must name the training latents and their labels.", nameof(options));
+        if (options.TokenizerPath is null)
+            throw new ArgumentException("TokenizerPath must name the tokenizer that made the latents (it gives the token grid and channels).", nameof(options));
+        if (!File.Exists(options.TokenizerPath))
+            throw new FileNotFoundException($"Tokenizer file '{options.TokenizerPath}' does not exist.", options.TokenizerPath);
+        if (options.GenerationBatchSize < 1)
+            throw new ArgumentOutOfRangeException(nameof(options), options.GenerationBatchSize, "GenerationBatchSize must be at least 1.");
+        _tokenizer = TokenizerFile.ReadConfig(options.TokenizerPath);
+        _training = new GeneratorTrainingOptions
+        {
+            Steps = options.Steps, BatchSize = options.BatchSize, Seed = options.Seed, LearningRate = options.LearningRate,
+            WarmupFraction = options.WarmupFraction, LearningRateFloor = options.LearningRateFloor, EmaDecay = options.EmaDecay,
+            CheckpointEvery = options.CheckpointEvery, LogEvery = options.LogEvery,
+        };
+        _training.Validate();
+        var probe = Config(options, _tokenizer, classes: 1);   // size, dropout and objective are checked before any work
+        Sampling(options, probe.Objective).Validate(probe.Objective, probe.DiffusionSteps);
+        _host = host;
+        _options = options;
+    }
+
+    static DiTConfig Config(TrainGeneratorOptions o, ViTokConfig tokenizer, int classes)
+    {
+        var config = DiTConfig.For(tokenizer, o.Size, classes, o.Objective) with { ClassDropout = o.ClassDropout };
+        config.Validate();
+        return config;
+    }
+
+    static SamplingOptions Sampling(TrainGeneratorOptions o, DiffusionObjective objective) => new()
+    {
+        Sampler = o.Sampler ?? (objective == DiffusionObjective.Ddpm ? Sampler.Ddim : Sampler.Heun),
+        Steps = o.SamplingSteps,
+        GuidanceScale = o.GuidanceScale,
+        Seed = o.SamplingSeed,
+    };
+
+    int LatentLength => _tokenizer.Tokens * _tokenizer.Channels;
+
+    string ExpectedLatent => $"tokenizer {_tokenizer.Variant} ({_tokenizer.ImageSize}x{_tokenizer.ImageSize}, c={_tokenizer.Channels}) makes " +
+                             $"{_tokenizer.Tokens} tokens x {_tokenizer.Channels} channels = {LatentLength} values";
+
+    public GenerateLatentsTransformer Fit(IDataView input)
+    {
+        string latentName = _options.LatentColumnName, labelName = _options.LabelColumnName;
+        var latentColumn = CheckLatent(input.Schema);
+        var labelColumn = input.Schema.GetColumnOrNull(labelName)
+            ?? throw new ArgumentOutOfRangeException(nameof(input), $"Label column '{labelName}' was not found in the data; the generator needs a class label per row.");
+        bool isKey = labelColumn.Type is KeyDataViewType { RawType: var raw } && raw == typeof(uint);
+        if (!isKey && labelColumn.Type is not TextDataViewType)
+            throw new ArgumentException($"Column '{labelName}' has type {labelColumn.Type}; the generator trains on a key (U4) or text label column.");
+
+        // One pass over the data: the latents and labels are held in memory from here on.
+        int length = LatentLength;
+        long? hint = input.GetRowCount();
+        var latents = new float[(int)Math.Min(Math.Max(hint ?? 256, 1), int.MaxValue / length) * length];
+        var keys = new List<long>();
+        var texts = new List<string>();
+        ulong keyCount = isKey ? ((KeyDataViewType)labelColumn.Type).Count : 0;
+        int n = 0;
+        using (var cursor = input.GetRowCursor([latentColumn, labelColumn]))
+        {
+            var latentGetter = cursor.GetGetter<VBuffer<float>>(latentColumn);
+            var keyGetter = isKey ? cursor.GetGetter<uint>(labelColumn) : null;
+            var textGetter = isKey ? null : cursor.GetGetter<ReadOnlyMemory<char>>(labelColumn);
+            VBuffer<float> buffer = default;
+            uint key = 0;
+            ReadOnlyMemory<char> text = default;
+            while (cursor.MoveNext())
+            {
+                if ((long)(n + 1) * length > latents.Length)
+                {
+                    if ((long)latents.Length * 2 > Array.MaxLength)
+                        throw new InvalidOperationException($"Column '{latentName}' has more rows than one in-memory latent set holds ({n}).");
+                    Array.Resize(ref latents, latents.Length * 2);
+                }
+                latentGetter(ref buffer);
+                if (buffer.Length != length)
+                    throw new InvalidDataException($"Column '{latentName}', row {cursor.Position}: {buffer.Length} values; {ExpectedLatent}.");
+                var row = latents.AsSpan(n * length, length);
+                buffer.CopyTo(row);
+                foreach (float v in row)
+                    if (!float.IsFinite(v)) throw new InvalidDataException($"Column '{latentName}', row {cursor.Position}: the latent holds {v}.");
+                if (keyGetter is not null)
+                {
+                    keyGetter(ref key);
+                    if (key == 0 || key > keyCount)
+                        throw new InvalidDataException($"Column '{labelName}', row {cursor.Position}: the label is missing (key {key}); every training row needs a class.");
+                    keys.Add(key - 1);
+                }
+                else
+                {
+                    textGetter!(ref text);
+                    var s = text.ToString();
+                    if (string.IsNullOrWhiteSpace(s))
+                        throw new InvalidDataException($"Column '{labelName}', row {cursor.Position}: the label is empty; every training row needs a class.");
+                    texts.Add(s);
+                }
+                n++;
+            }
+        }
+        if (n == 0) throw new ArgumentException($"Column '{latentName}' has no rows to train on.");
+        Array.Resize(ref latents, n * length);
+
+        IReadOnlyList<string> classes;
+        long[] labels;
+        if (isKey)
+        {
+            classes = ClassLabels.KeyNames(labelColumn) is { } names && (ulong)names.Length == keyCount
+                ? names
+                : Enumerable.Range(0, checked((int)keyCount)).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+            labels = keys.ToArray();
+        }
+        else
+        {
+            var sorted = texts.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+            var clash = sorted.GroupBy(s => s, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1);
+            if (clash is not null)
+                throw new ArgumentException($"Column '{labelName}' has classes that differ only by case ({string.Join(", ", clash.Select(c => $"'{c}'"))}); generation matches class names case-insensitively.");
+            var index = sorted.Select((s, i) => (s, i)).ToDictionary(p => p.s, p => (long)p.i, StringComparer.Ordinal);
+            classes = sorted;
+            labels = texts.Select(t => index[t]).ToArray();
+        }
+        var duplicate = classes.GroupBy(s => s, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+            throw new ArgumentException($"Column '{labelName}' names two classes '{duplicate.Key}' (case-insensitively); generation could not tell them apart.");
+
+        var config = Config(_options, _tokenizer, classes.Count);
+        var device = TokenizerHandle.ResolveDevice(_host, _options.Device, _options.Threads);
+        string folder = _options.RunFolder ?? Directory.CreateTempSubdirectory("vitok-fit-generator-").FullName;
+        Directory.CreateDirectory(folder);
+        using var channel = ((IChannelProvider)_host.Environment).Start("TrainGenerator");
+        void Log(string message) => channel.Info(MessageSensitivity.None, "{0}", message);
+
+        TrainingResult result;
+        LatentSet set;
+        using (NewDisposeScope())
+            set = new LatentSet(tensor(latents, [n, _tokenizer.Tokens, _tokenizer.Channels]), tensor(labels), classes, _tokenizer,
+                $"column '{latentName}' of an IDataView ({n} rows)");
+        using (set)
+        {
+            set.Save(Path.Combine(folder, "latents.safetensors"));
+            var counts = new int[classes.Count];
+            foreach (long l in labels) counts[l]++;
+            var empty = Enumerable.Range(0, classes.Count).Where(k => counts[k] == 0).Select(k => classes[k]).ToArray();
+            if (empty.Length > 0)
+                channel.Warning(MessageSensitivity.None, "{0}", $"{empty.Length} of {classes.Count} classes have no training rows: {string.Join(", ", empty.Take(20))}.");
+            var cost = DiTCost.Of(config);
+            Log($"Training DiT-{config.Size.Name} ({cost.ParamsM:F2} M params) with {config.Objective} on {n} latents [{config.Tokens} x {config.Channels}] " +
+                $"from column '{latentName}', {classes.Count} classes from '{labelName}', for {_training.Steps} steps on {device}; run folder {folder}.");
+            var progress = new Progress(p => Log(
+                $"step {p.Step}/{p.Steps} loss {p.Loss:F4} lr {p.LearningRate:G3} ({string.Join(", ", p.Terms.Select(t => $"{t.Key} {t.Value:G4}"))}) " +
+                $"{p.ItemsPerSecond:F1} latents/s ETA {p.Eta:hh\\:mm\\:ss}"));
+            result = new GeneratorTrainer(config, _training, set, device).Run(folder, _options.Resume, progress, Log);
+        }
+        if (!result.Completed || result.ExportedModel is null)
+            throw new InvalidOperationException($"Generator training stopped at step {result.Step}; checkpoint {result.LastCheckpoint ?? "(none)"}.");
+        Log($"Trained generator: {result.ExportedModel}");
+
+        var options = new GenerateLatentsOptions
+        {
+            OutputColumnName = _options.OutputColumnName,
+            GeneratorPath = result.ExportedModel,
+            LabelColumnName = labelName,
+            SeedColumnName = _options.SeedColumnName,
+            Sampler = _options.Sampler,
+            Steps = _options.SamplingSteps,
+            GuidanceScale = _options.GuidanceScale,
+            Seed = _options.SamplingSeed,
+            BatchSize = _options.GenerationBatchSize,
+            Device = _options.Device,
+            Threads = _options.Threads,
+            Layout = _options.Layout,
+        };
+        return new GenerateLatentsTransformer(options, GeneratorHandle.Create(_host, result.ExportedModel, _options.Device, _options.Threads));
+    }
+
+    DataViewSchema.Column CheckLatent(DataViewSchema schema)
+    {
+        string name = _options.LatentColumnName;
+        var column = schema.GetColumnOrNull(name)
+            ?? throw new ArgumentOutOfRangeException(nameof(schema), $"Latent column '{name}' was not found in the data.");
+        if (column.Type is not VectorDataViewType { ItemType: NumberDataViewType n } v || n.RawType != typeof(float) || v.Size != LatentLength)
+            throw new ArgumentException($"Column '{name}' has type {column.Type}; the generator trains on float vectors of {LatentLength} latents: {ExpectedLatent}.");
+        return column;
+    }
+
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        var latent = EstimatorChecks.Find(inputSchema, _options.LatentColumnName, "Latent");
+        if (latent.Kind != SchemaShape.Column.VectorKind.Vector || latent.ItemType.RawType != typeof(float))
+            throw new ArgumentException($"Column '{_options.LatentColumnName}' has type {latent.ItemType}{(latent.Kind == SchemaShape.Column.VectorKind.Scalar ? "" : " (vector)")}; " +
+                $"the generator trains on float vectors of {LatentLength} latents: {ExpectedLatent}.");
+        var label = EstimatorChecks.Find(inputSchema, _options.LabelColumnName, "Label");
+        if (label.Kind != SchemaShape.Column.VectorKind.Scalar || !(label.IsKey && label.ItemType.RawType == typeof(uint) || label.ItemType is TextDataViewType))
+            throw new ArgumentException($"Column '{_options.LabelColumnName}' has type {label.ItemType}; the generator trains on a key (U4) or text label column.");
+        return EstimatorChecks.With(inputSchema, MLNetInternals.Column(_options.OutputColumnName, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single));
+    }
+
+    sealed class Progress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => report(value);
+    }
+}

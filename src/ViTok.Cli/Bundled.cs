@@ -6,6 +6,7 @@ static class Bundled
     public static string Root => AppContext.BaseDirectory;
 
     public static string FashionMnistTokenizer => Path.Combine(Root, "models", "vitok-fmnist-t8-c8.safetensors");
+    public static string FashionMnistGenerator => Path.Combine(Root, "models", "vitok-fmnist-dit-t-ddpm.safetensors");
     public static string PhotoTokenizer => Path.Combine(Root, "models", "vitok-photos-t16-c32.safetensors");
     public static string SamplePhotos => Path.Combine(Root, "samples", "photos");
     public static string SampleFashionMnist => Path.Combine(Root, "samples", "fashion-mnist");

@@ -89,6 +89,7 @@ public sealed class GeneratorTrainer
                 return new TrainingResult(step, false, lastCheckpoint, null, [], lastEval);
             }
             double lr = schedule.At(step);
+            using (new GcPause())
             using (var scope = NewDisposeScope())
             {
                 model.train();

@@ -108,6 +108,7 @@ public sealed class TokenizerTrainer
                     return new TrainingResult(step, false, lastCheckpoint, null, Skipped(skippedBefore, data), lastEval);
                 }
                 double lr = schedule.At(step);
+                using (new GcPause())
                 using (var scope = NewDisposeScope())
                 {
                     model.train();

@@ -4,6 +4,7 @@ using ViTok.Models.Generation;
 using ViTok.Models.Runtime;
 using ViTok.Models.Tokenizer;
 using ViTok.Models.Training;
+using ViTok.Models.Weights;
 using static TorchSharp.torch;
 
 namespace ViTok.Models.Tests.Training;
@@ -126,8 +127,8 @@ public sealed class GeneratorTrainerTests
         var rest = new GeneratorTrainer(config, Options(12), data, CPU).Run(resumed, resume: true);
         Assert.IsTrue(rest.Completed);
 
-        var x = Weights.SafeTensorsFile.Open(full.ExportedModel!);
-        var y = Weights.SafeTensorsFile.Open(rest.ExportedModel!);
+        var x = SafeTensorsFile.Open(full.ExportedModel!);
+        var y = SafeTensorsFile.Open(rest.ExportedModel!);
         foreach (var name in x.Entries.Keys)
         {
             using var p = x.Read(name);
@@ -156,7 +157,7 @@ public sealed class GeneratorTrainerTests
         var e = Assert.ThrowsExactly<TrainingDivergedException>(() => new GeneratorTrainer(Config(data), options, data, CPU).Run(_dir));
         StringAssert.Contains(e.Message, "last good checkpoint is");
         var newest = TrainingCheckpoint.List(_dir).First();
-        Assert.IsNotNull(Weights.SafeTensorsFile.Open(newest.Path));       // intact
+        Assert.IsNotNull(SafeTensorsFile.Open(newest.Path));       // intact
     }
 
     [TestMethod]

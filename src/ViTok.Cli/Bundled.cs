@@ -1,6 +1,6 @@
 namespace ViTok.Cli;
 
-/// <summary>Files that travel with the `vitok` program (copied next to it by the build): shipped models and samples.</summary>
+/// <summary>Files that travel with the `vitok` program (copied next to it by the build): shipped models (tokenizers, the Fashion-MNIST classifier) and samples.</summary>
 static class Bundled
 {
     public static string Root => AppContext.BaseDirectory;
@@ -8,6 +8,7 @@ static class Bundled
     public static string FashionMnistTokenizer => Path.Combine(Root, "models", "vitok-fmnist-t8-c8.safetensors");
     public static string FashionMnistGenerator => Path.Combine(Root, "models", "vitok-fmnist-dit-t-ddpm.safetensors");
     public static string PhotoTokenizer => Path.Combine(Root, "models", "vitok-photos-t16-c32.safetensors");
+    public static string FashionMnistClassifier => Path.Combine(Root, "models", "fmnist-classifier.safetensors");
     public static string SamplePhotos => Path.Combine(Root, "samples", "photos");
     public static string SampleFashionMnist => Path.Combine(Root, "samples", "fashion-mnist");
 

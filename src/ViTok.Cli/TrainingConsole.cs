@@ -17,9 +17,13 @@ sealed class TrainingConsole : IProgress<TrainingProgress>, IDisposable
 
     public CancellationToken Token => _cancel.Token;
 
-    public TrainingConsole(TextWriter output)
+    readonly string _stopNote;
+
+    /// <param name="stopNote">What happens when the run is stopped (printed after "Ctrl+C: " or "SIGTERM: ").</param>
+    public TrainingConsole(TextWriter output, string stopNote = "saving a checkpoint, then stopping (run again with --resume to continue).")
     {
         _out = output;
+        _stopNote = stopNote;
         _live = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected;
         _ctrlC = (_, e) => { e.Cancel = true; Stop("Ctrl+C"); };
         Console.CancelKeyPress += _ctrlC;
@@ -30,7 +34,7 @@ sealed class TrainingConsole : IProgress<TrainingProgress>, IDisposable
     void Stop(string why)
     {
         if (_cancel.IsCancellationRequested) return;
-        Log($"{why}: saving a checkpoint, then stopping (run again with --resume to continue).");
+        Log($"{why}: {_stopNote}");
         _cancel.Cancel();
     }
 

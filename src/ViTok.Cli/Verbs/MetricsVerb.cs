@@ -11,7 +11,9 @@ namespace ViTok.Cli.Verbs;
 
 /// <summary>
 /// `vitok metrics`: PSNR and SSIM over image pairs matched by file name, and the Frechet distance and Inception Score
-/// over the two sets, with the shipped ResNet18 or a user-supplied ONNX backbone.
+/// over the two sets, with the shipped ResNet18 or a user-supplied ONNX backbone. With --classifier, also IS, FD and
+/// class accuracy measured with an image classifier (see <see cref="ImageFolderMetrics"/>); with --unpaired, two
+/// independent sets (e.g. generated and real images) without PSNR and SSIM.
 /// </summary>
 public sealed class MetricsVerb : IVerb
 {
@@ -30,11 +32,18 @@ public sealed class MetricsVerb : IVerb
     };
     readonly Option<int> _batch = new("--batch-size") { Description = "Images per forward pass.", DefaultValueFactory = _ => 16 };
     readonly Option<bool> _json = new("--json") { Description = "Print one JSON object (psnr, ssim, fd, is, ...) instead of text." };
+    readonly Option<string?> _classifier = new("--classifier")
+    {
+        Description = "Image classifier file (vitok train-classifier), or 'fmnist' for the shipped Fashion-MNIST classifier: adds IS-<name> over the candidates, FD-<name> " +
+                      "between the sets and, when the candidate folder has one sub-folder per class (class name or index), the class accuracy. " +
+                      "Images in immediate sub-folders are then read too, paired by relative path.",
+    };
+    readonly Option<bool> _unpaired = new("--unpaired") { Description = "The folders are independent sets (e.g. generated vs real images): no pairing, no PSNR/SSIM; sub-folders are read too." };
 
     public Command Create()
     {
         var command = new Command("metrics", "PSNR/SSIM over image pairs (by file name), Frechet distance and Inception Score over the sets.");
-        foreach (var option in new Option[] { _reference, _candidate, _features, _input, _batch, _json }) command.Options.Add(option);
+        foreach (var option in new Option[] { _reference, _candidate, _features, _input, _batch, _json, _classifier, _unpaired }) command.Options.Add(option);
         _compute = GlobalOptions.AddCompute(command);
         return command;
     }
@@ -61,17 +70,31 @@ public sealed class MetricsVerb : IVerb
         if (!shipped && !File.Exists(features))
             throw new UsageException($"--features: '{features}' is neither 'resnet18' nor an existing ONNX file.");
 
+        string? classifierPath = parse.GetValue(_classifier);
+        if (string.Equals(classifierPath, "fmnist", StringComparison.OrdinalIgnoreCase) && !File.Exists(classifierPath))
+            classifierPath = Bundled.Require(Bundled.FashionMnistClassifier);
+        if (classifierPath is not null && !File.Exists(classifierPath))
+            throw new UsageException($"--classifier: classifier file '{classifierPath}' does not exist.");
+        bool unpaired = parse.GetValue(_unpaired);
+
         var device = TorchRuntime.Resolve(compute);
         using var network = shipped ? FeatureNetwork.ResNet18() : FeatureNetwork.Load(features, new FeatureNetworkOptions { Normalization = normalization });
         network.to(device);
-        var m = ImageFolderMetrics.Compute(reference, candidate, network, batch);
+        using var classifier = classifierPath is null ? null : ImageClassifierFile.Load(classifierPath, device);
+        var m = ImageFolderMetrics.Compute(reference, candidate, network, new FolderMetricsOptions
+        {
+            BatchSize = batch,
+            Classifier = classifier,
+            Paired = !unpaired,
+            Subfolders = classifier is not null || unpaired,
+        });
 
-        if (parse.GetValue(_json)) context.Out.WriteLine(Json(m));
+        if (parse.GetValue(_json)) context.Out.WriteLine(Json(m, extended: classifier is not null || unpaired));
         else Text(m, context.Out);
         return VitokApp.Success;
     }
 
-    static string Json(FolderMetrics m)
+    static string Json(FolderMetrics m, bool extended)
     {
         var o = new Dictionary<string, object?>
         {
@@ -89,6 +112,36 @@ public sealed class MetricsVerb : IVerb
             ["is_note"] = m.IsNote,
             ["images"] = m.PerImage.Select(s => new Dictionary<string, object> { ["name"] = s.Name, ["psnr"] = s.Psnr, ["ssim"] = s.Ssim }).ToList(),
         };
+        if (extended)
+        {
+            // Only with --classifier or --unpaired, so that the output without them stays as it was.
+            o["paired"] = m.Paired;
+            o["reference_images"] = m.ReferenceImages;
+            o["candidate_images"] = m.CandidateImages;
+            if (!m.Paired)
+            {
+                o["psnr"] = null;
+                o["ssim"] = null;
+            }
+            if (m.Classifier is { } c)
+                o["classifier"] = new Dictionary<string, object?>
+                {
+                    ["name"] = c.Classifier,
+                    ["is_label"] = c.IsLabel,
+                    ["is"] = c.InceptionScore,
+                    ["is_std"] = c.InceptionScoreStd,
+                    ["is_splits"] = c.Splits,
+                    ["fd_label"] = c.FdLabel,
+                    ["fd"] = c.Fd,
+                    ["fd_note"] = c.FdNote,
+                    ["class_accuracy"] = c.ClassAccuracy?.Accuracy,
+                    ["class_accuracy_note"] = m.ClassAccuracyNote,
+                    ["per_class"] = c.ClassAccuracy?.PerClass.Select(p => new Dictionary<string, object?>
+                    {
+                        ["label"] = p.Label, ["name"] = p.Name, ["requested"] = p.Requested, ["correct"] = p.Correct, ["predicted"] = p.Predicted, ["accuracy"] = p.Accuracy,
+                    }).ToList(),
+                };
+        }
         // PSNR of identical images is +infinity, written as the JSON string "Infinity".
         return JsonSerializer.Serialize(o, new JsonSerializerOptions { NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals });
     }
@@ -96,10 +149,27 @@ public sealed class MetricsVerb : IVerb
     static void Text(FolderMetrics m, TextWriter o)
     {
         static string F(double v, string format) => double.IsPositiveInfinity(v) ? "infinity" : v.ToString(format, CultureInfo.InvariantCulture);
-        o.WriteLine($"pairs        {m.Pairs}");
-        o.WriteLine($"PSNR         {F(m.Psnr, "F3")} dB (mean over images; data range 2 for pixels in [-1, 1], i.e. 255 in 8-bit)");
-        o.WriteLine($"SSIM         {F(m.Ssim, "F4")} (Gaussian window 11, sigma 1.5; mean over images)");
+        if (m.Paired)
+        {
+            o.WriteLine($"pairs        {m.Pairs}");
+            o.WriteLine($"PSNR         {F(m.Psnr, "F3")} dB (mean over images; data range 2 for pixels in [-1, 1], i.e. 255 in 8-bit)");
+            o.WriteLine($"SSIM         {F(m.Ssim, "F4")} (Gaussian window 11, sigma 1.5; mean over images)");
+        }
+        else o.WriteLine($"images       {m.ReferenceImages} reference, {m.CandidateImages} candidate (unpaired: no PSNR/SSIM)");
         o.WriteLine(m.Fd is double fd ? $"{m.FdLabel,-12} {F(fd, "F4")} ({m.Features} features)" : $"{m.FdLabel,-12} n/a: {m.FdNote}");
         o.WriteLine(m.InceptionScore is double s ? $"{m.IsLabel,-12} {F(s, "F4")} +- {F(m.InceptionScoreStd ?? 0, "F4")}" : $"{m.IsLabel,-12} n/a: {m.IsNote}");
+        if (m.Classifier is not { } c) return;
+        int w = Math.Max(14, Math.Max(c.IsLabel.Length, c.FdLabel.Length));
+        o.WriteLine($"{c.IsLabel.PadRight(w)} {F(c.InceptionScore, "F4")} +- {F(c.InceptionScoreStd, "F4")} ({c.Splits} splits of {c.Count} candidates)");
+        o.WriteLine(c.Fd is double cfd ? $"{c.FdLabel.PadRight(w)} {F(cfd, "F4")} ({c.Classifier} features)" : $"{c.FdLabel.PadRight(w)} n/a: {c.FdNote}");
+        if (c.ClassAccuracy is not { } a)
+        {
+            o.WriteLine($"{"class accuracy".PadRight(w)} n/a: {m.ClassAccuracyNote}");
+            return;
+        }
+        o.WriteLine($"{"class accuracy".PadRight(w)} {F(a.Accuracy, "F4")} ({a.Correct}/{a.Count} classified as their folder's class)");
+        int nameWidth = a.PerClass.Max(p => p.Name.Length);
+        foreach (var p in a.PerClass.Where(p => p.Requested > 0))
+            o.WriteLine($"  {p.Name.PadRight(nameWidth)}  {F(p.Accuracy!.Value, "F4")} ({p.Correct}/{p.Requested})");
     }
 }

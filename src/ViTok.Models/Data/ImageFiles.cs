@@ -22,6 +22,23 @@ public static class ImageFiles
         return Directory.EnumerateFiles(directory).Where(IsImage).OrderBy(Path.GetFileName, StringComparer.Ordinal).ToList();
     }
 
+    /// <summary>
+    /// The image files directly inside <paramref name="directory"/> and inside its immediate sub-folders (e.g. one folder
+    /// per class), each named by its path relative to <paramref name="directory"/> with '/' as separator ("a.png",
+    /// "Coat/b.png"), ordered by that name (ordinal).
+    /// </summary>
+    public static IReadOnlyList<(string Name, string Path)> ListWithSubfolders(string directory)
+    {
+        if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"Image folder '{directory}' does not exist.");
+        var files = List(directory).Select(p => (Name: Path.GetFileName(p), Path: p));
+        foreach (string sub in Directory.EnumerateDirectories(directory))
+        {
+            string folder = Path.GetFileName(sub);
+            files = files.Concat(List(sub).Select(p => (Name: folder + "/" + Path.GetFileName(p), Path: p)));
+        }
+        return files.OrderBy(f => f.Name, StringComparer.Ordinal).ToList();
+    }
+
     /// <summary>Decodes an image; an unreadable file raises <see cref="InvalidDataException"/> naming it.</summary>
     public static Tensor Load(string path)
     {

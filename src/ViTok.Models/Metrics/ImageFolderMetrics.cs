@@ -13,7 +13,8 @@ public sealed record ImagePairScore(string Name, double Psnr, double Ssim);
 /// i.e. 255 on 8-bit images; per image, then averaged; +infinity when every pair is identical) and SSIM are over
 /// pairs matched by file name. The Frechet distance compares the two sets' features; the Inception Score is over
 /// the candidate set and needs a network with a classifier output. A metric that cannot be computed is null with a
-/// note saying why.
+/// note saying why. With <see cref="FolderMetricsOptions.Paired"/> off the folders are two independent sets: there
+/// are no pairs and PSNR and SSIM are NaN. With a classifier, <see cref="Classifier"/> holds its scores.
 /// </summary>
 public sealed record FolderMetrics(
     int Pairs,
@@ -28,16 +29,64 @@ public sealed record FolderMetrics(
     double? InceptionScore,
     double? InceptionScoreStd,
     string? IsNote,
-    IReadOnlyList<ImagePairScore> PerImage);
+    IReadOnlyList<ImagePairScore> PerImage)
+{
+    /// <summary>Whether the images were paired by name (PSNR and SSIM computed).</summary>
+    public bool Paired { get; init; } = true;
+
+    /// <summary>Images read from the reference folder.</summary>
+    public int ReferenceImages { get; init; }
+
+    /// <summary>Images read from the candidate folder.</summary>
+    public int CandidateImages { get; init; }
+
+    /// <summary>IS, FD and class accuracy with <see cref="FolderMetricsOptions.Classifier"/>; null without one.</summary>
+    public GeneratedImageScores? Classifier { get; init; }
+
+    /// <summary>Why <see cref="GeneratedImageScores.ClassAccuracy"/> is missing, when a classifier was given.</summary>
+    public string? ClassAccuracyNote { get; init; }
+}
+
+/// <summary>How <see cref="ImageFolderMetrics.Compute(string, string, FeatureNetwork, FolderMetricsOptions)"/> reads and scores two folders.</summary>
+public sealed record FolderMetricsOptions
+{
+    /// <summary>Images per forward pass (default 16).</summary>
+    public int BatchSize { get; init; } = 16;
+
+    /// <summary>
+    /// Also read the images in each folder's immediate sub-folders (one folder per class), named by relative path
+    /// ("Coat/0001.png"), which is then what pairs them. Default false: only the images directly in the folders.
+    /// </summary>
+    public bool Subfolders { get; init; }
+
+    /// <summary>
+    /// Pair the images by name and compute PSNR and SSIM (default). False: the folders are two independent sets (e.g.
+    /// generated and real images), of any sizes and counts; only the set metrics (FD, IS, class accuracy) are computed.
+    /// </summary>
+    public bool Paired { get; init; } = true;
+
+    /// <summary>
+    /// A classifier for IS-{classifier} over the candidates, FD-{classifier} between the sets and, when every candidate
+    /// lies in a sub-folder naming a class (<see cref="ClassFolders"/>), the class accuracy. Null (default): none.
+    /// </summary>
+    public ImageClassifier? Classifier { get; init; }
+}
 
 /// <summary>Computes <see cref="FolderMetrics"/> over two folders whose image files pair up by name.</summary>
 public static class ImageFolderMetrics
 {
     /// <summary>Pairs the image files of two folders by name; any file without a partner is an error naming it.</summary>
-    public static IReadOnlyList<(string Name, string Reference, string Candidate)> Pair(string referenceDir, string candidateDir)
+    public static IReadOnlyList<(string Name, string Reference, string Candidate)> Pair(string referenceDir, string candidateDir) =>
+        Pair(referenceDir, candidateDir, subfolders: false);
+
+    /// <summary>
+    /// Pairs the image files of two folders by name, or with <paramref name="subfolders"/> by path relative to the folder
+    /// including the immediate sub-folders ("Coat/0001.png"); any file without a partner is an error naming it.
+    /// </summary>
+    public static IReadOnlyList<(string Name, string Reference, string Candidate)> Pair(string referenceDir, string candidateDir, bool subfolders)
     {
-        var reference = ImageFiles.List(referenceDir).ToDictionary(p => Path.GetFileName(p), StringComparer.Ordinal);
-        var candidate = ImageFiles.List(candidateDir).ToDictionary(p => Path.GetFileName(p), StringComparer.Ordinal);
+        var reference = List(referenceDir, subfolders).ToDictionary(f => f.Name, f => f.Path, StringComparer.Ordinal);
+        var candidate = List(candidateDir, subfolders).ToDictionary(f => f.Name, f => f.Path, StringComparer.Ordinal);
         if (reference.Count == 0) throw new InvalidDataException($"Reference folder '{referenceDir}' holds no images ({string.Join(", ", ImageFiles.Extensions.Order())}).");
         if (candidate.Count == 0) throw new InvalidDataException($"Candidate folder '{candidateDir}' holds no images ({string.Join(", ", ImageFiles.Extensions.Order())}).");
         var onlyReference = reference.Keys.Where(k => !candidate.ContainsKey(k)).Order(StringComparer.Ordinal).ToList();
@@ -49,44 +98,100 @@ public static class ImageFolderMetrics
         return reference.Keys.Order(StringComparer.Ordinal).Select(k => (k, reference[k], candidate[k])).ToList();
     }
 
+    static IReadOnlyList<(string Name, string Path)> List(string directory, bool subfolders) =>
+        subfolders ? ImageFiles.ListWithSubfolders(directory) : ImageFiles.List(directory).Select(p => (Path.GetFileName(p), p)).ToList();
+
     static string Names(List<string> names) =>
         names.Count <= 8 ? string.Join(", ", names) : string.Join(", ", names.Take(8)) + $" and {names.Count - 8} more";
 
-    public static FolderMetrics Compute(string referenceDir, string candidateDir, FeatureNetwork network, int batchSize = 16)
+    public static FolderMetrics Compute(string referenceDir, string candidateDir, FeatureNetwork network, int batchSize = 16) =>
+        Compute(referenceDir, candidateDir, network, new FolderMetricsOptions { BatchSize = batchSize });
+
+    public static FolderMetrics Compute(string referenceDir, string candidateDir, FeatureNetwork network, FolderMetricsOptions options)
     {
         ArgumentNullException.ThrowIfNull(network);
-        if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "Batch size must be positive.");
-        var pairs = Pair(referenceDir, candidateDir);
+        ArgumentNullException.ThrowIfNull(options);
+        int batchSize = options.BatchSize;
+        if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), batchSize, "Batch size must be positive.");
+        var classifier = options.Classifier;
         var scores = new List<ImagePairScore>();
         var referenceFeatures = new List<Tensor>();
         var candidateFeatures = new List<Tensor>();
         var candidateLogits = new List<Tensor>();
+        var referenceClassifier = new List<Tensor>();
+        var candidateClassifier = new List<Tensor>();
+        var candidateClassifierLogits = new List<Tensor>();
+        var candidateNames = new List<string>();
         var device = network.Backbone.Device;
+        int referenceCount, candidateCount;
+        bool classifierTraining = classifier?.training ?? false;
+        classifier?.eval();
         try
         {
-            foreach (var chunk in pairs.Chunk(batchSize))
+            // Run the networks on one chunk of images (called inside the chunk's dispose scope; the outputs are moved out of it).
+            void Reference(List<Tensor> images)
             {
-                using var scope = NewDisposeScope();
-                using var _ = no_grad();
-                var refs = new List<Tensor>();
-                var cands = new List<Tensor>();
-                foreach (var (name, refPath, candPath) in chunk)
+                referenceFeatures.AddRange(FeaturesBySize(images, network.Features).Select(t => t.MoveToOuterDisposeScope()));
+                if (classifier is not null) referenceClassifier.AddRange(FeaturesBySize(images, classifier.Features).Select(t => t.MoveToOuterDisposeScope()));
+            }
+            void Candidate(List<Tensor> images)
+            {
+                candidateFeatures.AddRange(FeaturesBySize(images, network.Features).Select(t => t.MoveToOuterDisposeScope()));
+                if (network.HasLogits) candidateLogits.AddRange(FeaturesBySize(images, network.Logits).Select(t => t.MoveToOuterDisposeScope()));
+                if (classifier is not null)
+                    foreach (var both in FeaturesBySize(images, x => { var (f, l) = classifier.FeaturesAndLogits(x); return cat([f, l], 1); }))
+                    {
+                        long d = classifier.Config.FeatureSize;
+                        candidateClassifier.Add(both.narrow(1, 0, d).contiguous().MoveToOuterDisposeScope());
+                        candidateClassifierLogits.Add(both.narrow(1, d, both.shape[1] - d).contiguous().MoveToOuterDisposeScope());
+                    }
+            }
+
+            if (options.Paired)
+            {
+                var pairs = Pair(referenceDir, candidateDir, options.Subfolders);
+                foreach (var chunk in pairs.Chunk(batchSize))
                 {
-                    var r = ImageFiles.Load(refPath);
-                    var c = ImageFiles.Load(candPath);
-                    if (!r.shape.SequenceEqual(c.shape))
-                        throw new InvalidDataException($"Image '{name}' differs in size: '{refPath}' is {r.shape[2]}x{r.shape[1]}, '{candPath}' is {c.shape[2]}x{c.shape[1]}.");
-                    if (r.shape[1] < Ssim.WindowSize || r.shape[2] < Ssim.WindowSize)
-                        throw new InvalidDataException($"Image '{name}' is {r.shape[2]}x{r.shape[1]}; SSIM needs at least {Ssim.WindowSize}x{Ssim.WindowSize} pixels.");
-                    var rb = r.unsqueeze(0);
-                    var cb = c.unsqueeze(0);
-                    scores.Add(new ImagePairScore(name, Metrics.Psnr.PerItem(rb, cb)[0], Metrics.Ssim.PerItem(rb, cb)[0]));
-                    refs.Add(rb.to(device));
-                    cands.Add(cb.to(device));
+                    using var scope = NewDisposeScope();
+                    using var _ = no_grad();
+                    var refs = new List<Tensor>();
+                    var cands = new List<Tensor>();
+                    foreach (var (name, refPath, candPath) in chunk)
+                    {
+                        var r = ImageFiles.Load(refPath);
+                        var c = ImageFiles.Load(candPath);
+                        if (!r.shape.SequenceEqual(c.shape))
+                            throw new InvalidDataException($"Image '{name}' differs in size: '{refPath}' is {r.shape[2]}x{r.shape[1]}, '{candPath}' is {c.shape[2]}x{c.shape[1]}.");
+                        if (r.shape[1] < Ssim.WindowSize || r.shape[2] < Ssim.WindowSize)
+                            throw new InvalidDataException($"Image '{name}' is {r.shape[2]}x{r.shape[1]}; SSIM needs at least {Ssim.WindowSize}x{Ssim.WindowSize} pixels.");
+                        var rb = r.unsqueeze(0);
+                        var cb = c.unsqueeze(0);
+                        scores.Add(new ImagePairScore(name, Metrics.Psnr.PerItem(rb, cb)[0], Metrics.Ssim.PerItem(rb, cb)[0]));
+                        refs.Add(rb.to(device));
+                        cands.Add(cb.to(device));
+                        candidateNames.Add(name);
+                    }
+                    Reference(refs);
+                    Candidate(cands);
                 }
-                referenceFeatures.AddRange(FeaturesBySize(refs, network.Features).Select(t => t.MoveToOuterDisposeScope()));
-                candidateFeatures.AddRange(FeaturesBySize(cands, network.Features).Select(t => t.MoveToOuterDisposeScope()));
-                if (network.HasLogits) candidateLogits.AddRange(FeaturesBySize(cands, network.Logits).Select(t => t.MoveToOuterDisposeScope()));
+                referenceCount = candidateCount = pairs.Count;
+            }
+            else
+            {
+                var references = List(referenceDir, options.Subfolders);
+                var candidates = List(candidateDir, options.Subfolders);
+                if (references.Count == 0) throw new InvalidDataException($"Reference folder '{referenceDir}' holds no images ({string.Join(", ", ImageFiles.Extensions.Order())}).");
+                if (candidates.Count == 0) throw new InvalidDataException($"Candidate folder '{candidateDir}' holds no images ({string.Join(", ", ImageFiles.Extensions.Order())}).");
+                foreach (var (files, run) in new (IReadOnlyList<(string Name, string Path)>, Action<List<Tensor>>)[] { (references, Reference), (candidates, Candidate) })
+                    foreach (var chunk in files.Chunk(batchSize))
+                    {
+                        using var scope = NewDisposeScope();
+                        using var _ = no_grad();
+                        run(chunk.Select(f => ImageFiles.Load(f.Path).unsqueeze(0).to(device)).ToList());
+                    }
+                candidateNames.AddRange(candidates.Select(f => f.Name));
+                referenceCount = references.Count;
+                candidateCount = candidates.Count;
             }
 
             double? fd = null;
@@ -97,7 +202,7 @@ public static class ImageFolderMetrics
                 using var a = cat(referenceFeatures, 0);
                 using var b = cat(candidateFeatures, 0);
                 fdLabel = network.FrechetLabel(a.shape[1]);
-                if (pairs.Count < 2) fdNote = "a Frechet distance needs at least 2 images in each folder";
+                if (referenceCount < 2 || candidateCount < 2) fdNote = "a Frechet distance needs at least 2 images in each folder";
                 else fd = FrechetDistance.Compute(a, b);
             }
 
@@ -113,11 +218,23 @@ public static class ImageFolderMetrics
                 (isMean, isStd) = Metrics.InceptionScore.FromLogits(logits);
             }
 
+            GeneratedImageScores? classifierScores = null;
+            string? classNote = null;
+            if (classifier is not null)
+            {
+                var (requested, note) = RequestedLabels(candidateNames, classifier.Config.ClassNames, candidateDir);
+                classNote = note;
+                using var outputs = new ClassifierOutputs(cat(candidateClassifier, 0), cat(candidateClassifierLogits, 0));
+                using var referenceStatistics = referenceCount < 2 ? null : FeatureStatisticsOf(referenceClassifier);
+                classifierScores = GeneratedImageMetrics.Compute(outputs, classifier, requested, referenceStatistics);
+                if (referenceStatistics is null) classifierScores = classifierScores with { FdNote = "a Frechet distance needs at least 2 images in each folder" };
+            }
+
             return new FolderMetrics(
-                Pairs: pairs.Count,
+                Pairs: scores.Count,
                 DataRange: 2.0,
-                Psnr: scores.Average(s => s.Psnr),
-                Ssim: scores.Average(s => s.Ssim),
+                Psnr: options.Paired ? scores.Average(s => s.Psnr) : double.NaN,
+                Ssim: options.Paired ? scores.Average(s => s.Ssim) : double.NaN,
                 Features: network.Label,
                 FdLabel: fdLabel,
                 Fd: fd,
@@ -126,12 +243,45 @@ public static class ImageFolderMetrics
                 InceptionScore: isMean,
                 InceptionScoreStd: isStd,
                 IsNote: isNote,
-                PerImage: scores);
+                PerImage: scores)
+            {
+                Paired = options.Paired,
+                ReferenceImages = referenceCount,
+                CandidateImages = candidateCount,
+                Classifier = classifierScores,
+                ClassAccuracyNote = classNote,
+            };
         }
         finally
         {
-            foreach (var t in referenceFeatures.Concat(candidateFeatures).Concat(candidateLogits)) t.Dispose();
+            foreach (var t in referenceFeatures.Concat(candidateFeatures).Concat(candidateLogits)
+                         .Concat(referenceClassifier).Concat(candidateClassifier).Concat(candidateClassifierLogits))
+                t.Dispose();
+            classifier?.train(classifierTraining);
         }
+    }
+
+    static FeatureStatistics FeatureStatisticsOf(List<Tensor> rows)
+    {
+        using var all = cat(rows, 0);
+        return FeatureStatistics.Of(all);
+    }
+
+    /// <summary>
+    /// The class each candidate should show, from the sub-folder holding it; null with a note unless every candidate lies
+    /// in a sub-folder that names a class.
+    /// </summary>
+    static (IReadOnlyList<int>? Labels, string? Note) RequestedLabels(List<string> names, IReadOnlyList<string> classNames, string candidateDir)
+    {
+        var folders = names.Select(n => n.Contains('/') ? n[..n.IndexOf('/')] : null).ToList();
+        if (folders.All(f => f is null)) return (null, $"the candidate folder '{candidateDir}' has no class sub-folders (one per class, named by class name or index)");
+        int loose = folders.Count(f => f is null);
+        if (loose > 0) return (null, $"{loose} candidate image(s) lie directly in '{candidateDir}', outside the class sub-folders (e.g. '{names[folders.IndexOf(null)]}')");
+        var unknown = folders.Distinct(StringComparer.Ordinal).Where(f => ClassFolders.Resolve(f!, classNames) is null).ToList();
+        if (unknown.Count > 0)
+            return (null, $"sub-folder(s) {string.Join(", ", unknown.Select(f => $"'{f}'"))} of '{candidateDir}' name no class of the classifier " +
+                          $"(use a class index 0..{classNames.Count - 1} or a name: {string.Join(", ", classNames)})");
+        return (folders.Select(f => ClassFolders.Resolve(f!, classNames)!.Value).ToList(), null);
     }
 
     /// <summary>Runs <paramref name="f"/> on runs of consecutive images of equal size, batched.</summary>

@@ -3,6 +3,8 @@ using System.Text.Json;
 using TorchSharp;
 using ViTok.Models.Data;
 using ViTok.Models.Generation;
+using ViTok.Models.Metrics;
+using ViTok.Models.Onnx;
 using ViTok.Models.Runtime;
 using ViTok.Models.Tokenizer;
 using static TorchSharp.torch;
@@ -17,9 +19,13 @@ public sealed class GenerateVerb : IVerb
     readonly Option<string> _tokenizer = new("--tokenizer") { Description = "The tokenizer the generator was trained on (decodes the latents).", Required = true };
     readonly Option<string> _class = new("--class") { Description = "Class to draw: an index, a name, a comma-separated list, or 'all'.", DefaultValueFactory = _ => "all" };
     readonly Option<int> _count = new("--count") { Description = "Samples per class.", DefaultValueFactory = _ => 8 };
-    readonly Option<double> _cfg = new("--cfg") { Description = "Classifier-free guidance scale (1 = the conditional model alone).", DefaultValueFactory = _ => 4.0 };
-    readonly Option<string?> _sampler = new("--sampler") { Description = "ddpm or ddim (DDPM generators; default ddim), euler or heun (flow-matching generators; default heun)." };
-    readonly Option<int?> _steps = new("--steps") { Description = "Sampling steps (default: ddpm 250, ddim 50, euler 50, heun 25; heun evaluates the model twice a step)." };
+    readonly Option<string> _cfg = new("--cfg") { Description = "Classifier-free guidance scale (1 = the conditional model alone); a comma-separated list draws one set per value.", DefaultValueFactory = _ => "4" };
+    readonly Option<string?> _sampler = new("--sampler") { Description = "ddpm or ddim (DDPM generators; default ddim), euler or heun (flow-matching generators; default heun); a list draws one set per sampler." };
+    readonly Option<string?> _steps = new("--steps") { Description = "Sampling steps (default: ddpm 250, ddim 50, euler 50, heun 25; heun evaluates the model twice a step); a list draws one set per count." };
+    readonly Option<string?> _evaluate = new("--evaluate") { Description = "Reference SOURCE (e.g. \"fashion-mnist?split=test\"): measure each set's FD-ResNet18 against it (and IS, FD and class accuracy with --classifier)." };
+    readonly Option<string?> _classifier = new("--classifier") { Description = "With --evaluate: an image-classifier file, or 'fmnist' for the shipped Fashion-MNIST classifier." };
+    readonly Option<int> _featureSize = new("--fd-size") { Description = "With --evaluate: images are resized to this square before ResNet18 (224 = its own input size).", DefaultValueFactory = _ => 224 };
+    readonly Option<bool> _noImages = new("--no-images") { Description = "Write only the grid and samples.json, not an image file per sample." };
     readonly Option<long> _seed = new("--seed") { Description = "Seed: sample i of every class starts from the noise of (seed, i), whatever the batch size.", DefaultValueFactory = _ => 0 };
     readonly Option<int> _batch = new("--batch") { Description = "Samples per sampling pass.", DefaultValueFactory = _ => 250 };
     readonly Option<string> _out = new("--out") { Description = "Output folder: grid.png (a row per class), CLASS/NNNNN.png, samples.json.", Required = true };
@@ -27,7 +33,7 @@ public sealed class GenerateVerb : IVerb
     public Command Create()
     {
         var command = new Command("generate", "Draw class-conditional samples with a generator and its tokenizer; write the images and a grid.");
-        foreach (var o in new Option[] { _model, _tokenizer, _class, _count, _cfg, _sampler, _steps, _seed, _batch, _out }) command.Options.Add(o);
+        foreach (var o in new Option[] { _model, _tokenizer, _class, _count, _cfg, _sampler, _steps, _seed, _batch, _out, _evaluate, _classifier, _featureSize, _noImages }) command.Options.Add(o);
         _compute = GlobalOptions.AddCompute(command);
         return command;
     }
@@ -46,20 +52,55 @@ public sealed class GenerateVerb : IVerb
         if (tokenizerConfig != generator.Tokenizer)
             throw new UsageException($"--tokenizer: '{tokenizerPath}' is {tokenizerConfig.Variant} c={tokenizerConfig.Channels} at {tokenizerConfig.ImageSize}px; " +
                                      $"the generator was trained on the latents of {generator.Tokenizer.Variant} c={generator.Tokenizer.Channels} at {generator.Tokenizer.ImageSize}px.");
-        var options = Sampling(parse, generator);
+        var settings = Sampling(parse, generator);
         int[] classes = Classes(parse.GetValue(_class)!, generator);
+        using var evaluation = Evaluation(parse, generator, device);
         using var tokenizer = TokenizerFile.Load(tokenizerPath, device);
-
         string folder = parse.GetValue(_out)!;
         Directory.CreateDirectory(folder);
-        context.Out.WriteLine($"drawing {count} sample(s) of {classes.Length} class(es) with {options.Sampler}, {options.Steps} steps, guidance {options.GuidanceScale}, seed {options.Seed} on {device}");
+        var report = new List<Dictionary<string, object>>();
+        foreach (var options in settings)
+        {
+            string setFolder = settings.Count == 1 ? folder : Path.Combine(folder, $"{options.Sampler.ToString().ToLowerInvariant()}-{options.Steps}-cfg{options.GuidanceScale:0.###}");
+            var entry = Draw(generator, tokenizer, options, classes, count, batch, setFolder, !parse.GetValue(_noImages), evaluation, context);
+            entry["generator"] = modelPath;
+            entry["tokenizer"] = tokenizerPath;
+            report.Add(entry);
+        }
+        string manifestPath = Path.Combine(folder, "samples.json");
+        File.WriteAllText(manifestPath + ".tmp", settings.Count == 1 ? JsonSerializer.Serialize(report[0], Indented) : JsonSerializer.Serialize(report, Indented));
+        File.Move(manifestPath + ".tmp", manifestPath, overwrite: true);
+        if (evaluation is not null)
+        {
+            context.Out.WriteLine();
+            context.Out.WriteLine($"{count * classes.Length} samples per set against {evaluation.ReferenceCount} items of {evaluation.ReferenceDescription} (FD-ResNet18 at {evaluation.FeatureSize}px):");
+            context.Out.WriteLine($"{"sampler",-8} {"steps",5} {"cfg",5} {"FD-ResNet18",12} {"IS",7} {"FD-clf",8} {"class acc",10}");
+            foreach (var r in report)
+                context.Out.WriteLine($"{r["sampler"],-8} {r["steps"],5} {r["cfg"],5} {Value(r, "fd_resnet18", "F2"),12} {Value(r, "is", "F2"),7} {Value(r, "fd_classifier", "F2"),8} {Value(r, "class_accuracy", "P1"),10}");
+        }
+        context.Out.WriteLine($"samples.json: {manifestPath}");
+        return VitokApp.Success;
+    }
+
+    static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    static string Value(Dictionary<string, object> r, string key, string format) => r.TryGetValue(key, out var v) && v is double d ? d.ToString(format, System.Globalization.CultureInfo.InvariantCulture) : "-";
+
+    /// <summary>Draws one set: count samples of each class, written per class and as a grid (a row per class); measured when asked.</summary>
+    static Dictionary<string, object> Draw(LatentGenerator generator, ViTokAutoEncoder tokenizer, SamplingOptions options, int[] classes, int count, int batch,
+        string folder, bool writeImages, GeneratedSetEvaluation? evaluation, VerbContext context)
+    {
+        Directory.CreateDirectory(folder);
+        context.Out.WriteLine($"drawing {count} sample(s) of {classes.Length} class(es) with {options.Sampler}, {options.Steps} steps, guidance {options.GuidanceScale}, seed {options.Seed}");
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var gridRows = new List<IReadOnlyList<Tensor>>();
-        using var gridScope = NewDisposeScope();
+        using var keep = NewDisposeScope();
+        var frames = new List<Tensor>();
+        var requested = new List<int>();
         foreach (int k in classes)
         {
             string classFolder = Path.Combine(folder, FolderName(generator.ClassNames[k]));
-            Directory.CreateDirectory(classFolder);
+            if (writeImages) Directory.CreateDirectory(classFolder);
             var row = new List<Tensor>();
             for (int first = 0; first < count; first += batch)
             {
@@ -67,50 +108,91 @@ public sealed class GenerateVerb : IVerb
                 int n = Math.Min(batch, count - first);
                 using var labels = full([n], k, dtype: ScalarType.Int64);
                 var clips = generator.SampleImages(tokenizer, labels, options, RowNoise.Seeds(options.Seed, first, n)).cpu();   // [n, 3, T, H, W]
-                for (int i = 0; i < n; i++)
-                {
+                for (int i = 0; i < n && writeImages; i++)
                     for (int f = 0; f < clips.shape[2]; f++)
                         ImageFiles.Save(clips[i, .., f], Path.Combine(classFolder, clips.shape[2] == 1 ? $"{first + i:D5}.png" : $"{first + i:D5}-{f:D2}.png"));
-                    if (row.Count < 10) row.Add(clips[i, .., 0].MoveToOuterDisposeScope());
+                for (int i = 0; i < n && row.Count < 10; i++) row.Add(clips[i, .., 0].MoveToOuterDisposeScope());
+                if (evaluation is not null)
+                {
+                    frames.Add(clips[.., .., 0].MoveToOuterDisposeScope());
+                    requested.AddRange(Enumerable.Repeat(k, n));
                 }
             }
             gridRows.Add(row);
-            context.Out.WriteLine($"  {generator.ClassNames[k]}: {count} in {classFolder}");
         }
         ImageGrid.Save(gridRows, Path.Combine(folder, "grid.png"));
-        var manifest = new Dictionary<string, object>
+        double seconds = clock.Elapsed.TotalSeconds;
+        context.Out.WriteLine($"  {count * classes.Length} sample(s) in {seconds:F1} s ({count * classes.Length / seconds:F1}/s); grid (a row per class): {Path.Combine(folder, "grid.png")}");
+        var entry = new Dictionary<string, object>
         {
-            ["generator"] = modelPath, ["tokenizer"] = tokenizerPath, ["classes"] = classes.Select(k => generator.ClassNames[k]).ToArray(), ["count_per_class"] = count,
+            ["classes"] = classes.Select(k => generator.ClassNames[k]).ToArray(), ["count_per_class"] = count,
             ["sampler"] = options.Sampler.ToString().ToLowerInvariant(), ["steps"] = options.Steps, ["cfg"] = options.GuidanceScale, ["seed"] = options.Seed,
+            ["seconds"] = Math.Round(seconds, 1), ["folder"] = folder,
         };
-        string manifestPath = Path.Combine(folder, "samples.json");
-        File.WriteAllText(manifestPath + ".tmp", JsonSerializer.Serialize(manifest, new JsonSerializerOptions { WriteIndented = true }));
-        File.Move(manifestPath + ".tmp", manifestPath, overwrite: true);
-        context.Out.WriteLine($"wrote {count * classes.Length} sample(s) in {clock.Elapsed.TotalSeconds:F1} s; grid (a row per class): {Path.Combine(folder, "grid.png")}");
-        return VitokApp.Success;
+        if (evaluation is not null)
+        {
+            using var images = cat(frames, 0);
+            foreach (var (key, value) in evaluation.Evaluate(images, requested)) entry[key] = value;
+            context.Out.WriteLine("  " + string.Join(", ", entry.Where(e => e.Value is double && e.Key != "cfg" && e.Key != "seconds").Select(e => $"{e.Key} {(double)e.Value:F4}")));
+        }
+        return entry;
     }
 
-    SamplingOptions Sampling(ParseResult parse, LatentGenerator generator)
+    GeneratedSetEvaluation? Evaluation(ParseResult parse, LatentGenerator generator, Device device)
     {
-        var sampler = parse.GetValue(_sampler) switch
+        string? reference = parse.GetValue(_evaluate), classifierPath = parse.GetValue(_classifier);
+        if (reference is null)
         {
-            null => generator.DefaultSampler,
+            if (classifierPath is not null) throw new UsageException("--classifier: only used with --evaluate SOURCE.");
+            return null;
+        }
+        int size = parse.GetValue(_featureSize);
+        if (size < 32) throw new UsageException($"--fd-size: {size} must be at least 32.");
+        var config = generator.Tokenizer;
+        var source = DataOptions.Open("--evaluate", reference, new ClipSourceDefaults(config.ImageSize, 1));
+        DataOptions.CheckShape("--evaluate", source, 1, config.ImageSize);
+        if (classifierPath is "fmnist") classifierPath = Bundled.Require(Bundled.FashionMnistClassifier);
+        if (classifierPath is not null && !File.Exists(classifierPath)) throw new UsageException($"--classifier: file '{classifierPath}' does not exist.");
+        var network = FeatureNetwork.ResNet18();
+        network.to(device);
+        var classifier = classifierPath is null ? null : ImageClassifierFile.Load(classifierPath, device);
+        return new GeneratedSetEvaluation(source, network, classifier, size);
+    }
+
+    List<SamplingOptions> Sampling(ParseResult parse, LatentGenerator generator)
+    {
+        static string[] List(string text) => text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        var samplers = parse.GetValue(_sampler) is { } samplerText ? List(samplerText).Select(name => name switch
+        {
             "ddpm" => Sampler.Ddpm,
             "ddim" => Sampler.Ddim,
             "euler" => Sampler.Euler,
             "heun" => Sampler.Heun,
             var other => throw new UsageException($"--sampler: '{other}' is not valid; use ddpm, ddim, euler or heun."),
-        };
-        var options = new SamplingOptions
-        {
-            Sampler = sampler,
-            Steps = parse.GetValue(_steps) ?? sampler switch { Sampler.Ddpm => 250, Sampler.Heun => 25, _ => 50 },
-            GuidanceScale = parse.GetValue(_cfg),
-            Seed = parse.GetValue(_seed),
-        };
-        try { options.Validate(generator.Config.Objective, generator.Config.DiffusionSteps); }
-        catch (ArgumentException e) { throw new UsageException($"--sampler/--steps/--cfg: {e.Message}"); }
-        return options;
+        }).ToArray() : [generator.DefaultSampler];
+        int?[] steps = parse.GetValue(_steps) is { } stepsText
+            ? List(stepsText).Select(t => int.TryParse(t, out int v) ? v : throw new UsageException($"--steps: '{t}' is not a whole number.")).Select(v => (int?)v).ToArray()
+            : [null];
+        double[] scales = List(parse.GetValue(_cfg)!).Select(t => double.TryParse(t, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double v)
+            ? v : throw new UsageException($"--cfg: '{t}' is not a number.")).ToArray();
+        if (samplers.Length == 0 || steps.Length == 0 || scales.Length == 0) throw new UsageException("--sampler/--steps/--cfg: a list is empty.");
+        var settings = new List<SamplingOptions>();
+        foreach (var sampler in samplers)
+            foreach (var n in steps)
+                foreach (var scale in scales)
+                {
+                    var options = new SamplingOptions
+                    {
+                        Sampler = sampler,
+                        Steps = n ?? sampler switch { Sampler.Ddpm => 250, Sampler.Heun => 25, _ => 50 },
+                        GuidanceScale = scale,
+                        Seed = parse.GetValue(_seed),
+                    };
+                    try { options.Validate(generator.Config.Objective, generator.Config.DiffusionSteps); }
+                    catch (ArgumentException e) { throw new UsageException($"--sampler/--steps/--cfg: {e.Message}"); }
+                    settings.Add(options);
+                }
+        return settings;
     }
 
     static int[] Classes(string text, LatentGenerator generator)

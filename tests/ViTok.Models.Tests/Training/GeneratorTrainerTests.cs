@@ -58,8 +58,8 @@ public sealed class GeneratorTrainerTests
         string path = Path.Combine(_dir, "latents.safetensors");
         data.Save(path);
         using var loaded = LatentSet.Load(path);
-        Assert.IsTrue(loaded.Latents.equal(data.Latents).item<bool>());
-        Assert.IsTrue(loaded.Labels.equal(data.Labels).item<bool>());
+        Assert.IsTrue(loaded.Latents.eq(data.Latents).all().item<bool>());
+        Assert.IsTrue(loaded.Labels.eq(data.Labels).all().item<bool>());
         CollectionAssert.AreEqual(data.ClassNames.ToArray(), loaded.ClassNames.ToArray());
         Assert.AreEqual(data.Tokenizer, loaded.Tokenizer);
     }
@@ -103,7 +103,7 @@ public sealed class GeneratorTrainerTests
         var options = new SamplingOptions { Sampler = Sampler.Ddim, Steps = 10, GuidanceScale = 2, Seed = 9 };
         using var a = generator.Sample(labels, options);
         using var b = generator.Sample(labels, options);
-        Assert.IsTrue(a.equal(b).item<bool>());
+        Assert.IsTrue(a.eq(b).all().item<bool>());
         // A row depends only on its label and its seed: drawing row 2 alone with its seed gives the same latent.
         using var alone = generator.Sample(labels[2..3], options, [RowNoise.RowSeed(9, 2)]);
         Assert.IsTrue(alone[0].allclose(a[2], rtol: 1e-4, atol: 1e-5));
@@ -133,7 +133,7 @@ public sealed class GeneratorTrainerTests
         {
             using var p = x.Read(name);
             using var q = y.Read(name);
-            Assert.IsTrue(p.equal(q).item<bool>(), name);
+            Assert.IsTrue(p.eq(q).all().item<bool>(), name);
         }
     }
 

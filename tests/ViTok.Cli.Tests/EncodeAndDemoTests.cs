@@ -59,5 +59,7 @@ public sealed class EncodeAndDemoTests
         StringAssert.Contains(text, "on raw pixels");
         Assert.IsTrue(File.Exists(Path.Combine(_dir, "photos-grid.png")));
         Assert.IsTrue(File.Exists(Path.Combine(_dir, "fashion-mnist-grid.png")));
+        StringAssert.Contains(text, "Generation: the shipped DiT");
+        Assert.IsTrue(File.Exists(Path.Combine(_dir, "fashion-mnist-generated.png")));
     }
 }

@@ -24,7 +24,8 @@ public sealed class GenerateVerb : IVerb
     readonly Option<string?> _steps = new("--steps") { Description = "Sampling steps (default: ddpm 250, ddim 50, euler 50, heun 25; heun evaluates the model twice a step); a list draws one set per count." };
     readonly Option<string?> _evaluate = new("--evaluate") { Description = "Reference SOURCE (e.g. \"fashion-mnist?split=test\"): measure each set's FD-ResNet18 against it (and IS, FD and class accuracy with --classifier)." };
     readonly Option<string?> _classifier = new("--classifier") { Description = "With --evaluate: an image-classifier file, or 'fmnist' for the shipped Fashion-MNIST classifier." };
-    readonly Option<int> _featureSize = new("--fd-size") { Description = "With --evaluate: images are resized to this square before ResNet18 (224 = its own input size).", DefaultValueFactory = _ => 224 };
+    readonly Option<int?> _fdCount = new("--fd-count") { Description = "With --evaluate: images per side for FD-ResNet18 (the first of the reference, an evenly spaced subset of each set; default all). ResNet18 at 224x224 is slow on a CPU." };
+    readonly Option<bool> _noFd = new("--no-fd") { Description = "With --evaluate: skip FD-ResNet18 (ResNet18 at 224x224 is the slow part of evaluation on a CPU)." };
     readonly Option<bool> _noImages = new("--no-images") { Description = "Write only the grid and samples.json, not an image file per sample." };
     readonly Option<long> _seed = new("--seed") { Description = "Seed: sample i of every class starts from the noise of (seed, i), whatever the batch size.", DefaultValueFactory = _ => 0 };
     readonly Option<int> _batch = new("--batch") { Description = "Samples per sampling pass.", DefaultValueFactory = _ => 250 };
@@ -33,7 +34,7 @@ public sealed class GenerateVerb : IVerb
     public Command Create()
     {
         var command = new Command("generate", "Draw class-conditional samples with a generator and its tokenizer; write the images and a grid.");
-        foreach (var o in new Option[] { _model, _tokenizer, _class, _count, _cfg, _sampler, _steps, _seed, _batch, _out, _evaluate, _classifier, _featureSize, _noImages }) command.Options.Add(o);
+        foreach (var o in new Option[] { _model, _tokenizer, _class, _count, _cfg, _sampler, _steps, _seed, _batch, _out, _evaluate, _classifier, _fdCount, _noFd, _noImages }) command.Options.Add(o);
         _compute = GlobalOptions.AddCompute(command);
         return command;
     }
@@ -73,7 +74,7 @@ public sealed class GenerateVerb : IVerb
         if (evaluation is not null)
         {
             context.Out.WriteLine();
-            context.Out.WriteLine($"{count * classes.Length} samples per set against {evaluation.ReferenceCount} items of {evaluation.ReferenceDescription} (FD-ResNet18 at {evaluation.FeatureSize}px):");
+            context.Out.WriteLine($"{count * classes.Length} samples per set against {evaluation.ReferenceCount} items of {evaluation.ReferenceDescription} (FD-ResNet18: ResNet18 pooled features at 224x224 of {evaluation.NetworkCount} images per side):");
             context.Out.WriteLine($"{"sampler",-8} {"steps",5} {"cfg",5} {"FD-ResNet18",12} {"IS",7} {"FD-clf",8} {"class acc",10}");
             foreach (var r in report)
                 context.Out.WriteLine($"{r["sampler"],-8} {r["steps"],5} {r["cfg"],5} {Value(r, "fd_resnet18", "F2"),12} {Value(r, "is", "F2"),7} {Value(r, "fd_classifier", "F2"),8} {Value(r, "class_accuracy", "P1"),10}");
@@ -132,7 +133,9 @@ public sealed class GenerateVerb : IVerb
         if (evaluation is not null)
         {
             using var images = cat(frames, 0);
-            foreach (var (key, value) in evaluation.Evaluate(images, requested)) entry[key] = value;
+            // Class accuracy only when the classifier knows the generator's classes by the same names in the same order.
+            bool sameClasses = evaluation.ClassifierClasses.SequenceEqual(generator.ClassNames, StringComparer.OrdinalIgnoreCase);
+            foreach (var (key, value) in evaluation.Evaluate(images, sameClasses ? requested : null)) entry[key] = value;
             context.Out.WriteLine("  " + string.Join(", ", entry.Where(e => e.Value is double && e.Key != "cfg" && e.Key != "seconds").Select(e => $"{e.Key} {(double)e.Value:F4}")));
         }
         return entry;
@@ -146,17 +149,18 @@ public sealed class GenerateVerb : IVerb
             if (classifierPath is not null) throw new UsageException("--classifier: only used with --evaluate SOURCE.");
             return null;
         }
-        int size = parse.GetValue(_featureSize);
-        if (size < 32) throw new UsageException($"--fd-size: {size} must be at least 32.");
         var config = generator.Tokenizer;
         var source = DataOptions.Open("--evaluate", reference, new ClipSourceDefaults(config.ImageSize, 1));
         DataOptions.CheckShape("--evaluate", source, 1, config.ImageSize);
         if (classifierPath is "fmnist") classifierPath = Bundled.Require(Bundled.FashionMnistClassifier);
         if (classifierPath is not null && !File.Exists(classifierPath)) throw new UsageException($"--classifier: file '{classifierPath}' does not exist.");
-        var network = FeatureNetwork.ResNet18();
-        network.to(device);
+        if (parse.GetValue(_noFd) && classifierPath is null) throw new UsageException("--no-fd: with nothing else to measure, give --classifier.");
+        var network = parse.GetValue(_noFd) ? null : FeatureNetwork.ResNet18();
+        network?.to(device);
         var classifier = classifierPath is null ? null : ImageClassifierFile.Load(classifierPath, device);
-        return new GeneratedSetEvaluation(source, network, classifier, size);
+        int? fdCount = parse.GetValue(_fdCount);
+        if (fdCount is < 2) throw new UsageException($"--fd-count: {fdCount} must be at least 2.");
+        return new GeneratedSetEvaluation(source, network, classifier, networkCount: fdCount);
     }
 
     List<SamplingOptions> Sampling(ParseResult parse, LatentGenerator generator)

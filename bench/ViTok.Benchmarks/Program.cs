@@ -15,15 +15,16 @@ using static TorchSharp.torch;
 // ML.NET pipeline benchmark (not a test): latents/s of TokenizeImages against the raw batched model, against the same
 // transform at batch size 1, and against ML.NET's DnnFeaturizeImage ResNet18, all in one run (models loaded and
 // pipelines fitted outside the timed passes; two timed passes after a warm-up); then memory over a
-// long stream of rows. Usage: dotnet run -c Release --project bench/ViTok.Benchmarks -- [variant] [size] [rows] [memoryRows] [repetitions]
+// long stream of rows. Usage: dotnet run -c Release --project bench/ViTok.Benchmarks -- [variant] [size] [rows] [memoryRows] [repetitions] [threads (0 = one per core)]
 string variant = args.Length > 0 ? args[0] : "S-B/16";
 int size = args.Length > 1 ? int.Parse(args[1]) : 224;
 int rows = args.Length > 2 ? int.Parse(args[2]) : 128;
 int memoryRows = args.Length > 3 ? int.Parse(args[3]) : 100_000;
 int repetitions = args.Length > 4 ? int.Parse(args[4]) : 7;
+int threads = args.Length > 5 ? int.Parse(args[5]) : 0;
 const int Batch = 32;
 
-TorchRuntime.Resolve(new ComputeOptions());
+TorchRuntime.Resolve(new ComputeOptions { Threads = threads });
 random.manual_seed(0);
 string folder = Directory.CreateTempSubdirectory("vitok-bench-").FullName;
 string tokenizer = Path.Combine(folder, "tokenizer.safetensors");

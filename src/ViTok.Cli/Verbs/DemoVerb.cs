@@ -168,7 +168,10 @@ public sealed class DemoVerb : IVerb
             {
                 OutputColumnName = "Latent", GeneratorPath = generatorPath, LabelColumnName = nameof(ClassRow.Label), Steps = Steps, GuidanceScale = Guidance, BatchSize = 80,
             })
-            .Append(ml.Transforms.DecodeLatents("Decoded", tokenizer, "Latent"));
+            .Append(ml.Transforms.DecodeLatents(new DecodeLatentsOptions
+            {
+                OutputColumnName = "Decoded", InputColumnName = "Latent", TokenizerPath = tokenizer, Output = DecodedOutput.PixelVector,
+            }));
         var data = ml.Data.LoadFromEnumerable(rows);
         var generated = pipeline.Fit(data).Transform(data);
         using var scope = NewDisposeScope();

@@ -51,13 +51,8 @@ public static class GeneratorFile
         {
             throw new InvalidDataException($"Generator '{path}' has damaged metadata: {e.Message}", e);
         }
-        var model = new DiT(config);
-        try
-        {
-            ModuleWeights.Load(model, file);
-            if (device is not null && device.type != DeviceType.CPU) model.to(device);
-            return new LatentGenerator(model, normalization, classes, tokenizer);
-        }
+        var model = ModuleWeights.LoadNew(() => new DiT(config), file, device);
+        try { return new LatentGenerator(model, normalization, classes, tokenizer); }
         catch
         {
             model.Dispose();

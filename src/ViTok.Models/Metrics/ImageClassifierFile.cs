@@ -53,18 +53,7 @@ public static class ImageClassifierFile
     public static ImageClassifier Load(string path, Device? device = null)
     {
         var file = SafeTensorsFile.Open(path);
-        var model = new ImageClassifier(ReadConfig(file)) { Label = Path.GetFileNameWithoutExtension(path) };
-        try
-        {
-            ModuleWeights.Load(model, file);
-            if (device is not null && device.type != DeviceType.CPU) model.to(device);
-            model.eval();
-            return model;
-        }
-        catch
-        {
-            model.Dispose();
-            throw;
-        }
+        var config = ReadConfig(file);
+        return ModuleWeights.LoadNew(() => new ImageClassifier(config) { Label = Path.GetFileNameWithoutExtension(path) }, file, device);
     }
 }

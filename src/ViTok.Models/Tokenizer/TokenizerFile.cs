@@ -38,18 +38,7 @@ public static class TokenizerFile
     public static ViTokAutoEncoder Load(string path, Device? device = null)
     {
         var file = SafeTensorsFile.Open(path);
-        var model = new ViTokAutoEncoder(ReadConfig(file));
-        try
-        {
-            ModuleWeights.Load(model, file);
-            if (device is not null && device.type != DeviceType.CPU) model.to(device);
-            model.eval();
-            return model;
-        }
-        catch
-        {
-            model.Dispose();
-            throw;
-        }
+        var config = ReadConfig(file);
+        return ModuleWeights.LoadNew(() => new ViTokAutoEncoder(config), file, device);
     }
 }

@@ -12,6 +12,27 @@ public static class ModuleWeights
     public static void Save(nn.Module module, string path, IReadOnlyDictionary<string, string> metadata) =>
         SafeTensorsFile.Write(path, module.state_dict().Select(kv => (kv.Key, kv.Value)), metadata);
 
+    /// <summary>
+    /// A new module from <paramref name="file"/>: built by <paramref name="create"/>, its weights loaded, moved to
+    /// <paramref name="device"/> (CPU by default) and put in eval mode; disposed again if any of that fails.
+    /// </summary>
+    public static T LoadNew<T>(Func<T> create, SafeTensorsFile file, Device? device = null) where T : nn.Module
+    {
+        var module = create();
+        try
+        {
+            Load(module, file);
+            if (device is not null && device.type != DeviceType.CPU) module.to(device);
+            module.eval();
+            return module;
+        }
+        catch
+        {
+            module.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>Loads <paramref name="file"/> into <paramref name="module"/>; on any mismatch nothing is changed.</summary>
     public static void Load(nn.Module module, SafeTensorsFile file)
     {

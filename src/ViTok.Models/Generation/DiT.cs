@@ -145,19 +145,26 @@ public sealed class FinalLayer : Module<Tensor, Tensor, Tensor>
 /// <summary>Sinusoidal features of the timestep (256 frequencies) through a two-layer MLP.</summary>
 public sealed class TimestepEmbedder : Module<Tensor, Tensor>
 {
-    private readonly Sequential mlp;
-    private readonly Linear _first, _second;
+    private readonly Sequential mlp;                      // mlp.0: Linear(256, width), mlp.1: SiLU, mlp.2: Linear(width, width)
     public const int FrequencySize = 256;
+
+    /// <summary>
+    /// Files written before the fix hold the MLP's two layers twice (also as t_embedder._first.* and _second.*,
+    /// C# fields that were registered besides mlp): the older name -> the state-dict name, for loading them.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> LegacyCopies { get; } = new Dictionary<string, string>
+    {
+        ["t_embedder._first.weight"] = "t_embedder.mlp.0.weight", ["t_embedder._first.bias"] = "t_embedder.mlp.0.bias",
+        ["t_embedder._second.weight"] = "t_embedder.mlp.2.weight", ["t_embedder._second.bias"] = "t_embedder.mlp.2.bias",
+    };
 
     public TimestepEmbedder(int width) : base(nameof(TimestepEmbedder))
     {
-        _first = Linear(FrequencySize, width);
-        _second = Linear(width, width);
-        mlp = Sequential(_first, SiLU(), _second);
+        mlp = Sequential(Linear(FrequencySize, width), SiLU(), Linear(width, width));
         RegisterComponents();
     }
 
-    internal IEnumerable<Linear> Layers => [_first, _second];
+    internal IEnumerable<Linear> Layers => mlp.children().OfType<Linear>();
 
     /// <summary>[cos(t f), sin(t f)] with f = 10000^(-i/128): [B, 256].</summary>
     public static Tensor Frequencies(Tensor t)

@@ -51,7 +51,7 @@ public static class GeneratorFile
         {
             throw new InvalidDataException($"Generator '{path}' has damaged metadata: {e.Message}", e);
         }
-        var model = ModuleWeights.LoadNew(() => new DiT(config), file, device);
+        var model = ModuleWeights.LoadNew(() => new DiT(config), file, device, TimestepEmbedder.LegacyCopies);
         try { return new LatentGenerator(model, normalization, classes, tokenizer); }
         catch
         {

@@ -16,12 +16,12 @@ public static class ModuleWeights
     /// A new module from <paramref name="file"/>: built by <paramref name="create"/>, its weights loaded, moved to
     /// <paramref name="device"/> (CPU by default) and put in eval mode; disposed again if any of that fails.
     /// </summary>
-    public static T LoadNew<T>(Func<T> create, SafeTensorsFile file, Device? device = null) where T : nn.Module
+    public static T LoadNew<T>(Func<T> create, SafeTensorsFile file, Device? device = null, IReadOnlyDictionary<string, string>? legacyCopies = null) where T : nn.Module
     {
         var module = create();
         try
         {
-            Load(module, file);
+            Load(module, file, legacyCopies);
             if (device is not null && device.type != DeviceType.CPU) module.to(device);
             module.eval();
             return module;
@@ -33,12 +33,18 @@ public static class ModuleWeights
         }
     }
 
-    /// <summary>Loads <paramref name="file"/> into <paramref name="module"/>; on any mismatch nothing is changed.</summary>
-    public static void Load(nn.Module module, SafeTensorsFile file)
+    /// <summary>
+    /// Loads <paramref name="file"/> into <paramref name="module"/>; on any mismatch, or a NaN or infinite value in a
+    /// tensor (named in the error), nothing is changed. <paramref name="legacyCopies"/> names tensors that older files
+    /// hold twice (name -> the module's name for the same tensor): such a copy is accepted when it equals the tensor
+    /// exactly, and ignored.
+    /// </summary>
+    public static void Load(nn.Module module, SafeTensorsFile file, IReadOnlyDictionary<string, string>? legacyCopies = null)
     {
         var state = module.state_dict();
         var missing = state.Keys.Where(k => !file.Entries.ContainsKey(k)).ToList();
-        var unexpected = file.Entries.Keys.Where(k => !state.ContainsKey(k)).ToList();
+        var copies = file.Entries.Keys.Where(k => !state.ContainsKey(k) && legacyCopies is not null && legacyCopies.TryGetValue(k, out var of) && state.ContainsKey(of)).ToList();
+        var unexpected = file.Entries.Keys.Where(k => !state.ContainsKey(k) && !copies.Contains(k)).ToList();
         if (missing.Count > 0 || unexpected.Count > 0)
             throw new InvalidDataException($"Weights file '{file.Path}' does not fit the model: " +
                 (missing.Count > 0 ? $"missing {Describe(missing)}" : "") +
@@ -56,7 +62,18 @@ public static class ModuleWeights
         var loaded = new Dictionary<string, Tensor>();
         try
         {
-            foreach (var name in state.Keys) loaded[name] = file.Read(name);
+            foreach (var name in state.Keys)
+            {
+                loaded[name] = file.Read(name);
+                if (loaded[name].is_floating_point() && !AllFinite(loaded[name]))
+                    throw new InvalidDataException($"Weights file '{file.Path}': tensor '{name}' holds NaN or infinite values; the file is damaged or comes from a diverged run.");
+            }
+            foreach (var copy in copies)
+            {
+                using var value = file.Read(copy);
+                if (!SameValues(value, loaded[legacyCopies![copy]]))
+                    throw new InvalidDataException($"Weights file '{file.Path}': tensor '{copy}' (an older copy of '{legacyCopies[copy]}') differs from it.");
+            }
             using var _ = no_grad();
             foreach (var (name, target) in state) target.copy_(loaded[name]);
         }
@@ -64,6 +81,18 @@ public static class ModuleWeights
         {
             foreach (var t in loaded.Values) t.Dispose();
         }
+    }
+
+    static bool AllFinite(Tensor t)
+    {
+        using var scope = NewDisposeScope();
+        return t.isfinite().all().item<bool>();
+    }
+
+    static bool SameValues(Tensor a, Tensor b)
+    {
+        using var scope = NewDisposeScope();
+        return a.shape.SequenceEqual(b.shape) && a.dtype == b.dtype && a.eq(b).all().item<bool>();
     }
 
     static string Describe(List<string> names) =>

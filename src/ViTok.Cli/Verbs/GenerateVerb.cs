@@ -188,7 +188,7 @@ public sealed class GenerateVerb : IVerb
                     var options = new SamplingOptions
                     {
                         Sampler = sampler,
-                        Steps = n ?? sampler switch { Sampler.Ddpm => 250, Sampler.Heun => 25, _ => 50 },
+                        Steps = n ?? SamplingOptions.Defaults.StepsFor(sampler),
                         GuidanceScale = scale,
                         Seed = parse.GetValue(_seed),
                     };

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using ViTok.Models.Data;
+using ViTok.Models.Metrics;
 using ViTok.Models.Runtime;
 using ViTok.Models.Training;
 
@@ -16,15 +17,15 @@ public sealed class TrainClassifierVerb : IVerb
     readonly Option<string> _data = new("--data") { Description = "Labelled training images. " + DataOptions.SourceHelp, Required = true };
     readonly Option<string> _test = new("--test") { Description = "Labelled test images with the same classes (e.g. fashion-mnist?split=test).", Required = true };
     readonly Option<string> _out = new("--out") { Description = "Classifier file to write (.safetensors; written atomically).", Required = true };
-    readonly Option<int> _epochs = new("--epochs") { Description = "Passes over the training data.", DefaultValueFactory = _ => 5 };
-    readonly Option<int> _batch = new("--batch") { Description = "Images per step.", DefaultValueFactory = _ => 128 };
-    readonly Option<double> _lr = new("--lr") { Description = "Peak learning rate (AdamW, warm-up then cosine decay).", DefaultValueFactory = _ => 2e-3 };
-    readonly Option<long> _seed = new("--seed") { Description = "Seed of initialisation, data order and flips.", DefaultValueFactory = _ => 0 };
+    readonly Option<int> _epochs = new("--epochs") { Description = "Passes over the training data.", DefaultValueFactory = _ => ImageClassifierTrainingOptions.Defaults.Epochs };
+    readonly Option<int> _batch = new("--batch") { Description = "Images per step.", DefaultValueFactory = _ => ImageClassifierTrainingOptions.Defaults.BatchSize };
+    readonly Option<double> _lr = new("--lr") { Description = "Peak learning rate (AdamW, warm-up then cosine decay).", DefaultValueFactory = _ => ImageClassifierTrainingOptions.Defaults.LearningRate };
+    readonly Option<long> _seed = new("--seed") { Description = "Seed of initialisation, data order and flips.", DefaultValueFactory = _ => ImageClassifierTrainingOptions.Defaults.Seed };
     readonly Option<int> _imageSize = new("--image-size") { Description = "Side the sources are brought to when their SOURCE text does not say (fashion-mnist: size; folder: resize and crop).", DefaultValueFactory = _ => 32 };
-    readonly Option<string> _widths = new("--widths") { Description = "Channels of the stages, comma-separated (a 2x2 max-pool between stages).", DefaultValueFactory = _ => "32,64,128,128" };
-    readonly Option<double> _flip = new("--flip") { Description = "Probability of a random horizontal flip of a training image.", DefaultValueFactory = _ => 0.5 };
-    readonly Option<int> _workers = new("--workers") { Description = "Background decoding workers.", DefaultValueFactory = _ => 1 };
-    readonly Option<int> _logEvery = new("--log-every") { Description = "Steps between progress lines.", DefaultValueFactory = _ => 50 };
+    readonly Option<string> _widths = new("--widths") { Description = "Channels of the stages, comma-separated (a 2x2 max-pool between stages).", DefaultValueFactory = _ => string.Join(",", ImageClassifierConfig.DefaultWidths) };
+    readonly Option<double> _flip = new("--flip") { Description = "Probability of a random horizontal flip of a training image.", DefaultValueFactory = _ => ImageClassifierTrainingOptions.Defaults.FlipProbability };
+    readonly Option<int> _workers = new("--workers") { Description = "Background decoding workers.", DefaultValueFactory = _ => ImageClassifierTrainingOptions.Defaults.Workers };
+    readonly Option<int> _logEvery = new("--log-every") { Description = "Steps between progress lines.", DefaultValueFactory = _ => ImageClassifierTrainingOptions.Defaults.LogEvery };
 
     public Command Create()
     {

@@ -15,6 +15,27 @@ namespace ViTok.MLNet.Train;
 /// </summary>
 public sealed class TrainTokenizerEstimator : IEstimator<TokenizeImagesTransformer>
 {
+    /// <summary>The defaults of <see cref="TrainTokenizerOptions"/>: a small image tokenizer and a short CPU recipe.</summary>
+    public static class Defaults
+    {
+        public const string Variant = "T-T/8";
+        public const int Channels = 8;
+        public const int ImageSize = 32;
+        public const PositionEncoding Position = PositionEncoding.Rope3D;
+        /// <summary>Steps of <see cref="Training"/>.</summary>
+        public const long Steps = 2000;
+        /// <summary>Peak learning rate of <see cref="Training"/> (small runs want more than the paper's).</summary>
+        public const double LearningRate = 1e-3;
+        /// <summary>Checkpoint interval of <see cref="Training"/>.</summary>
+        public const int CheckpointEvery = 1000;
+
+        /// <summary>The recipe: <see cref="TokenizerTrainingOptions.Defaults"/> with <see cref="Steps"/>, <see cref="LearningRate"/> and <see cref="CheckpointEvery"/>.</summary>
+        public static TokenizerTrainingOptions Training => new()
+        {
+            Steps = Steps, LearningRate = LearningRate, CheckpointEvery = CheckpointEvery,
+        };
+    }
+
     readonly CatalogHost _host;
     readonly TrainTokenizerOptions _options;
     readonly ViTokConfig _config;

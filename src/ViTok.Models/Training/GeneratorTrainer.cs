@@ -18,16 +18,12 @@ namespace ViTok.Models.Training;
 /// </summary>
 public sealed class GeneratorTrainer
 {
-    /// <summary>Evaluates the EMA generator; returns named metrics (e.g. class accuracy of samples).</summary>
-    public delegate IReadOnlyDictionary<string, double> Evaluator(LatentGenerator generator);
-
     readonly DiTConfig _config;
     readonly GeneratorTrainingOptions _options;
     readonly LatentSet _data;
     readonly Device _device;
-    readonly Evaluator? _evaluate;
 
-    public GeneratorTrainer(DiTConfig config, GeneratorTrainingOptions options, LatentSet data, Device device, Evaluator? evaluate = null)
+    public GeneratorTrainer(DiTConfig config, GeneratorTrainingOptions options, LatentSet data, Device device)
     {
         config.Validate();
         options.Validate();
@@ -39,7 +35,6 @@ public sealed class GeneratorTrainer
         _options = options;
         _data = data;
         _device = device;
-        _evaluate = evaluate;
     }
 
     /// <summary>Runs until <see cref="GeneratorTrainingOptions.Steps"/> or cancellation (which saves a checkpoint first).</summary>
@@ -113,9 +108,8 @@ public sealed class GeneratorTrainer
             step++;
             itemsSinceLog += o.BatchSize;
 
-            bool evalNow = _evaluate is not null && (step % o.EvalEvery == 0 || step == o.Steps);
-            if (evalNow) lastEval = _evaluate!(ema);
-            if (step % o.LogEvery == 0 || step == o.Steps || evalNow)
+            bool evalNow = false;
+            if (step % o.LogEvery == 0 || step == o.Steps)
             {
                 double rate = itemsSinceLog / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
                 var eta = TimeSpan.FromSeconds((o.Steps - step) * o.BatchSize / Math.Max(rate, 1e-9));

@@ -192,7 +192,7 @@ public sealed class GenerateVerb : IVerb
                         GuidanceScale = scale,
                         Seed = parse.GetValue(_seed),
                     };
-                    try { options.Validate(generator.Config.Objective, generator.Config.DiffusionSteps); }
+                    try { options.Validate(generator.Objective); }
                     catch (ArgumentException e) { throw new UsageException($"--sampler/--steps/--cfg: {e.Message}"); }
                     settings.Add(options);
                 }

@@ -27,7 +27,7 @@ sealed class GenerateMapping : BatchedMapping
             Eta = options.Eta,
             Seed = options.Seed,
         };
-        Sampling.Validate(g.Config.Objective, g.Config.DiffusionSteps);
+        Sampling.Validate(g.Objective);
     }
 
     public SamplingOptions Sampling { get; }

@@ -45,8 +45,8 @@ public sealed class TrainGeneratorEstimator : IEstimator<GenerateLatentsTransfor
         ArgumentNullException.ThrowIfNull(options.Training, "options.Training");
         _tokenizer = TokenizerFile.ReadConfig(options.TokenizerPath);
         options.Training.Validate();
-        var probe = Config(options, _tokenizer, classes: 1);   // size, dropout and objective are checked before any work
-        Sampling(options, probe.Objective).Validate(probe.Objective, probe.DiffusionSteps);
+        var objective = DiffusionObjectives.Create(Config(options, _tokenizer, classes: 1));   // size, dropout and objective are checked before any work
+        Sampling(options, objective).Validate(objective);
         _host = host;
         _options = options;
     }
@@ -58,9 +58,9 @@ public sealed class TrainGeneratorEstimator : IEstimator<GenerateLatentsTransfor
         return config;
     }
 
-    static SamplingOptions Sampling(TrainGeneratorOptions o, DiffusionObjective objective) => new()
+    static SamplingOptions Sampling(TrainGeneratorOptions o, IDiffusionObjective objective) => new()
     {
-        Sampler = o.Sampler ?? (objective == DiffusionObjective.Ddpm ? Sampler.Ddim : Sampler.Heun),
+        Sampler = o.Sampler ?? objective.DefaultSampler,
         Steps = o.SamplingSteps,
         GuidanceScale = o.GuidanceScale,
         Seed = o.SamplingSeed,

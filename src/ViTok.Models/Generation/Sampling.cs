@@ -19,7 +19,7 @@ public sealed record SamplingOptions
     /// <summary>The default of every option, in one place (the CLI and the ML.NET options refer to these).</summary>
     public static class Defaults
     {
-        /// <summary>DDIM; a flow-matching generator's own default is its objective's (<see cref="LatentGenerator.DefaultSampler"/>).</summary>
+        /// <summary>DDIM; a flow-matching generator's own default is its objective's (<see cref="IDiffusionObjective.DefaultSampler"/>).</summary>
         public const Sampler Sampler = Generation.Sampler.Ddim;
         /// <summary>The DiT paper's sampling steps.</summary>
         public const int Steps = 250;
@@ -45,13 +45,13 @@ public sealed record SamplingOptions
     /// <summary>DDPM: the model's learned variance (default, as DiT) or the fixed posterior variance (beta tilde).</summary>
     public bool FixedPosteriorVariance { get; init; }
 
-    public void Validate(DiffusionObjective objective, int trainingSteps)
+    /// <summary>Throws <see cref="ArgumentException"/> naming the option that does not fit <paramref name="objective"/> or is out of range.</summary>
+    public void Validate(IDiffusionObjective objective)
     {
-        bool diffusion = Sampler is Sampler.Ddpm or Sampler.Ddim;
-        if (diffusion != (objective == DiffusionObjective.Ddpm))
-            throw new ArgumentException($"Sampler {Sampler} does not fit a generator trained with {objective}: use {(objective == DiffusionObjective.Ddpm ? "ddpm or ddim" : "euler or heun")}.");
-        if (Steps < 1 || diffusion && Steps > trainingSteps)
-            throw new ArgumentException($"Steps {Steps} must be between 1 and {(diffusion ? trainingSteps : int.MaxValue)}.");
+        if (!objective.Samplers.Contains(Sampler))
+            throw new ArgumentException($"Sampler {Sampler} does not fit a generator trained with {objective.Kind}: use {string.Join(" or ", objective.Samplers.Select(s => s.ToString().ToLowerInvariant()))}.");
+        if (Steps < 1 || Steps > objective.MaxSamplingSteps)
+            throw new ArgumentException($"Steps {Steps} must be between 1 and {objective.MaxSamplingSteps}.");
         if (GuidanceScale < 0 || !double.IsFinite(GuidanceScale)) throw new ArgumentException($"Guidance scale {GuidanceScale} must be finite and not negative.");
         if (Eta is < 0 or > 1) throw new ArgumentException($"Eta {Eta} must be in [0, 1].");
     }

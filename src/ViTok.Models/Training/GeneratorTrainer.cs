@@ -50,7 +50,7 @@ public sealed class GeneratorTrainer
         using var ema = new LatentGenerator(new DiT(_config), normalization, _data.ClassNames, _data.Tokenizer);
         model.to(_device);
         ema.Model.to(_device);
-        var diffusion = _config.Objective == DiffusionObjective.Ddpm ? new GaussianDiffusion(_config.DiffusionSteps) : null;
+        var objective = DiffusionObjectives.Create(_config);
         using var opt = new AdamW(model.named_parameters().Select(p => (p.name, p.parameter)), o.Beta1, o.Beta2, o.WeightDecay);
         var average = new ExponentialMovingAverage(model, ema.Model, o.EmaDecay);
         using var noise = new Generator((ulong)o.Seed + 1, _device);
@@ -93,7 +93,7 @@ public sealed class GeneratorTrainer
                 var y = _data.Labels.index_select(0, index).to(_device);                 // [B]
                 var drop = rand([y.shape[0]], device: _device, generator: noise).lt(_config.ClassDropout);
                 y = where(drop, full_like(y, model.NullClass), y);                       // label dropout for guidance
-                var total = diffusion is not null ? diffusion.Loss(model, x, y, noise) : FlowMatching.Loss(model, x, y, noise);
+                var total = objective.Loss(model, x, y, noise);
                 loss = total.item<float>();
                 if (!double.IsFinite(loss))
                     throw new TrainingDivergedException(

@@ -13,7 +13,7 @@ namespace ViTok.Cli.Verbs;
 /// </summary>
 public sealed class TrainClassifierVerb : IVerb
 {
-    Func<ParseResult, ComputeOptions> _compute = null!;
+    readonly ComputeOptionSet _compute = new();
     readonly Option<string> _data = new("--data") { Description = "Labelled training images. " + DataOptions.SourceHelp, Required = true };
     readonly Option<string> _test = new("--test") { Description = "Labelled test images with the same classes (e.g. fashion-mnist?split=test).", Required = true };
     readonly Option<string> _out = new("--out") { Description = "Classifier file to write (.safetensors; written atomically).", Required = true };
@@ -32,7 +32,7 @@ public sealed class TrainClassifierVerb : IVerb
         var command = new Command("train-classifier", "Train the small image classifier used for IS, FD and class accuracy of generated images.");
         foreach (var o in new Option[] { _data, _test, _out, _epochs, _batch, _lr, _seed, _imageSize, _widths, _flip, _workers, _logEvery })
             command.Options.Add(o);
-        _compute = GlobalOptions.AddCompute(command);
+        _compute.AddTo(command);
         return command;
     }
 
@@ -69,7 +69,7 @@ public sealed class TrainClassifierVerb : IVerb
         CheckImages("--data", train);
         CheckImages("--test", test);
 
-        var device = TorchRuntime.Resolve(_compute(parse));
+        var device = TorchRuntime.Resolve(_compute.Read(parse));
         using var console = new TrainingConsole(context.Out, "stopping after this step; nothing will be written.");
         var trainer = new ImageClassifierTrainer(options, device);
         ImageClassifierTrainingResult result;

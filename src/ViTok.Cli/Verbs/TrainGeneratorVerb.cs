@@ -13,7 +13,7 @@ namespace ViTok.Cli.Verbs;
 /// </summary>
 public sealed class TrainGeneratorVerb : IVerb
 {
-    Func<ParseResult, ComputeOptions> _compute = null!;
+    readonly ComputeOptionSet _compute = new();
     readonly Option<string> _tokenizer = new("--tokenizer") { Description = "The tokenizer whose latents the generator learns (a tokenizer .safetensors file).", Required = true };
     readonly Option<string> _data = new("--data") { Description = "Labelled training data. " + DataOptions.SourceHelp, Required = true };
     readonly Option<string> _out = new("--out") { Description = "Run folder: latents.safetensors (the cache), checkpoints, history.jsonl, generator.safetensors.", Required = true };
@@ -37,7 +37,7 @@ public sealed class TrainGeneratorVerb : IVerb
         var command = new Command("train-generator", "Train a class-conditional DiT on a tokenizer's latents (computed once and cached in --out).");
         foreach (var o in new Option[] { _tokenizer, _data, _out, _size, _objective, _steps, _batch, _lr, _warmup, _floor, _ema, _dropout, _seed, _resume, _checkpointEvery, _logEvery, _workers })
             command.Options.Add(o);
-        _compute = GlobalOptions.AddCompute(command);
+        _compute.AddTo(command);
         return command;
     }
 
@@ -74,7 +74,7 @@ public sealed class TrainGeneratorVerb : IVerb
         }
         catch (ArgumentException e) { throw new UsageException($"--size/--class-dropout: {e.Message}"); }
 
-        var device = TorchRuntime.Resolve(_compute(parse));
+        var device = TorchRuntime.Resolve(_compute.Read(parse));
         string folder = parse.GetValue(_out)!;
         Directory.CreateDirectory(folder);
         using var console = new TrainingConsole(context.Out);
@@ -124,7 +124,7 @@ public sealed class TrainGeneratorVerb : IVerb
         using var inference = new TokenizerInference(TokenizerFile.Load(tokenizerPath, device), device);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         int lastReport = 0;
-        var progress = new Reporter(done =>
+        var progress = new InlineProgress<int>(done =>
         {
             if (done - lastReport < 10_000 && done != source.Count) return;
             lastReport = done;
@@ -133,11 +133,5 @@ public sealed class TrainGeneratorVerb : IVerb
         var set = LatentSet.Encode(inference, source, workers: workers, progress: progress, cancel: cancel);
         set.Save(path);
         return set;
-    }
-
-    /// <summary>Reports on the calling thread (Progress&lt;T&gt; would post to the thread pool and interleave lines).</summary>
-    sealed class Reporter(Action<int> report) : IProgress<int>
-    {
-        public void Report(int value) => report(value);
     }
 }

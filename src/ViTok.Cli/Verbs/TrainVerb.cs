@@ -12,8 +12,8 @@ namespace ViTok.Cli.Verbs;
 /// <summary>`vitok train`: the paper's two-stage tokenizer recipe on a SOURCE, resumable.</summary>
 public sealed class TrainVerb : IVerb
 {
-    VariantOptions _variant = null!;
-    Func<ParseResult, ComputeOptions> _compute = null!;
+    readonly VariantOptions _variant = new();
+    readonly ComputeOptionSet _compute = new();
     readonly Option<string> _data = new("--data") { Description = "Training data. " + DataOptions.SourceHelp, Required = true };
     readonly Option<string?> _evalData = new("--eval-data") { Description = "Held-out data for evaluation (default: the last 2% of a seeded permutation of --data, which training then does not see)." };
     readonly Option<string> _out = new("--out") { Description = "Run folder: checkpoints, history.jsonl, tokenizer.safetensors.", Required = true };
@@ -41,11 +41,11 @@ public sealed class TrainVerb : IVerb
     public Command Create()
     {
         var command = new Command("train", "Train a ViTok tokenizer (stage 1, or stage 2 with --stage 2 --from FILE).");
-        _variant = new VariantOptions(command);
+        _variant.AddTo(command);
         foreach (var o in new Option[] { _data, _evalData, _out, _steps, _batch, _lr, _stage, _from, _resume, _bf16, _perceptual, _kl, _l1, _gan, _ema, _seed,
                      _checkpointEvery, _evalEvery, _logEvery, _evalItems, _noFd, _workers, _skipBad })
             command.Options.Add(o);
-        _compute = GlobalOptions.AddCompute(command);
+        _compute.AddTo(command);
         return command;
     }
 
@@ -77,7 +77,7 @@ public sealed class TrainVerb : IVerb
         DataOptions.CheckShape("--data", train, config.Frames, config.ImageSize);
         DataOptions.CheckShape(evalText is null ? "--data" : "--eval-data", held, config.Frames, config.ImageSize);
 
-        var device = TorchRuntime.Resolve(_compute(parse));
+        var device = TorchRuntime.Resolve(_compute.Read(parse));
         string folder = parse.GetValue(_out)!;
         using var console = new TrainingConsole(context.Out);
         using var perceptual = options.PerceptualWeight > 0 ? PerceptualLoss.ResNet18() : null;

@@ -38,19 +38,3 @@ public sealed class TokenizeImagesOptions : ComponentOptions
     /// <inheritdoc cref="PixelScale"/>
     public float PixelOffset { get; set; } = TokenizeImagesEstimator.Defaults.PixelOffset;
 }
-
-/// <summary>Precision of the forward pass.</summary>
-public enum InferencePrecision
-{
-    Float32,
-    BFloat16,
-}
-
-/// <summary>Dimensions declared for a latent vector column.</summary>
-public enum LatentLayout
-{
-    /// <summary>[tokens, c].</summary>
-    Tokens,
-    /// <summary>[t, h, w, c] (the token grid).</summary>
-    Grid,
-}

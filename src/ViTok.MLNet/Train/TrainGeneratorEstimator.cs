@@ -4,6 +4,7 @@ using Microsoft.ML.Runtime;
 using ViTok.MLNet.Generate;
 using ViTok.MLNet.Persistence;
 using ViTok.Models.Generation;
+using ViTok.Models.Runtime;
 using ViTok.Models.Tokenizer;
 using ViTok.Models.Training;
 using static TorchSharp.torch;
@@ -179,7 +180,7 @@ public sealed class TrainGeneratorEstimator : IEstimator<GenerateLatentsTransfor
             var cost = DiTCost.Of(config);
             Log($"Training DiT-{config.Size.Name} ({cost.ParamsM:F2} M params) with {config.Objective} on {n} latents [{config.Tokens} x {config.Channels}] " +
                 $"from column '{latentName}', {classes.Count} classes from '{labelName}', for {_options.Training.Steps} steps on {device}; run folder {folder}.");
-            var progress = new Progress(p => Log(
+            var progress = new InlineProgress<TrainingProgress>(p => Log(
                 $"step {p.Step}/{p.Steps} loss {p.Loss:F4} lr {p.LearningRate:G3} ({string.Join(", ", p.Terms.Select(t => $"{t.Key} {t.Value:G4}"))}) " +
                 $"{p.ItemsPerSecond:F1} latents/s ETA {p.Eta:hh\\:mm\\:ss}"));
             result = new GeneratorTrainer(config, _options.Training, set, device).Run(folder, _options.Resume, progress, Log);
@@ -226,10 +227,5 @@ public sealed class TrainGeneratorEstimator : IEstimator<GenerateLatentsTransfor
         if (label.Kind != SchemaShape.Column.VectorKind.Scalar || !(label.IsKey && label.ItemType.RawType == typeof(uint) || label.ItemType is TextDataViewType))
             throw new ArgumentException($"Column '{_options.LabelColumnName}' has type {label.ItemType}; the generator trains on a key (U4) or text label column.");
         return EstimatorChecks.With(inputSchema, MLNetInternals.Column(_options.OutputColumnName, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single));
-    }
-
-    sealed class Progress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) => report(value);
     }
 }

@@ -24,7 +24,7 @@ public sealed class GenerateLatentsOptions : ComponentOptions
     /// RowNoise.RowSeed(<see cref="Seed"/>, row position in the cursor; a PredictionEngine counts its calls).
     /// A row's latent depends only on its label and seed, not on its neighbours: the same whatever the batch size or
     /// the row's position up to float rounding (batched matrix products round differently for different batch
-    /// shapes, about 1e-6 of the values here), and bitwise the same with <see cref="BatchSize"/> = 1.
+    /// shapes, about 1e-6 of the values here), and bitwise the same with <see cref="ComponentOptions.BatchSize"/> = 1.
     /// </summary>
     public string? SeedColumnName { get; set; }
 

@@ -41,22 +41,11 @@ public static class GlobalOptions
         Description = "Run on the CPU when the requested GPU is not available instead of failing.",
     };
 
-    /// <summary>Adds --device, --threads and --fallback-to-cpu to a verb; returns a reader for them.</summary>
+    /// <summary>Adds --device, --threads and --fallback-to-cpu to a verb; returns a reader for them (<see cref="ComputeOptionSet"/>).</summary>
     public static Func<ParseResult, ComputeOptions> AddCompute(Command command)
     {
-        var device = Device();
-        var threads = Threads();
-        var fallback = FallbackToCpu();
-        command.Options.Add(device);
-        command.Options.Add(threads);
-        command.Options.Add(fallback);
-        return parse =>
-        {
-            string d = parse.GetValue(device) ?? "cpu";
-            try { ComputeOptions.ParseDevice(d); }
-            catch (ArgumentException e) { throw new Verbs.UsageException($"--device: {e.Message}"); }
-            int t = parse.GetValue(threads);
-            return new ComputeOptions { Device = d, Threads = t, FallbackToCpu = parse.GetValue(fallback) };
-        };
+        var set = new ComputeOptionSet();
+        set.AddTo(command);
+        return set.Read;
     }
 }

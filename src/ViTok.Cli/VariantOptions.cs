@@ -13,7 +13,14 @@ public sealed class VariantOptions
     readonly Option<int?> _frames = new("--frames") { Description = "Input frames (default 1 for image variants, 16 for video variants)." };
     readonly Option<PositionEncoding> _position = new("--position") { Description = "Position encoding: Rope3D (paper), Rope1D (authors' code), Learned, SinCos.", DefaultValueFactory = _ => PositionEncoding.Rope3D };
 
-    public VariantOptions(Command command)
+    /// <summary>The options, not yet on a command (<see cref="AddTo"/>).</summary>
+    public VariantOptions() { }
+
+    /// <summary>The options, added to <paramref name="command"/>.</summary>
+    public VariantOptions(Command command) => AddTo(command);
+
+    /// <summary>Adds the options to <paramref name="command"/>.</summary>
+    public void AddTo(Command command)
     {
         command.Options.Add(_variant);
         command.Options.Add(_channels);

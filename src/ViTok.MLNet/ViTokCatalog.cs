@@ -2,6 +2,7 @@ using Microsoft.ML;
 using ViTok.MLNet.Decode;
 using ViTok.MLNet.Generate;
 using ViTok.MLNet.Tokenize;
+using ViTok.Models.Generation;
 
 namespace ViTok.MLNet;
 
@@ -16,9 +17,9 @@ public static class ViTokCatalog
     /// <param name="outputColumnName">The latent column to add (float vector [tokens, c]).</param>
     /// <param name="tokenizerPath">A tokenizer safetensors file.</param>
     /// <param name="inputColumnName">The image column; null means <paramref name="outputColumnName"/>.</param>
-    /// <param name="batchSize">Rows per forward pass (default 32).</param>
+    /// <param name="batchSize">Rows per forward pass (default <see cref="ComponentOptions.Defaults.BatchSize"/>).</param>
     public static TokenizeImagesEstimator TokenizeImages(this TransformsCatalog catalog, string outputColumnName, string tokenizerPath,
-        string? inputColumnName = null, int batchSize = 32) =>
+        string? inputColumnName = null, int batchSize = ComponentOptions.Defaults.BatchSize) =>
         catalog.TokenizeImages(new TokenizeImagesOptions
         {
             OutputColumnName = outputColumnName,
@@ -36,9 +37,9 @@ public static class ViTokCatalog
     /// <param name="outputColumnName">The image column to add (MLImage).</param>
     /// <param name="tokenizerPath">A tokenizer safetensors file.</param>
     /// <param name="inputColumnName">The latent column; null means <paramref name="outputColumnName"/>.</param>
-    /// <param name="batchSize">Rows per forward pass (default 32).</param>
+    /// <param name="batchSize">Rows per forward pass (default <see cref="ComponentOptions.Defaults.BatchSize"/>).</param>
     public static DecodeLatentsEstimator DecodeLatents(this TransformsCatalog catalog, string outputColumnName, string tokenizerPath,
-        string? inputColumnName = null, int batchSize = 32) =>
+        string? inputColumnName = null, int batchSize = ComponentOptions.Defaults.BatchSize) =>
         catalog.DecodeLatents(new DecodeLatentsOptions
         {
             OutputColumnName = outputColumnName,
@@ -67,12 +68,13 @@ public static class ViTokCatalog
     /// <param name="generatorPath">A generator safetensors file.</param>
     /// <param name="labelColumnName">The class label: a key (U4), text (a class name) or an int/long class index.</param>
     /// <param name="seedColumnName">Optional long/int column of per-row noise seeds; null: seeds derive from <paramref name="seed"/> and the row position.</param>
-    /// <param name="steps">Sampling steps (default 250).</param>
-    /// <param name="guidanceScale">Classifier-free guidance scale (default 1, plain conditional).</param>
-    /// <param name="seed">Run seed used without a seed column (default 0).</param>
-    /// <param name="batchSize">Rows per sampling call (default 32).</param>
+    /// <param name="steps">Sampling steps (default <see cref="SamplingOptions.Defaults.Steps"/>).</param>
+    /// <param name="guidanceScale">Classifier-free guidance scale (default <see cref="SamplingOptions.Defaults.GuidanceScale"/>, plain conditional).</param>
+    /// <param name="seed">Run seed used without a seed column (default <see cref="SamplingOptions.Defaults.Seed"/>).</param>
+    /// <param name="batchSize">Rows per sampling call (default <see cref="ComponentOptions.Defaults.BatchSize"/>).</param>
     public static GenerateLatentsEstimator GenerateLatents(this TransformsCatalog catalog, string outputColumnName, string generatorPath,
-        string labelColumnName = "Label", string? seedColumnName = null, int steps = 250, double guidanceScale = 1.0, long seed = 0, int batchSize = 32) =>
+        string labelColumnName = GenerateLatentsEstimator.Defaults.LabelColumnName, string? seedColumnName = null, int steps = SamplingOptions.Defaults.Steps,
+        double guidanceScale = SamplingOptions.Defaults.GuidanceScale, long seed = SamplingOptions.Defaults.Seed, int batchSize = ComponentOptions.Defaults.BatchSize) =>
         catalog.GenerateLatents(new GenerateLatentsOptions
         {
             OutputColumnName = outputColumnName,

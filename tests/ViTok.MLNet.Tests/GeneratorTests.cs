@@ -8,6 +8,7 @@ using ViTok.MLNet.Train;
 using ViTok.Models.Generation;
 using ViTok.Models.Runtime;
 using ViTok.Models.Tokenizer;
+using ViTok.Models.Training;
 
 namespace ViTok.MLNet.Tests;
 
@@ -83,8 +84,8 @@ public sealed class GeneratorTests
 
     static TrainGeneratorOptions Options(string run, long steps) => new()
     {
-        OutputColumnName = "Generated", TokenizerPath = _tokenizerPath, Size = "N", Steps = steps, BatchSize = 6,
-        LearningRate = 2e-3, LogEvery = 4, CheckpointEvery = 8, RunFolder = run, SamplingSteps = 4, GenerationBatchSize = 5,
+        OutputColumnName = "Generated", TokenizerPath = _tokenizerPath, Size = "N", RunFolder = run, SamplingSteps = 4, BatchSize = 5,
+        Training = new GeneratorTrainingOptions { Steps = steps, BatchSize = 6, LearningRate = 2e-3, LogEvery = 4, CheckpointEvery = 8 },
     };
 
     static GenerateLatentsOptions Generate(string label = "Label", string? seed = "Seed", int batchSize = 4, double guidance = 1.0, long runSeed = 0) => new()

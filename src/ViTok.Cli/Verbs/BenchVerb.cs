@@ -10,8 +10,8 @@ namespace ViTok.Cli.Verbs;
 /// <summary>`vitok bench`: tokenizer encode/decode throughput in fp32 and bf16, as a ratio to a plain matrix product.</summary>
 public sealed class BenchVerb : IVerb
 {
-    VariantOptions _variant = null!;
-    Func<ParseResult, ComputeOptions> _compute = null!;
+    readonly VariantOptions _variant = new();
+    readonly ComputeOptionSet _compute = new();
     readonly Option<int> _batch = new("--batch") { Description = "Images (clips) per forward pass.", DefaultValueFactory = _ => 8 };
     readonly Option<int> _iterations = new("--iterations") { Description = "Timed passes per measurement (the median is reported).", DefaultValueFactory = _ => 5 };
     readonly Option<string> _dtype = new("--dtype") { Description = "fp32, bf16 or both.", DefaultValueFactory = _ => "both" };
@@ -19,8 +19,8 @@ public sealed class BenchVerb : IVerb
     public Command Create()
     {
         var command = new Command("bench", "Measure tokenizer encode/decode speed (randomly initialised weights) against a matrix product in the same run.");
-        _variant = new VariantOptions(command);
-        _compute = GlobalOptions.AddCompute(command);
+        _variant.AddTo(command);
+        _compute.AddTo(command);
         command.Options.Add(_batch);
         command.Options.Add(_iterations);
         command.Options.Add(_dtype);
@@ -40,7 +40,7 @@ public sealed class BenchVerb : IVerb
             "both" => [ScalarType.Float32, ScalarType.BFloat16],
             var other => throw new UsageException($"--dtype: '{other}' is not one of fp32, bf16, both."),
         };
-        var device = TorchRuntime.Resolve(_compute(parse));
+        var device = TorchRuntime.Resolve(_compute.Read(parse));
         var cost = TokenizerCost.Of(config);
         var o = context.Out;
         o.WriteLine($"{config.Variant} {config.Frames}x{config.ImageSize}x{config.ImageSize} c={config.Channels}, batch {batch}, {get_num_threads()} threads on {device}");

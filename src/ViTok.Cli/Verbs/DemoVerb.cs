@@ -25,20 +25,20 @@ namespace ViTok.Cli.Verbs;
 /// </summary>
 public sealed class DemoVerb : IVerb
 {
-    Func<ParseResult, ComputeOptions> _compute = null!;
+    readonly ComputeOptionSet _compute = new();
     readonly Option<string> _out = new("--out") { Description = "Output folder.", DefaultValueFactory = _ => "vitok-demo" };
 
     public Command Create()
     {
         var command = new Command("demo", "Run the shipped tokenizers in ML.NET pipelines on the bundled samples (the README's main command).");
         command.Options.Add(_out);
-        _compute = GlobalOptions.AddCompute(command);
+        _compute.AddTo(command);
         return command;
     }
 
     public int Execute(ParseResult parse, VerbContext context)
     {
-        var compute = _compute(parse);
+        var compute = _compute.Read(parse);
         var info = TorchRuntime.Describe(compute);
         string folder = Path.GetFullPath(parse.GetValue(_out)!);
         Directory.CreateDirectory(folder);

@@ -13,7 +13,7 @@ namespace ViTok.Cli.Verbs;
 /// <summary>`vitok encode`: latents of a SOURCE as an ML.NET binary IDataView (Origin, Label, Latent), streamed.</summary>
 public sealed class EncodeVerb : IVerb
 {
-    Func<ParseResult, ComputeOptions> _compute = null!;
+    readonly ComputeOptionSet _compute = new();
     readonly Option<string> _model = new("--model") { Description = "Tokenizer file (.safetensors).", Required = true };
     readonly Option<string> _data = new("--data") { Description = DataOptions.SourceHelp, Required = true };
     readonly Option<string> _out = new("--out") { Description = "Output file: .idv (ML.NET binary IDataView, mlContext.Data.LoadFromBinary) or .parquet (Parquet, latents as LIST<float>, shape in the metadata).", Required = true };
@@ -25,7 +25,7 @@ public sealed class EncodeVerb : IVerb
     {
         var command = new Command("encode", "Write the latents of a SOURCE, streaming: Origin, Label, Latent [tokens, c] as ML.NET binary (.idv) or Parquet (.parquet).");
         foreach (var o in new Option[] { _model, _data, _out, _batch, _sample, _bf16 }) command.Options.Add(o);
-        _compute = GlobalOptions.AddCompute(command);
+        _compute.AddTo(command);
         return command;
     }
 
@@ -41,7 +41,7 @@ public sealed class EncodeVerb : IVerb
         var config = TokenizerFile.ReadConfig(modelPath);
         var source = DataOptions.Open("--data", parse.GetValue(_data)!, new ClipSourceDefaults(config.ImageSize, config.Frames));
         DataOptions.CheckShape("--data", source, config.Frames, config.ImageSize);
-        var compute = _compute(parse);
+        var compute = _compute.Read(parse);
         TorchRuntime.Resolve(compute);
 
         var clock = Stopwatch.StartNew();

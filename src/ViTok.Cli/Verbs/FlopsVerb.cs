@@ -7,7 +7,7 @@ namespace ViTok.Cli.Verbs;
 /// <summary>`vitok flops`: parameters and GFLOPs (multiply-adds, the paper's convention) of a tokenizer variant.</summary>
 public sealed class FlopsVerb : IVerb
 {
-    VariantOptions _variant = null!;
+    readonly VariantOptions _variant = new();
     readonly Option<bool> _json = new("--json") { Description = "Print JSON: {encoder,decoder,total}: {params, gflops}." };
     readonly Option<FlopConvention> _convention = new("--convention")
     {
@@ -18,7 +18,7 @@ public sealed class FlopsVerb : IVerb
     public Command Create()
     {
         var command = new Command("flops", "Parameters and GFLOPs (one multiply-add = one FLOP, as in the paper) of a tokenizer variant.");
-        _variant = new VariantOptions(command);
+        _variant.AddTo(command);
         command.Options.Add(_json);
         command.Options.Add(_convention);
         return command;

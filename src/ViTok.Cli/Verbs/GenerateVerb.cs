@@ -14,7 +14,7 @@ namespace ViTok.Cli.Verbs;
 /// <summary>`vitok generate`: class-conditional samples from a generator, decoded by its tokenizer, written as images and a grid.</summary>
 public sealed class GenerateVerb : IVerb
 {
-    Func<ParseResult, ComputeOptions> _compute = null!;
+    readonly ComputeOptionSet _compute = new();
     readonly Option<string> _model = new("--model") { Description = "Generator file (.safetensors, from vitok train-generator).", Required = true };
     readonly Option<string> _tokenizer = new("--tokenizer") { Description = "The tokenizer the generator was trained on (decodes the latents).", Required = true };
     readonly Option<string> _class = new("--class") { Description = "Class to draw: an index, a name, a comma-separated list, or 'all'.", DefaultValueFactory = _ => "all" };
@@ -35,7 +35,7 @@ public sealed class GenerateVerb : IVerb
     {
         var command = new Command("generate", "Draw class-conditional samples with a generator and its tokenizer; write the images and a grid.");
         foreach (var o in new Option[] { _model, _tokenizer, _class, _count, _cfg, _sampler, _steps, _seed, _batch, _out, _evaluate, _classifier, _fdCount, _noFd, _noImages }) command.Options.Add(o);
-        _compute = GlobalOptions.AddCompute(command);
+        _compute.AddTo(command);
         return command;
     }
 
@@ -47,7 +47,7 @@ public sealed class GenerateVerb : IVerb
         int count = parse.GetValue(_count), batch = parse.GetValue(_batch);
         if (count < 1) throw new UsageException($"--count: {count} must be at least 1.");
         if (batch < 1) throw new UsageException($"--batch: {batch} must be at least 1.");
-        var device = TorchRuntime.Resolve(_compute(parse));
+        var device = TorchRuntime.Resolve(_compute.Read(parse));
         using var generator = GeneratorFile.Load(modelPath, device);
         var tokenizerConfig = TokenizerFile.ReadConfig(tokenizerPath);
         if (tokenizerConfig != generator.Tokenizer)
@@ -188,11 +188,11 @@ public sealed class GenerateVerb : IVerb
                     var options = new SamplingOptions
                     {
                         Sampler = sampler,
-                        Steps = n ?? sampler switch { Sampler.Ddpm => 250, Sampler.Heun => 25, _ => 50 },
+                        Steps = n ?? SamplingOptions.Defaults.StepsFor(sampler),
                         GuidanceScale = scale,
                         Seed = parse.GetValue(_seed),
                     };
-                    try { options.Validate(generator.Config.Objective, generator.Config.DiffusionSteps); }
+                    try { options.Validate(generator.Objective); }
                     catch (ArgumentException e) { throw new UsageException($"--sampler/--steps/--cfg: {e.Message}"); }
                     settings.Add(options);
                 }

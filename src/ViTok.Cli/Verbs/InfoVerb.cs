@@ -6,18 +6,18 @@ namespace ViTok.Cli.Verbs;
 /// <summary>`vitok info`: TorchSharp and libtorch versions, device, threads, CPU features.</summary>
 public sealed class InfoVerb : IVerb
 {
-    Func<ParseResult, ComputeOptions> _compute = null!;
+    readonly ComputeOptionSet _compute = new();
 
     public Command Create()
     {
         var command = new Command("info", "Show TorchSharp/libtorch versions, the device, thread count and CPU features.");
-        _compute = GlobalOptions.AddCompute(command);
+        _compute.AddTo(command);
         return command;
     }
 
     public int Execute(ParseResult parse, VerbContext context)
     {
-        RuntimeInfo info = TorchRuntime.Describe(_compute(parse));
+        RuntimeInfo info = TorchRuntime.Describe(_compute.Read(parse));
         var o = context.Out;
         o.WriteLine($"TorchSharp      {info.TorchSharpVersion}");
         o.WriteLine($"libtorch        {info.LibTorchVersion}");

@@ -17,7 +17,7 @@ namespace ViTok.Cli.Verbs;
 /// </summary>
 public sealed class MetricsVerb : IVerb
 {
-    Func<ParseResult, ComputeOptions> _compute = null!;
+    readonly ComputeOptionSet _compute = new();
     readonly Option<string> _reference = new("--reference") { Description = "Folder of reference images.", Required = true };
     readonly Option<string> _candidate = new("--candidate") { Description = "Folder of candidate images (same file names as the reference).", Required = true };
     readonly Option<string> _features = new("--features")
@@ -44,13 +44,13 @@ public sealed class MetricsVerb : IVerb
     {
         var command = new Command("metrics", "PSNR/SSIM over image pairs (by file name), Frechet distance and Inception Score over the sets.");
         foreach (var option in new Option[] { _reference, _candidate, _features, _input, _batch, _json, _classifier, _unpaired }) command.Options.Add(option);
-        _compute = GlobalOptions.AddCompute(command);
+        _compute.AddTo(command);
         return command;
     }
 
     public int Execute(ParseResult parse, VerbContext context)
     {
-        var compute = _compute(parse);
+        var compute = _compute.Read(parse);
         string reference = parse.GetValue(_reference)!, candidate = parse.GetValue(_candidate)!;
         string features = parse.GetValue(_features)!;
         int batch = parse.GetValue(_batch);

@@ -14,7 +14,7 @@ namespace ViTok.Cli.Verbs;
 /// <summary>`vitok reconstruct`: encode and decode a SOURCE with a tokenizer file; write images, a grid and metrics.</summary>
 public sealed class ReconstructVerb : IVerb
 {
-    Func<ParseResult, ComputeOptions> _compute = null!;
+    readonly ComputeOptionSet _compute = new();
     readonly Option<string> _model = new("--model") { Description = "Tokenizer file (.safetensors).", Required = true };
     readonly Option<string> _data = new("--data") { Description = DataOptions.SourceHelp, Required = true };
     readonly Option<string> _out = new("--out") { Description = "Output folder: metrics.json, grid.png, reconstructions/.", Required = true };
@@ -29,7 +29,7 @@ public sealed class ReconstructVerb : IVerb
     {
         var command = new Command("reconstruct", "Reconstruct data with a tokenizer: PSNR, SSIM, FD-ResNet18, a side-by-side grid and image files.");
         foreach (var o in new Option[] { _model, _data, _out, _count, _save, _batch, _noFd, _classifier, _json }) command.Options.Add(o);
-        _compute = GlobalOptions.AddCompute(command);
+        _compute.AddTo(command);
         return command;
     }
 
@@ -47,7 +47,7 @@ public sealed class ReconstructVerb : IVerb
         var config = TokenizerFile.ReadConfig(modelPath);
         var source = DataOptions.Open("--data", parse.GetValue(_data)!, new ClipSourceDefaults(config.ImageSize, config.Frames));
         DataOptions.CheckShape("--data", source, config.Frames, config.ImageSize);
-        var device = TorchRuntime.Resolve(_compute(parse));
+        var device = TorchRuntime.Resolve(_compute.Read(parse));
         string folder = parse.GetValue(_out)!;
         Directory.CreateDirectory(folder);
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using ViTok.Models.Data;
+using ViTok.Models.Metrics;
 using ViTok.Models.Runtime;
 using ViTok.Models.Training;
 
@@ -12,26 +13,26 @@ namespace ViTok.Cli.Verbs;
 /// </summary>
 public sealed class TrainClassifierVerb : IVerb
 {
-    Func<ParseResult, ComputeOptions> _compute = null!;
+    readonly ComputeOptionSet _compute = new();
     readonly Option<string> _data = new("--data") { Description = "Labelled training images. " + DataOptions.SourceHelp, Required = true };
     readonly Option<string> _test = new("--test") { Description = "Labelled test images with the same classes (e.g. fashion-mnist?split=test).", Required = true };
     readonly Option<string> _out = new("--out") { Description = "Classifier file to write (.safetensors; written atomically).", Required = true };
-    readonly Option<int> _epochs = new("--epochs") { Description = "Passes over the training data.", DefaultValueFactory = _ => 5 };
-    readonly Option<int> _batch = new("--batch") { Description = "Images per step.", DefaultValueFactory = _ => 128 };
-    readonly Option<double> _lr = new("--lr") { Description = "Peak learning rate (AdamW, warm-up then cosine decay).", DefaultValueFactory = _ => 2e-3 };
-    readonly Option<long> _seed = new("--seed") { Description = "Seed of initialisation, data order and flips.", DefaultValueFactory = _ => 0 };
+    readonly Option<int> _epochs = new("--epochs") { Description = "Passes over the training data.", DefaultValueFactory = _ => ImageClassifierTrainingOptions.Defaults.Epochs };
+    readonly Option<int> _batch = new("--batch") { Description = "Images per step.", DefaultValueFactory = _ => ImageClassifierTrainingOptions.Defaults.BatchSize };
+    readonly Option<double> _lr = new("--lr") { Description = "Peak learning rate (AdamW, warm-up then cosine decay).", DefaultValueFactory = _ => ImageClassifierTrainingOptions.Defaults.LearningRate };
+    readonly Option<long> _seed = new("--seed") { Description = "Seed of initialisation, data order and flips.", DefaultValueFactory = _ => ImageClassifierTrainingOptions.Defaults.Seed };
     readonly Option<int> _imageSize = new("--image-size") { Description = "Side the sources are brought to when their SOURCE text does not say (fashion-mnist: size; folder: resize and crop).", DefaultValueFactory = _ => 32 };
-    readonly Option<string> _widths = new("--widths") { Description = "Channels of the stages, comma-separated (a 2x2 max-pool between stages).", DefaultValueFactory = _ => "32,64,128,128" };
-    readonly Option<double> _flip = new("--flip") { Description = "Probability of a random horizontal flip of a training image.", DefaultValueFactory = _ => 0.5 };
-    readonly Option<int> _workers = new("--workers") { Description = "Background decoding workers.", DefaultValueFactory = _ => 1 };
-    readonly Option<int> _logEvery = new("--log-every") { Description = "Steps between progress lines.", DefaultValueFactory = _ => 50 };
+    readonly Option<string> _widths = new("--widths") { Description = "Channels of the stages, comma-separated (a 2x2 max-pool between stages).", DefaultValueFactory = _ => string.Join(",", ImageClassifierConfig.DefaultWidths) };
+    readonly Option<double> _flip = new("--flip") { Description = "Probability of a random horizontal flip of a training image.", DefaultValueFactory = _ => ImageClassifierTrainingOptions.Defaults.FlipProbability };
+    readonly Option<int> _workers = new("--workers") { Description = "Background decoding workers.", DefaultValueFactory = _ => ImageClassifierTrainingOptions.Defaults.Workers };
+    readonly Option<int> _logEvery = new("--log-every") { Description = "Steps between progress lines.", DefaultValueFactory = _ => ImageClassifierTrainingOptions.Defaults.LogEvery };
 
     public Command Create()
     {
         var command = new Command("train-classifier", "Train the small image classifier used for IS, FD and class accuracy of generated images.");
         foreach (var o in new Option[] { _data, _test, _out, _epochs, _batch, _lr, _seed, _imageSize, _widths, _flip, _workers, _logEvery })
             command.Options.Add(o);
-        _compute = GlobalOptions.AddCompute(command);
+        _compute.AddTo(command);
         return command;
     }
 
@@ -68,7 +69,7 @@ public sealed class TrainClassifierVerb : IVerb
         CheckImages("--data", train);
         CheckImages("--test", test);
 
-        var device = TorchRuntime.Resolve(_compute(parse));
+        var device = TorchRuntime.Resolve(_compute.Read(parse));
         using var console = new TrainingConsole(context.Out, "stopping after this step; nothing will be written.");
         var trainer = new ImageClassifierTrainer(options, device);
         ImageClassifierTrainingResult result;

@@ -13,23 +13,23 @@ namespace ViTok.Cli.Verbs;
 /// </summary>
 public sealed class TrainGeneratorVerb : IVerb
 {
-    Func<ParseResult, ComputeOptions> _compute = null!;
+    readonly ComputeOptionSet _compute = new();
     readonly Option<string> _tokenizer = new("--tokenizer") { Description = "The tokenizer whose latents the generator learns (a tokenizer .safetensors file).", Required = true };
     readonly Option<string> _data = new("--data") { Description = "Labelled training data. " + DataOptions.SourceHelp, Required = true };
     readonly Option<string> _out = new("--out") { Description = "Run folder: latents.safetensors (the cache), checkpoints, history.jsonl, generator.safetensors.", Required = true };
-    readonly Option<string> _size = new("--size") { Description = "DiT size: N, T (CPU sizes), S, B, L, XL (DiT paper).", DefaultValueFactory = _ => "T" };
-    readonly Option<string> _objective = new("--objective") { Description = "ddpm (the paper's: noise prediction, learned variance, 1000 steps) or flow (flow matching, velocity).", DefaultValueFactory = _ => "ddpm" };
-    readonly Option<long> _steps = new("--steps") { Description = "Optimiser steps.", DefaultValueFactory = _ => 400_000 };
-    readonly Option<int> _batch = new("--batch") { Description = "Latents per step.", DefaultValueFactory = _ => 256 };
-    readonly Option<double> _lr = new("--lr") { Description = "Peak learning rate (DiT: 1e-4, constant).", DefaultValueFactory = _ => 1e-4 };
-    readonly Option<double> _warmup = new("--warmup") { Description = "Warm-up as a fraction of the steps (DiT: 0).", DefaultValueFactory = _ => 0.0 };
-    readonly Option<double> _floor = new("--lr-floor") { Description = "Cosine decay to this fraction of the peak; 1 keeps it constant (DiT).", DefaultValueFactory = _ => 1.0 };
-    readonly Option<double> _ema = new("--ema") { Description = "EMA decay.", DefaultValueFactory = _ => 0.9999 };
-    readonly Option<double> _dropout = new("--class-dropout") { Description = "Probability of training on the null class (classifier-free guidance).", DefaultValueFactory = _ => 0.1 };
-    readonly Option<long> _seed = new("--seed") { Description = "Seed of initialisation, latent order and noise.", DefaultValueFactory = _ => 0 };
+    readonly Option<string> _size = new("--size") { Description = "DiT size: N, T (CPU sizes), S, B, L, XL (DiT paper).", DefaultValueFactory = _ => DiTConfig.Defaults.Size };
+    readonly Option<string> _objective = new("--objective") { Description = "ddpm (the paper's: noise prediction, learned variance, 1000 steps) or flow (flow matching, velocity).", DefaultValueFactory = _ => ObjectiveName(DiTConfig.Defaults.Objective) };
+    readonly Option<long> _steps = new("--steps") { Description = "Optimiser steps.", DefaultValueFactory = _ => GeneratorTrainingOptions.Defaults.Steps };
+    readonly Option<int> _batch = new("--batch") { Description = "Latents per step.", DefaultValueFactory = _ => GeneratorTrainingOptions.Defaults.BatchSize };
+    readonly Option<double> _lr = new("--lr") { Description = "Peak learning rate (DiT: 1e-4, constant).", DefaultValueFactory = _ => GeneratorTrainingOptions.Defaults.LearningRate };
+    readonly Option<double> _warmup = new("--warmup") { Description = "Warm-up as a fraction of the steps (DiT: 0).", DefaultValueFactory = _ => GeneratorTrainingOptions.Defaults.WarmupFraction };
+    readonly Option<double> _floor = new("--lr-floor") { Description = "Cosine decay to this fraction of the peak; 1 keeps it constant (DiT).", DefaultValueFactory = _ => GeneratorTrainingOptions.Defaults.LearningRateFloor };
+    readonly Option<double> _ema = new("--ema") { Description = "EMA decay.", DefaultValueFactory = _ => GeneratorTrainingOptions.Defaults.EmaDecay };
+    readonly Option<double> _dropout = new("--class-dropout") { Description = "Probability of training on the null class (classifier-free guidance).", DefaultValueFactory = _ => DiTConfig.Defaults.ClassDropout };
+    readonly Option<long> _seed = new("--seed") { Description = "Seed of initialisation, latent order and noise.", DefaultValueFactory = _ => GeneratorTrainingOptions.Defaults.Seed };
     readonly Option<bool> _resume = new("--resume") { Description = "Continue from the newest checkpoint in --out." };
-    readonly Option<int> _checkpointEvery = new("--checkpoint-every") { Description = "Steps between checkpoints.", DefaultValueFactory = _ => 1000 };
-    readonly Option<int> _logEvery = new("--log-every") { Description = "Steps between progress lines (and history.jsonl rows).", DefaultValueFactory = _ => 10 };
+    readonly Option<int> _checkpointEvery = new("--checkpoint-every") { Description = "Steps between checkpoints.", DefaultValueFactory = _ => GeneratorTrainingOptions.Defaults.CheckpointEvery };
+    readonly Option<int> _logEvery = new("--log-every") { Description = "Steps between progress lines (and history.jsonl rows).", DefaultValueFactory = _ => GeneratorTrainingOptions.Defaults.LogEvery };
     readonly Option<int> _workers = new("--workers") { Description = "Background decoding workers while the latents are computed.", DefaultValueFactory = _ => 2 };
 
     public Command Create()
@@ -37,7 +37,7 @@ public sealed class TrainGeneratorVerb : IVerb
         var command = new Command("train-generator", "Train a class-conditional DiT on a tokenizer's latents (computed once and cached in --out).");
         foreach (var o in new Option[] { _tokenizer, _data, _out, _size, _objective, _steps, _batch, _lr, _warmup, _floor, _ema, _dropout, _seed, _resume, _checkpointEvery, _logEvery, _workers })
             command.Options.Add(o);
-        _compute = GlobalOptions.AddCompute(command);
+        _compute.AddTo(command);
         return command;
     }
 
@@ -47,8 +47,8 @@ public sealed class TrainGeneratorVerb : IVerb
         if (!File.Exists(tokenizerPath)) throw new UsageException($"--tokenizer: file '{tokenizerPath}' does not exist.");
         var objective = parse.GetValue(_objective) switch
         {
-            "ddpm" => DiffusionObjective.Ddpm,
-            "flow" => DiffusionObjective.FlowMatching,
+            var name when name == ObjectiveName(DiffusionObjective.Ddpm) => DiffusionObjective.Ddpm,
+            var name when name == ObjectiveName(DiffusionObjective.FlowMatching) => DiffusionObjective.FlowMatching,
             var other => throw new UsageException($"--objective: '{other}' is not valid; use ddpm or flow."),
         };
         var options = new GeneratorTrainingOptions
@@ -74,7 +74,7 @@ public sealed class TrainGeneratorVerb : IVerb
         }
         catch (ArgumentException e) { throw new UsageException($"--size/--class-dropout: {e.Message}"); }
 
-        var device = TorchRuntime.Resolve(_compute(parse));
+        var device = TorchRuntime.Resolve(_compute.Read(parse));
         string folder = parse.GetValue(_out)!;
         Directory.CreateDirectory(folder);
         using var console = new TrainingConsole(context.Out);
@@ -101,6 +101,9 @@ public sealed class TrainGeneratorVerb : IVerb
         return VitokApp.Success;
     }
 
+    /// <summary>The --objective name of an objective.</summary>
+    static string ObjectiveName(DiffusionObjective objective) => objective == DiffusionObjective.Ddpm ? "ddpm" : "flow";
+
     /// <summary>The run folder's latent cache: made once (atomically), reused when it was made by the same tokenizer from the same source.</summary>
     static LatentSet CachedLatents(string path, string tokenizerPath, ViTokConfig config, IClipSource source, TorchSharp.torch.Device device, int workers,
         VerbContext context, CancellationToken cancel)
@@ -121,7 +124,7 @@ public sealed class TrainGeneratorVerb : IVerb
         using var inference = new TokenizerInference(TokenizerFile.Load(tokenizerPath, device), device);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         int lastReport = 0;
-        var progress = new Reporter(done =>
+        var progress = new InlineProgress<int>(done =>
         {
             if (done - lastReport < 10_000 && done != source.Count) return;
             lastReport = done;
@@ -130,11 +133,5 @@ public sealed class TrainGeneratorVerb : IVerb
         var set = LatentSet.Encode(inference, source, workers: workers, progress: progress, cancel: cancel);
         set.Save(path);
         return set;
-    }
-
-    /// <summary>Reports on the calling thread (Progress&lt;T&gt; would post to the thread pool and interleave lines).</summary>
-    sealed class Reporter(Action<int> report) : IProgress<int>
-    {
-        public void Report(int value) => report(value);
     }
 }

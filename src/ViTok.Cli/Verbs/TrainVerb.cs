@@ -12,28 +12,28 @@ namespace ViTok.Cli.Verbs;
 /// <summary>`vitok train`: the paper's two-stage tokenizer recipe on a SOURCE, resumable.</summary>
 public sealed class TrainVerb : IVerb
 {
-    VariantOptions _variant = null!;
-    Func<ParseResult, ComputeOptions> _compute = null!;
+    readonly VariantOptions _variant = new();
+    readonly ComputeOptionSet _compute = new();
     readonly Option<string> _data = new("--data") { Description = "Training data. " + DataOptions.SourceHelp, Required = true };
     readonly Option<string?> _evalData = new("--eval-data") { Description = "Held-out data for evaluation (default: the last 2% of a seeded permutation of --data, which training then does not see)." };
     readonly Option<string> _out = new("--out") { Description = "Run folder: checkpoints, history.jsonl, tokenizer.safetensors.", Required = true };
-    readonly Option<long> _steps = new("--steps") { Description = "Optimiser steps.", DefaultValueFactory = _ => 10_000 };
-    readonly Option<int> _batch = new("--batch") { Description = "Clips per step.", DefaultValueFactory = _ => 32 };
-    readonly Option<double> _lr = new("--lr") { Description = "Peak learning rate (paper 1e-4 at batch 256; small CPU runs: ~1e-3).", DefaultValueFactory = _ => 1e-4 };
-    readonly Option<int> _stage = new("--stage") { Description = "1: MSE + KL + perceptual; 2: decoder fine-tuning with a GAN (needs --from).", DefaultValueFactory = _ => 1 };
+    readonly Option<long> _steps = new("--steps") { Description = "Optimiser steps.", DefaultValueFactory = _ => TokenizerTrainingOptions.Defaults.Steps };
+    readonly Option<int> _batch = new("--batch") { Description = "Clips per step.", DefaultValueFactory = _ => TokenizerTrainingOptions.Defaults.BatchSize };
+    readonly Option<double> _lr = new("--lr") { Description = "Peak learning rate (paper 1e-4 at batch 256; small CPU runs: ~1e-3).", DefaultValueFactory = _ => TokenizerTrainingOptions.Defaults.LearningRate };
+    readonly Option<int> _stage = new("--stage") { Description = "1: MSE + KL + perceptual; 2: decoder fine-tuning with a GAN (needs --from).", DefaultValueFactory = _ => TokenizerTrainingOptions.Defaults.Stage };
     readonly Option<string?> _from = new("--from") { Description = "Stage 2: the stage-1 tokenizer file (tokenizer.safetensors) to start from." };
     readonly Option<bool> _resume = new("--resume") { Description = "Continue from the newest checkpoint in --out." };
     readonly Option<bool> _bf16 = new("--bf16") { Description = "bfloat16 matrix products with fp32 weights (faster on AVX512-BF16 CPUs)." };
-    readonly Option<double> _perceptual = new("--perceptual-weight") { Description = "ResNet18 perceptual loss weight (paper: 1.0; 0 turns it off).", DefaultValueFactory = _ => 1.0 };
-    readonly Option<double> _kl = new("--kl-weight") { Description = "KL weight beta.", DefaultValueFactory = _ => 1e-3 };
-    readonly Option<double> _l1 = new("--l1-weight") { Description = "L1 weight (the authors' code adds a small one).", DefaultValueFactory = _ => 0.0 };
-    readonly Option<double> _gan = new("--gan-weight") { Description = "Stage 2 GAN weight.", DefaultValueFactory = _ => 0.05 };
-    readonly Option<double> _ema = new("--ema") { Description = "EMA decay.", DefaultValueFactory = _ => 0.9999 };
-    readonly Option<long> _seed = new("--seed") { Description = "Seed of initialisation, data order and noise.", DefaultValueFactory = _ => 0 };
-    readonly Option<int> _checkpointEvery = new("--checkpoint-every") { Description = "Steps between checkpoints.", DefaultValueFactory = _ => 500 };
-    readonly Option<int> _evalEvery = new("--eval-every") { Description = "Steps between evaluations.", DefaultValueFactory = _ => 1000 };
-    readonly Option<int> _logEvery = new("--log-every") { Description = "Steps between progress lines (and history.jsonl rows).", DefaultValueFactory = _ => 10 };
-    readonly Option<int> _evalItems = new("--eval-items") { Description = "Held-out clips per evaluation.", DefaultValueFactory = _ => 256 };
+    readonly Option<double> _perceptual = new("--perceptual-weight") { Description = "ResNet18 perceptual loss weight (paper: 1.0; 0 turns it off).", DefaultValueFactory = _ => TokenizerTrainingOptions.Defaults.PerceptualWeight };
+    readonly Option<double> _kl = new("--kl-weight") { Description = "KL weight beta.", DefaultValueFactory = _ => TokenizerTrainingOptions.Defaults.KlWeight };
+    readonly Option<double> _l1 = new("--l1-weight") { Description = "L1 weight (the authors' code adds a small one).", DefaultValueFactory = _ => TokenizerTrainingOptions.Defaults.L1Weight };
+    readonly Option<double> _gan = new("--gan-weight") { Description = "Stage 2 GAN weight.", DefaultValueFactory = _ => TokenizerTrainingOptions.Defaults.GanWeight };
+    readonly Option<double> _ema = new("--ema") { Description = "EMA decay.", DefaultValueFactory = _ => TokenizerTrainingOptions.Defaults.EmaDecay };
+    readonly Option<long> _seed = new("--seed") { Description = "Seed of initialisation, data order and noise.", DefaultValueFactory = _ => TokenizerTrainingOptions.Defaults.Seed };
+    readonly Option<int> _checkpointEvery = new("--checkpoint-every") { Description = "Steps between checkpoints.", DefaultValueFactory = _ => TokenizerTrainingOptions.Defaults.CheckpointEvery };
+    readonly Option<int> _evalEvery = new("--eval-every") { Description = "Steps between evaluations.", DefaultValueFactory = _ => TokenizerTrainingOptions.Defaults.EvalEvery };
+    readonly Option<int> _logEvery = new("--log-every") { Description = "Steps between progress lines (and history.jsonl rows).", DefaultValueFactory = _ => TokenizerTrainingOptions.Defaults.LogEvery };
+    readonly Option<int> _evalItems = new("--eval-items") { Description = "Held-out clips per evaluation.", DefaultValueFactory = _ => TokenizerTrainingOptions.Defaults.EvalItems };
     readonly Option<bool> _noFd = new("--no-fd") { Description = "Skip the FD-ResNet18 part of evaluation (faster)." };
     readonly Option<int> _workers = new("--workers") { Description = "Background decoding workers.", DefaultValueFactory = _ => 2 };
     readonly Option<bool> _skipBad = new("--skip-bad-files") { Description = "Skip unreadable files (counted and listed at the end) instead of stopping." };
@@ -41,11 +41,11 @@ public sealed class TrainVerb : IVerb
     public Command Create()
     {
         var command = new Command("train", "Train a ViTok tokenizer (stage 1, or stage 2 with --stage 2 --from FILE).");
-        _variant = new VariantOptions(command);
+        _variant.AddTo(command);
         foreach (var o in new Option[] { _data, _evalData, _out, _steps, _batch, _lr, _stage, _from, _resume, _bf16, _perceptual, _kl, _l1, _gan, _ema, _seed,
                      _checkpointEvery, _evalEvery, _logEvery, _evalItems, _noFd, _workers, _skipBad })
             command.Options.Add(o);
-        _compute = GlobalOptions.AddCompute(command);
+        _compute.AddTo(command);
         return command;
     }
 
@@ -77,7 +77,7 @@ public sealed class TrainVerb : IVerb
         DataOptions.CheckShape("--data", train, config.Frames, config.ImageSize);
         DataOptions.CheckShape(evalText is null ? "--data" : "--eval-data", held, config.Frames, config.ImageSize);
 
-        var device = TorchRuntime.Resolve(_compute(parse));
+        var device = TorchRuntime.Resolve(_compute.Read(parse));
         string folder = parse.GetValue(_out)!;
         using var console = new TrainingConsole(context.Out);
         using var perceptual = options.PerceptualWeight > 0 ? PerceptualLoss.ResNet18() : null;

@@ -11,6 +11,17 @@ namespace ViTok.MLNet.Decode;
 /// </summary>
 public sealed class DecodeLatentsEstimator : IEstimator<DecodeLatentsTransformer>
 {
+    /// <summary>The defaults of <see cref="DecodeLatentsOptions"/>; the batch size, device and threads are <see cref="ComponentOptions.Defaults"/>.</summary>
+    public static class Defaults
+    {
+        public const DecodedOutput Output = DecodedOutput.Image;
+        public const Tokenize.InferencePrecision Precision = Tokenize.InferencePrecision.Float32;
+        /// <summary>The inverse of tokenization's pixel mapping (<see cref="Tokenize.TokenizeImagesEstimator.Defaults.PixelScale"/>).</summary>
+        public const float PixelScale = Tokenize.TokenizeImagesEstimator.Defaults.PixelScale;
+        /// <inheritdoc cref="PixelScale"/>
+        public const float PixelOffset = Tokenize.TokenizeImagesEstimator.Defaults.PixelOffset;
+    }
+
     readonly CatalogHost _host;
     readonly DecodeLatentsOptions _options;
     TokenizerHandle? _tokenizer;

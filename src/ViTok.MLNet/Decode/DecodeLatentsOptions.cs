@@ -3,7 +3,7 @@ using ViTok.Models.Tokenizer;
 namespace ViTok.MLNet.Decode;
 
 /// <summary>Options of <see cref="DecodeLatentsEstimator"/>; every default is stated.</summary>
-public sealed class DecodeLatentsOptions
+public sealed class DecodeLatentsOptions : ComponentOptions
 {
     /// <summary>Name of the column to add (images or pixel vectors). Required.</summary>
     public string OutputColumnName { get; set; } = "";
@@ -18,25 +18,16 @@ public sealed class DecodeLatentsOptions
     public ViTokAutoEncoder? Tokenizer { get; set; }
 
     /// <summary>What to produce: an MLImage (default; images only) or a float pixel vector [3, T, H, W].</summary>
-    public DecodedOutput Output { get; set; } = DecodedOutput.Image;
-
-    /// <summary>Rows per forward pass. Default 32.</summary>
-    public int BatchSize { get; set; } = 32;
-
-    /// <summary>"cpu", "cuda" or "cuda:N". Default null: MLContext.GpuDeviceId when set, else cpu.</summary>
-    public string? Device { get; set; }
-
-    /// <summary>Intra-op threads; 0 (default) keeps torch's default.</summary>
-    public int Threads { get; set; }
+    public DecodedOutput Output { get; set; } = DecodeLatentsEstimator.Defaults.Output;
 
     /// <summary>Computation precision. Default Float32.</summary>
-    public Tokenize.InferencePrecision Precision { get; set; } = Tokenize.InferencePrecision.Float32;
+    public Tokenize.InferencePrecision Precision { get; set; } = DecodeLatentsEstimator.Defaults.Precision;
 
-    /// <summary>For pixel-vector output: vector = (pixel in [-1, 1] - offset) / scale. Defaults give 0..255, like ExtractPixels.</summary>
-    public float PixelScale { get; set; } = 1f / 127.5f;
+    /// <summary>For pixel-vector output: vector = (pixel in [-1, 1] - offset) / scale. The defaults give 0..255, like ExtractPixels.</summary>
+    public float PixelScale { get; set; } = DecodeLatentsEstimator.Defaults.PixelScale;
 
     /// <inheritdoc cref="PixelScale"/>
-    public float PixelOffset { get; set; } = -1f;
+    public float PixelOffset { get; set; } = DecodeLatentsEstimator.Defaults.PixelOffset;
 }
 
 /// <summary>The form of decoded pixels.</summary>

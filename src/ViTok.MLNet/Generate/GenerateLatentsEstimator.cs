@@ -11,6 +11,13 @@ namespace ViTok.MLNet.Generate;
 /// </summary>
 public sealed class GenerateLatentsEstimator : IEstimator<GenerateLatentsTransformer>
 {
+    /// <summary>The defaults of <see cref="GenerateLatentsOptions"/> not taken from <see cref="Models.Generation.SamplingOptions.Defaults"/>
+    /// or <see cref="ComponentOptions.Defaults"/>.</summary>
+    public static class Defaults
+    {
+        public const string LabelColumnName = "Label";
+    }
+
     readonly CatalogHost _host;
     readonly GenerateLatentsOptions _options;
     GeneratorHandle? _generator;

@@ -10,7 +10,7 @@ namespace ViTok.MLNet.Generate;
 /// <summary>
 /// Adds a latent column (<c>VBuffer&lt;float&gt;</c> shaped [tokens, c] or [t, h, w, c]) sampled by a class-conditional
 /// DiT generator for each row's class label (and seed). Lazy and batched: one sampling call per
-/// <see cref="GenerateLatentsOptions.BatchSize"/> rows, each row with its own seed, so a row's latent depends only on
+/// <see cref="ComponentOptions.BatchSize"/> rows, each row with its own seed, so a row's latent depends only on
 /// its label and seed (up to float rounding between batch shapes; see <see cref="GenerateLatentsOptions.SeedColumnName"/>). Decode the latents to images with <c>mlContext.Transforms.DecodeLatents</c> and the tokenizer
 /// the generator was trained on. Save with mlContext.Model.Save; load with
 /// <see cref="ViTokModelLoader.LoadWithViTok(MLContext, string, out DataViewSchema)"/>.

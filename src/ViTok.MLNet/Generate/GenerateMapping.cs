@@ -27,7 +27,7 @@ sealed class GenerateMapping : BatchedMapping
             Eta = options.Eta,
             Seed = options.Seed,
         };
-        Sampling.Validate(g.Config.Objective, g.Config.DiffusionSteps);
+        Sampling.Validate(g.Objective);
     }
 
     public SamplingOptions Sampling { get; }
@@ -35,16 +35,7 @@ sealed class GenerateMapping : BatchedMapping
     public override IReadOnlyList<string> InputColumns =>
         _options.SeedColumnName is null ? [InputColumn] : [InputColumn, _options.SeedColumnName];
 
-    public override DataViewType OutputType
-    {
-        get
-        {
-            var c = _generator.Generator.Tokenizer;
-            return _options.Layout == LatentLayout.Grid
-                ? new VectorDataViewType(NumberDataViewType.Single, c.GridT, c.GridH, c.GridW, c.Channels)
-                : new VectorDataViewType(NumberDataViewType.Single, c.Tokens, c.Channels);
-        }
-    }
+    public override DataViewType OutputType => LatentColumn.Type(_generator.Generator.Tokenizer, _options.Layout);
 
     public override void CheckInput(DataViewSchema schema)
     {
@@ -81,13 +72,7 @@ sealed class GenerateMapping : BatchedMapping
                 Array.Copy(values, (long)i * length, _latents[i] ??= new float[length], 0, length);
         }
 
-        public Delegate OutputGetter(Func<int> slot) => (ValueGetter<VBuffer<float>>)((ref VBuffer<float> dst) =>
-        {
-            var latent = _latents[slot()];
-            var editor = VBufferEditor.Create(ref dst, latent.Length);
-            latent.AsSpan().CopyTo(editor.Values);
-            dst = editor.Commit();
-        });
+        public Delegate OutputGetter(Func<int> slot) => LatentColumn.Getter(_latents, slot);
 
         public void Dispose() { }
     }

@@ -2,6 +2,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms.Image;
 using ViTok.MLNet.Persistence;
+using ViTok.Models.Tokenizer;
 
 namespace ViTok.MLNet.Tokenize;
 
@@ -12,6 +13,19 @@ namespace ViTok.MLNet.Tokenize;
 /// </summary>
 public sealed class TokenizeImagesEstimator : IEstimator<TokenizeImagesTransformer>
 {
+    /// <summary>The defaults of <see cref="TokenizeImagesOptions"/> (and of the catalog method); the batch size, device and
+    /// threads are <see cref="ComponentOptions.Defaults"/>.</summary>
+    public static class Defaults
+    {
+        public const LatentKind Latent = LatentKind.Mean;
+        public const InferencePrecision Precision = InferencePrecision.Float32;
+        public const LatentLayout Layout = LatentLayout.Tokens;
+        /// <summary>Pixel vector value x scale + offset in [-1, 1]: fits ExtractPixels' 0..255 output.</summary>
+        public const float PixelScale = 1f / 127.5f;
+        /// <inheritdoc cref="PixelScale"/>
+        public const float PixelOffset = -1f;
+    }
+
     readonly CatalogHost _host;
     readonly TokenizeImagesOptions _options;
     TokenizerHandle? _tokenizer;

@@ -3,7 +3,7 @@ using ViTok.Models.Tokenizer;
 namespace ViTok.MLNet.Tokenize;
 
 /// <summary>Options of <see cref="TokenizeImagesEstimator"/>; every default is stated.</summary>
-public sealed class TokenizeImagesOptions
+public sealed class TokenizeImagesOptions : ComponentOptions
 {
     /// <summary>Name of the latent column to add. Required.</summary>
     public string OutputColumnName { get; set; } = "";
@@ -19,46 +19,22 @@ public sealed class TokenizeImagesOptions
     public ViTokAutoEncoder? Tokenizer { get; set; }
 
     /// <summary>Posterior mean (default, deterministic) or a sample.</summary>
-    public LatentKind Latent { get; set; } = LatentKind.Mean;
+    public LatentKind Latent { get; set; } = TokenizeImagesEstimator.Defaults.Latent;
 
     /// <summary>Seed of the sampling noise when <see cref="Latent"/> is Sample. Default 0.</summary>
     public long Seed { get; set; }
 
-    /// <summary>Rows per forward pass. Default 32.</summary>
-    public int BatchSize { get; set; } = 32;
-
-    /// <summary>"cpu", "cuda" or "cuda:N". Default null: MLContext.GpuDeviceId (cuda:N) when set, else cpu.</summary>
-    public string? Device { get; set; }
-
-    /// <summary>Intra-op threads; 0 (default) keeps torch's default (one per core).</summary>
-    public int Threads { get; set; }
-
     /// <summary>Computation precision: Float32 (default) or BFloat16 (faster on CPUs with AVX512-BF16; latents are returned as float).</summary>
-    public InferencePrecision Precision { get; set; } = InferencePrecision.Float32;
+    public InferencePrecision Precision { get; set; } = TokenizeImagesEstimator.Defaults.Precision;
 
     /// <summary>Layout of the latent vector: [tokens, c] (default) or [t, h, w, c].</summary>
-    public LatentLayout Layout { get; set; } = LatentLayout.Tokens;
+    public LatentLayout Layout { get; set; } = TokenizeImagesEstimator.Defaults.Layout;
 
     /// <summary>For float pixel-vector input: value = input x scale + offset must land in [-1, 1].
-    /// Defaults 1/127.5 and -1 fit ExtractPixels' default 0..255 output.</summary>
-    public float PixelScale { get; set; } = 1f / 127.5f;
+    /// The defaults (<see cref="TokenizeImagesEstimator.Defaults.PixelScale"/>, <see cref="TokenizeImagesEstimator.Defaults.PixelOffset"/>)
+    /// fit ExtractPixels' default 0..255 output.</summary>
+    public float PixelScale { get; set; } = TokenizeImagesEstimator.Defaults.PixelScale;
 
     /// <inheritdoc cref="PixelScale"/>
-    public float PixelOffset { get; set; } = -1f;
-}
-
-/// <summary>Precision of the forward pass.</summary>
-public enum InferencePrecision
-{
-    Float32,
-    BFloat16,
-}
-
-/// <summary>Dimensions declared for a latent vector column.</summary>
-public enum LatentLayout
-{
-    /// <summary>[tokens, c].</summary>
-    Tokens,
-    /// <summary>[t, h, w, c] (the token grid).</summary>
-    Grid,
+    public float PixelOffset { get; set; } = TokenizeImagesEstimator.Defaults.PixelOffset;
 }

@@ -8,7 +8,7 @@ namespace ViTok.MLNet.Tokenize;
 
 /// <summary>
 /// Adds a latent column (<c>VBuffer&lt;float&gt;</c> shaped [tokens, c] or [t, h, w, c]) computed by a ViTok tokenizer
-/// from an image column. Lazy and batched: one forward pass per <see cref="TokenizeImagesOptions.BatchSize"/> rows.
+/// from an image column. Lazy and batched: one forward pass per <see cref="ComponentOptions.BatchSize"/> rows.
 /// Save with mlContext.Model.Save; load with <see cref="ViTokModelLoader.LoadWithViTok(MLContext, string, out DataViewSchema)"/>.
 /// </summary>
 public sealed class TokenizeImagesTransformer : ViTokTransformer

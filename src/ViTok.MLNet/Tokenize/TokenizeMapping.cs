@@ -12,16 +12,7 @@ sealed class TokenizeMapping(TokenizeImagesOptions options, string input, Tokeni
     readonly TokenizeImagesOptions options = options;
     readonly TokenizerHandle tokenizer = tokenizer;
 
-    public override DataViewType OutputType
-    {
-        get
-        {
-            var c = tokenizer.Config;
-            return options.Layout == LatentLayout.Grid
-                ? new VectorDataViewType(NumberDataViewType.Single, c.GridT, c.GridH, c.GridW, c.Channels)
-                : new VectorDataViewType(NumberDataViewType.Single, c.Tokens, c.Channels);
-        }
-    }
+    public override DataViewType OutputType => LatentColumn.Type(tokenizer.Config, options.Layout);
 
     public override void CheckInput(DataViewSchema schema) => Kind(schema);
 
@@ -45,13 +36,7 @@ sealed class TokenizeMapping(TokenizeImagesOptions options, string input, Tokeni
         public void Compute(int count) =>
             mapping.tokenizer.Inference.Encode(_pixels, count, _latents, mapping.options.Latent, mapping.options.Seed + _firstRow);
 
-        public Delegate OutputGetter(Func<int> slot) => (ValueGetter<VBuffer<float>>)((ref VBuffer<float> dst) =>
-        {
-            var latent = _latents[slot()];
-            var editor = VBufferEditor.Create(ref dst, latent.Length);
-            latent.AsSpan().CopyTo(editor.Values);
-            dst = editor.Commit();
-        });
+        public Delegate OutputGetter(Func<int> slot) => LatentColumn.Getter(_latents, slot);
 
         public void Dispose() => reader.Dispose();
     }

@@ -4,6 +4,7 @@ using Microsoft.ML.Runtime;
 using ViTok.MLNet.Generate;
 using ViTok.MLNet.Persistence;
 using ViTok.Models.Generation;
+using ViTok.Models.Runtime;
 using ViTok.Models.Tokenizer;
 using ViTok.Models.Training;
 using static TorchSharp.torch;
@@ -19,10 +20,16 @@ namespace ViTok.MLNet.Train;
 /// </summary>
 public sealed class TrainGeneratorEstimator : IEstimator<GenerateLatentsTransformer>
 {
+    /// <summary>The defaults of <see cref="TrainGeneratorOptions"/> not taken from <see cref="DiTConfig.Defaults"/>,
+    /// <see cref="GeneratorTrainingOptions.Defaults"/>, <see cref="SamplingOptions.Defaults"/> or <see cref="ComponentOptions.Defaults"/>.</summary>
+    public static class Defaults
+    {
+        public const string LatentColumnName = "Latent";
+    }
+
     readonly CatalogHost _host;
     readonly TrainGeneratorOptions _options;
     readonly ViTokConfig _tokenizer;
-    readonly GeneratorTrainingOptions _training;
 
     internal TrainGeneratorEstimator(CatalogHost host, TrainGeneratorOptions options)
     {
@@ -34,18 +41,13 @@ public sealed class TrainGeneratorEstimator : IEstimator<GenerateLatentsTransfor
             throw new ArgumentException("TokenizerPath must name the tokenizer that made the latents (it gives the token grid and channels).", nameof(options));
         if (!File.Exists(options.TokenizerPath))
             throw new FileNotFoundException($"Tokenizer file '{options.TokenizerPath}' does not exist.", options.TokenizerPath);
-        if (options.GenerationBatchSize < 1)
-            throw new ArgumentOutOfRangeException(nameof(options), options.GenerationBatchSize, "GenerationBatchSize must be at least 1.");
+        if (options.BatchSize < 1)
+            throw new ArgumentOutOfRangeException(nameof(options), options.BatchSize, "BatchSize must be at least 1.");
+        ArgumentNullException.ThrowIfNull(options.Training, "options.Training");
         _tokenizer = TokenizerFile.ReadConfig(options.TokenizerPath);
-        _training = new GeneratorTrainingOptions
-        {
-            Steps = options.Steps, BatchSize = options.BatchSize, Seed = options.Seed, LearningRate = options.LearningRate,
-            WarmupFraction = options.WarmupFraction, LearningRateFloor = options.LearningRateFloor, EmaDecay = options.EmaDecay,
-            CheckpointEvery = options.CheckpointEvery, LogEvery = options.LogEvery,
-        };
-        _training.Validate();
-        var probe = Config(options, _tokenizer, classes: 1);   // size, dropout and objective are checked before any work
-        Sampling(options, probe.Objective).Validate(probe.Objective, probe.DiffusionSteps);
+        options.Training.Validate();
+        var objective = DiffusionObjectives.Create(Config(options, _tokenizer, classes: 1));   // size, dropout and objective are checked before any work
+        Sampling(options, objective).Validate(objective);
         _host = host;
         _options = options;
     }
@@ -57,9 +59,9 @@ public sealed class TrainGeneratorEstimator : IEstimator<GenerateLatentsTransfor
         return config;
     }
 
-    static SamplingOptions Sampling(TrainGeneratorOptions o, DiffusionObjective objective) => new()
+    static SamplingOptions Sampling(TrainGeneratorOptions o, IDiffusionObjective objective) => new()
     {
-        Sampler = o.Sampler ?? (objective == DiffusionObjective.Ddpm ? Sampler.Ddim : Sampler.Heun),
+        Sampler = o.Sampler ?? objective.DefaultSampler,
         Steps = o.SamplingSteps,
         GuidanceScale = o.GuidanceScale,
         Seed = o.SamplingSeed,
@@ -177,11 +179,11 @@ public sealed class TrainGeneratorEstimator : IEstimator<GenerateLatentsTransfor
                 channel.Warning(MessageSensitivity.None, "{0}", $"{empty.Length} of {classes.Count} classes have no training rows: {string.Join(", ", empty.Take(20))}.");
             var cost = DiTCost.Of(config);
             Log($"Training DiT-{config.Size.Name} ({cost.ParamsM:F2} M params) with {config.Objective} on {n} latents [{config.Tokens} x {config.Channels}] " +
-                $"from column '{latentName}', {classes.Count} classes from '{labelName}', for {_training.Steps} steps on {device}; run folder {folder}.");
-            var progress = new Progress(p => Log(
+                $"from column '{latentName}', {classes.Count} classes from '{labelName}', for {_options.Training.Steps} steps on {device}; run folder {folder}.");
+            var progress = new InlineProgress<TrainingProgress>(p => Log(
                 $"step {p.Step}/{p.Steps} loss {p.Loss:F4} lr {p.LearningRate:G3} ({string.Join(", ", p.Terms.Select(t => $"{t.Key} {t.Value:G4}"))}) " +
                 $"{p.ItemsPerSecond:F1} latents/s ETA {p.Eta:hh\\:mm\\:ss}"));
-            result = new GeneratorTrainer(config, _training, set, device).Run(folder, _options.Resume, progress, Log);
+            result = new GeneratorTrainer(config, _options.Training, set, device).Run(folder, _options.Resume, progress, Log);
         }
         if (!result.Completed || result.ExportedModel is null)
             throw new InvalidOperationException($"Generator training stopped at step {result.Step}; checkpoint {result.LastCheckpoint ?? "(none)"}.");
@@ -197,7 +199,7 @@ public sealed class TrainGeneratorEstimator : IEstimator<GenerateLatentsTransfor
             Steps = _options.SamplingSteps,
             GuidanceScale = _options.GuidanceScale,
             Seed = _options.SamplingSeed,
-            BatchSize = _options.GenerationBatchSize,
+            BatchSize = _options.BatchSize,
             Device = _options.Device,
             Threads = _options.Threads,
             Layout = _options.Layout,
@@ -225,10 +227,5 @@ public sealed class TrainGeneratorEstimator : IEstimator<GenerateLatentsTransfor
         if (label.Kind != SchemaShape.Column.VectorKind.Scalar || !(label.IsKey && label.ItemType.RawType == typeof(uint) || label.ItemType is TextDataViewType))
             throw new ArgumentException($"Column '{_options.LabelColumnName}' has type {label.ItemType}; the generator trains on a key (U4) or text label column.");
         return EstimatorChecks.With(inputSchema, MLNetInternals.Column(_options.OutputColumnName, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single));
-    }
-
-    sealed class Progress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) => report(value);
     }
 }

@@ -3,6 +3,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using ViTok.MLNet.Persistence;
 using ViTok.MLNet.Tokenize;
+using ViTok.Models.Runtime;
 using ViTok.Models.Tokenizer;
 using ViTok.Models.Training;
 
@@ -15,6 +16,27 @@ namespace ViTok.MLNet.Train;
 /// </summary>
 public sealed class TrainTokenizerEstimator : IEstimator<TokenizeImagesTransformer>
 {
+    /// <summary>The defaults of <see cref="TrainTokenizerOptions"/>: a small image tokenizer and a short CPU recipe.</summary>
+    public static class Defaults
+    {
+        public const string Variant = "T-T/8";
+        public const int Channels = 8;
+        public const int ImageSize = 32;
+        public const PositionEncoding Position = PositionEncoding.Rope3D;
+        /// <summary>Steps of <see cref="Training"/>.</summary>
+        public const long Steps = 2000;
+        /// <summary>Peak learning rate of <see cref="Training"/> (small runs want more than the paper's).</summary>
+        public const double LearningRate = 1e-3;
+        /// <summary>Checkpoint interval of <see cref="Training"/>.</summary>
+        public const int CheckpointEvery = 1000;
+
+        /// <summary>The recipe: <see cref="TokenizerTrainingOptions.Defaults"/> with <see cref="Steps"/>, <see cref="LearningRate"/> and <see cref="CheckpointEvery"/>.</summary>
+        public static TokenizerTrainingOptions Training => new()
+        {
+            Steps = Steps, LearningRate = LearningRate, CheckpointEvery = CheckpointEvery,
+        };
+    }
+
     readonly CatalogHost _host;
     readonly TrainTokenizerOptions _options;
     readonly ViTokConfig _config;
@@ -53,7 +75,7 @@ public sealed class TrainTokenizerEstimator : IEstimator<TokenizeImagesTransform
         using var channel = ((IChannelProvider)_host.Environment).Start("TrainTokenizer");
         void Log(string message) => channel.Info(MessageSensitivity.None, "{0}", message);
         Log($"Training {_config.Variant} c={_config.Channels} on {items.Count} images from column '{Input}' for {training.Steps} steps; run folder {folder}.");
-        var progress = new Progress(p => Log(
+        var progress = new InlineProgress<TrainingProgress>(p => Log(
             $"step {p.Step}/{p.Steps} loss {p.Loss:F4} ({string.Join(", ", p.Terms.Select(t => $"{t.Key} {t.Value:G4}"))}) {p.ItemsPerSecond:F1} img/s ETA {p.Eta:hh\\:mm\\:ss}"));
         var result = trainer.Run(folder, _options.Resume, progress: progress, log: Log);
         Log($"Trained tokenizer: {result.ExportedModel}");
@@ -77,10 +99,5 @@ public sealed class TrainTokenizerEstimator : IEstimator<TokenizeImagesTransform
     {
         EstimatorChecks.Find(inputSchema, Input, "Image");
         return EstimatorChecks.With(inputSchema, MLNetInternals.Column(_options.OutputColumnName, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single));
-    }
-
-    sealed class Progress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) => report(value);
     }
 }

@@ -33,9 +33,8 @@ public sealed class DiT : Module<Tensor, Tensor, Tensor, Tensor>
         y_embedder = new LabelEmbedder(config.Classes, w);
         blocks = new ModuleList<DiTBlock>(Enumerable.Range(0, config.Size.Depth).Select(_ => new DiTBlock(w, config.Size.Heads, config.MlpHidden)).ToArray());
         final_layer = new FinalLayer(w, config.OutChannels);
-        using (var positions = RotaryEmbedding.GridPositions(config.Grid.T, config.Grid.H, config.Grid.W))
-        using (var angles = RotaryEmbedding.Angles(positions, w, 10000))
-            pos_embed = cat([angles.sin(), angles.cos()], 1).unsqueeze(0).DetachFromDisposeScope();
+        using (var embedding = PositionAngles.SineCosine(config.Grid.T, config.Grid.H, config.Grid.W, w, 10000))
+            pos_embed = embedding.unsqueeze(0).DetachFromDisposeScope();
         register_buffer(nameof(pos_embed), pos_embed, persistent: false);
         RegisterComponents();
         Initialize();

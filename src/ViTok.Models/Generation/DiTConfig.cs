@@ -36,17 +36,28 @@ public enum DiffusionObjective
 /// </summary>
 public sealed record DiTConfig
 {
+    /// <summary>The defaults (the DiT paper's), in one place (the CLI and the ML.NET options refer to these).</summary>
+    public static class Defaults
+    {
+        /// <summary>The size the CLI and TrainGenerator pick when none is given: T, a CPU size.</summary>
+        public const string Size = "T";
+        public const DiffusionObjective Objective = DiffusionObjective.Ddpm;
+        public const double ClassDropout = 0.1;
+        public const double MlpRatio = 4.0;
+        public const int DiffusionSteps = 1000;
+    }
+
     public required DiTSize Size { get; init; }
     public required TokenGrid Grid { get; init; }
     public required int Channels { get; init; }
     public required int Classes { get; init; }
-    public DiffusionObjective Objective { get; init; } = DiffusionObjective.Ddpm;
-    /// <summary>Probability of replacing a label by the null class in training (DiT: 0.1).</summary>
-    public double ClassDropout { get; init; } = 0.1;
-    /// <summary>MLP hidden width as a multiple of the width (DiT: 4).</summary>
-    public double MlpRatio { get; init; } = 4.0;
-    /// <summary>DDPM diffusion steps (DiT: 1000).</summary>
-    public int DiffusionSteps { get; init; } = 1000;
+    public DiffusionObjective Objective { get; init; } = Defaults.Objective;
+    /// <summary>Probability of replacing a label by the null class in training; default <see cref="Defaults.ClassDropout"/>.</summary>
+    public double ClassDropout { get; init; } = Defaults.ClassDropout;
+    /// <summary>MLP hidden width as a multiple of the width; default <see cref="Defaults.MlpRatio"/>.</summary>
+    public double MlpRatio { get; init; } = Defaults.MlpRatio;
+    /// <summary>DDPM diffusion steps; default <see cref="Defaults.DiffusionSteps"/>.</summary>
+    public int DiffusionSteps { get; init; } = Defaults.DiffusionSteps;
 
     [JsonIgnore] public bool LearnSigma => Objective == DiffusionObjective.Ddpm;
     [JsonIgnore] public int OutChannels => LearnSigma ? 2 * Channels : Channels;
@@ -54,7 +65,7 @@ public sealed record DiTConfig
     [JsonIgnore] public int MlpHidden => (int)(Size.Width * MlpRatio);
 
     /// <summary>A generator for the latents of <paramref name="tokenizer"/>.</summary>
-    public static DiTConfig For(ViTokConfig tokenizer, string size, int classes, DiffusionObjective objective = DiffusionObjective.Ddpm) => Validated(new DiTConfig
+    public static DiTConfig For(ViTokConfig tokenizer, string size, int classes, DiffusionObjective objective = Defaults.Objective) => Validated(new DiTConfig
     {
         Size = DiTSize.Parse(size), Grid = tokenizer.Grid, Channels = tokenizer.Channels, Classes = classes, Objective = objective,
     });

@@ -8,11 +8,19 @@ namespace ViTok.Models.Generation;
 /// the velocity noise - x0; sampling integrates dx/dt = v from t = 1 (noise) to t = 0 with Euler or Heun steps.
 /// The model sees t scaled to [0, 1000] so the timestep embedding matches DiT's.
 /// </summary>
-public static class FlowMatching
+public sealed class FlowMatching : IDiffusionObjective
 {
     const double TimeScale = 1000;
+    static readonly Sampler[] OwnSamplers = [Sampler.Euler, Sampler.Heun];
 
-    public static Tensor Loss(DiT model, Tensor x0, Tensor y, Generator generator)
+    public DiffusionObjective Kind => DiffusionObjective.FlowMatching;
+    public Sampler DefaultSampler => Sampler.Heun;
+    public IReadOnlyList<Sampler> Samplers => OwnSamplers;
+    public int MaxSamplingSteps => int.MaxValue;
+
+    /// <inheritdoc/>
+    /// <remarks>MSE between the predicted and the true velocity noise - x0 at t ~ U[0, 1).</remarks>
+    public Tensor Loss(DiT model, Tensor x0, Tensor y, Generator generator)
     {
         using var scope = NewDisposeScope();
         var t = rand([x0.shape[0]], device: x0.device, generator: generator);
@@ -23,10 +31,11 @@ public static class FlowMatching
         return (v - (noise - x0)).square().mean().MoveToOuterDisposeScope();
     }
 
-    /// <summary>Draws latents [N, L, c] for labels y [N]; row i's initial noise comes from <paramref name="seeds"/>[i] (as <see cref="GaussianDiffusion.Sample"/>).</summary>
-    public static Tensor Sample(DiT model, Tensor y, SamplingOptions options, IReadOnlyList<long>? seeds = null)
+    /// <inheritdoc/>
+    /// <remarks>Euler or Heun steps on the flow ODE from t = 1 to 0.</remarks>
+    public Tensor Sample(DiT model, Tensor y, SamplingOptions options, IReadOnlyList<long>? seeds = null)
     {
-        options.Validate(DiffusionObjective.FlowMatching, int.MaxValue);
+        options.Validate(this);
         using var scope = NewDisposeScope();
         using var generator = new RowNoise(seeds ?? RowNoise.Seeds(options.Seed, 0, (int)y.shape[0]), y.device);
         var config = model.Config;

@@ -9,10 +9,18 @@ namespace ViTok.Models.Generation;
 /// bound term for the variance (mean detached). Sampling runs on any evenly respaced subset of the steps (as
 /// DiT's SpacedDiffusion), ancestrally (DDPM) or with DDIM.
 /// </summary>
-public sealed class GaussianDiffusion
+public sealed class GaussianDiffusion : IDiffusionObjective
 {
+    static readonly Sampler[] OwnSamplers = [Sampler.Ddpm, Sampler.Ddim];
+
     readonly double[] _alphasCumprod;      // of the full training schedule
+    readonly Schedule _full;               // every timestep: the training loss's schedule, computed once
     public int Steps { get; }
+
+    public DiffusionObjective Kind => DiffusionObjective.Ddpm;
+    public Sampler DefaultSampler => Sampler.Ddim;
+    public IReadOnlyList<Sampler> Samplers => OwnSamplers;
+    public int MaxSamplingSteps => Steps;
 
     public GaussianDiffusion(int steps = 1000, double betaStart = 1e-4, double betaEnd = 0.02)
     {
@@ -25,6 +33,7 @@ public sealed class GaussianDiffusion
             product *= 1 - beta;
             _alphasCumprod[i] = product;
         }
+        _full = Spaced(steps);
     }
 
     /// <summary>The schedule on a subset of timesteps (all of them for the training loss).</summary>
@@ -36,6 +45,7 @@ public sealed class GaussianDiffusion
 
     Schedule Spaced(int count)
     {
+        if (count == Steps && _full is not null) return _full;
         long[] used = count == Steps
             ? Enumerable.Range(0, Steps).Select(i => (long)i).ToArray()
             : Enumerable.Range(0, count).Select(i => (long)Math.Round(i * (Steps - 1.0) / Math.Max(1, count - 1))).Distinct().ToArray();
@@ -69,7 +79,8 @@ public sealed class GaussianDiffusion
         return (ac.sqrt() * x0 + (1 - ac).sqrt() * noise).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Training loss for latents x0 [B, L, c] with labels y [B] (labels already dropped to null where chosen).</summary>
+    /// <inheritdoc/>
+    /// <remarks>MSE on the noise plus the variational bound for the learned variance (mean detached).</remarks>
     public Tensor Loss(DiT model, Tensor x0, Tensor y, Generator generator)
     {
         using var scope = NewDisposeScope();
@@ -84,7 +95,7 @@ public sealed class GaussianDiffusion
         var mse = (eps - noise).square().mean([1, 2]);
 
         // Variational bound for the variance only (the mean is held fixed, as DiT / improved DDPM do).
-        var s = Spaced(Steps);
+        var s = _full;
         var (mean, logVar) = MeanAndLogVariance(s, eps.detach(), v, xt, t);
         var ac = At(s.AlphasCumprod, t, x0);
         var acPrev = At(s.AlphasCumprodPrev, t, x0);
@@ -111,13 +122,11 @@ public sealed class GaussianDiffusion
         return (mean, logVar);
     }
 
-    /// <summary>
-    /// Draws latents [N, L, c] for labels y [N] (DDPM or DDIM, with classifier-free guidance). Row i's noise comes
-    /// from <paramref name="seeds"/>[i] (default: <see cref="RowNoise.Seeds"/> of the options' seed, rows 0..N-1).
-    /// </summary>
+    /// <inheritdoc/>
+    /// <remarks>DDPM (ancestral) or DDIM on <see cref="SamplingOptions.Steps"/> evenly respaced timesteps.</remarks>
     public Tensor Sample(DiT model, Tensor y, SamplingOptions options, IReadOnlyList<long>? seeds = null)
     {
-        options.Validate(DiffusionObjective.Ddpm, Steps);
+        options.Validate(this);
         using var scope = NewDisposeScope();
         using var generator = new RowNoise(seeds ?? RowNoise.Seeds(options.Seed, 0, (int)y.shape[0]), y.device);
         var config = model.Config;
@@ -150,21 +159,5 @@ public sealed class GaussianDiffusion
         double sigma = eta * Math.Sqrt((1 - acPrev) / (1 - ac) * (1 - ac / acPrev));
         var next = Math.Sqrt(acPrev) * x0 + Math.Sqrt(Math.Max(0, 1 - acPrev - sigma * sigma)) * eps;
         return sigma > 0 && i > 0 ? next + sigma * generator.Randn(x.shape[1..]) : next;
-    }
-}
-
-/// <summary>Classifier-free guidance: one batched pass over the conditional and the null labels.</summary>
-public static class Guidance
-{
-    /// <summary>Model output with the first <paramref name="guided"/> channels guided: u + s (c - u); the rest conditional.</summary>
-    public static Tensor Predict(DiT model, Tensor x, Tensor t, Tensor y, double scale, int guided)
-    {
-        if (scale == 1.0) return model.forward(x, t, y);
-        using var scope = NewDisposeScope();
-        var both = model.forward(cat([x, x], 0), cat([t, t], 0), cat([y, full_like(y, model.NullClass)], 0));
-        var (cond, uncond) = (both[..(int)x.shape[0]], both[(int)x.shape[0]..]);
-        var guidedPart = uncond[.., .., ..guided] + scale * (cond[.., .., ..guided] - uncond[.., .., ..guided]);
-        var result = guided == cond.shape[2] ? guidedPart : cat([guidedPart, cond[.., .., guided..]], 2);
-        return result.MoveToOuterDisposeScope();
     }
 }

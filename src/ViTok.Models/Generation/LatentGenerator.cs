@@ -11,8 +11,6 @@ namespace ViTok.Models.Generation;
 /// </summary>
 public sealed class LatentGenerator : IDisposable
 {
-    readonly GaussianDiffusion? _diffusion;
-
     public DiT Model { get; }
     public LatentNormalization Normalization { get; }
     public IReadOnlyList<string> ClassNames { get; }
@@ -31,12 +29,15 @@ public sealed class LatentGenerator : IDisposable
         Normalization = normalization;
         ClassNames = classNames;
         Tokenizer = tokenizer;
-        if (model.Config.Objective == DiffusionObjective.Ddpm) _diffusion = new GaussianDiffusion(model.Config.DiffusionSteps);
+        Objective = DiffusionObjectives.Create(model.Config);
         Model.eval();
     }
 
-    /// <summary>The sampler a generator of this objective uses when none is given (DDIM for DDPM, Heun for flow matching).</summary>
-    public Sampler DefaultSampler => Config.Objective == DiffusionObjective.Ddpm ? Sampler.Ddim : Sampler.Heun;
+    /// <summary>How the generator samples (its training objective: DDPM or flow matching).</summary>
+    public IDiffusionObjective Objective { get; }
+
+    /// <summary>The sampler a generator of this objective uses when none is given (<see cref="IDiffusionObjective.DefaultSampler"/>).</summary>
+    public Sampler DefaultSampler => Objective.DefaultSampler;
 
     /// <summary>Class index of a name or a number ("3", "Dress"); throws naming the known classes otherwise.</summary>
     public int ClassIndex(string classNameOrIndex)
@@ -63,7 +64,7 @@ public sealed class LatentGenerator : IDisposable
         var y = labels.to(ScalarType.Int64).to(Model.Device);
         using (var bad = y.lt(0).logical_or(y.gt(Model.NullClass)).nonzero())
             if (bad.shape[0] > 0) throw new ArgumentException($"Label {y[bad[0, 0]].item<long>()} is outside 0..{Model.NullClass} (the last is the null class).");
-        var x = _diffusion is not null ? _diffusion.Sample(Model, y, options, seeds) : FlowMatching.Sample(Model, y, options, seeds);
+        var x = Objective.Sample(Model, y, options, seeds);
         return Normalization.Denormalize(x).MoveToOuterDisposeScope();
     }
 

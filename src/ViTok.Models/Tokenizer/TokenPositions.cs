@@ -41,9 +41,7 @@ public sealed class TokenPositions : nn.Module
             case PositionEncoding.SinCos:
                 using (var scope = NewDisposeScope())
                 {
-                    using var positions = RotaryEmbedding.GridPositions(grid.T, grid.H, grid.W, x.device);
-                    var angles = RotaryEmbedding.Angles(positions, _width, _theta);     // [L, W/2]
-                    var embedding = cat([angles.sin(), angles.cos()], 1).to(x.dtype);   // [L, W]
+                    var embedding = PositionAngles.SineCosine(grid.T, grid.H, grid.W, _width, _theta, x.device).to(x.dtype);   // [L, W]
                     return (x + embedding.unsqueeze(0)).MoveToOuterDisposeScope();
                 }
             default:
@@ -56,8 +54,8 @@ public sealed class TokenPositions : nn.Module
     {
         if (_mode is not (PositionEncoding.Rope3D or PositionEncoding.Rope1D)) return null;
         using var positions = _mode == PositionEncoding.Rope3D
-            ? RotaryEmbedding.GridPositions(grid.T, grid.H, grid.W, device)
-            : RotaryEmbedding.FlatPositions(grid.Count, device);
+            ? PositionAngles.GridPositions(grid.T, grid.H, grid.W, device)
+            : PositionAngles.FlatPositions(grid.Count, device);
         return RotaryEmbedding.Create(positions, _headDim, _theta);
     }
 }

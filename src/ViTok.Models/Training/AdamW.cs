@@ -36,19 +36,22 @@ public sealed class AdamW : IDisposable
         foreach (var s in _slots) s.Param.grad?.zero_();
     }
 
-    /// <summary>Scales gradients so their global L2 norm is at most <paramref name="maxNorm"/>; returns the norm before clipping.</summary>
-    public double ClipGradNorm(double maxNorm)
+    /// <summary>
+    /// Scales gradients so their global L2 norm is at most <paramref name="maxNorm"/>; returns the norm before clipping,
+    /// a scalar on the device. Nothing is read back to the host (as torch's clip_grad_norm_): the factor is
+    /// min(1, max / (norm + 1e-6)), and a non-finite norm leaves the gradients as they are.
+    /// </summary>
+    public Tensor ClipGradNorm(double maxNorm)
     {
         using var scope = NewDisposeScope();
         var grads = _slots.Where(s => s.Param.grad is not null).Select(s => s.Param.grad!).ToArray();
-        if (grads.Length == 0) return 0;
-        double norm = Math.Sqrt(grads.Sum(g => g.to(ScalarType.Float32).square().sum().item<float>()));
-        if (norm > maxNorm && double.IsFinite(norm))
-        {
-            using var factor = (maxNorm / (norm + 1e-6)).ToScalar();
-            foreach (var g in grads) g.mul_(factor);
-        }
-        return norm;
+        if (grads.Length == 0) return zeros([], ScalarType.Float32).MoveToOuterDisposeScope();
+        var norm = stack(grads.Select(g => g.to(ScalarType.Float32).square().sum())).sum().sqrt();
+        using Scalar max = maxNorm.ToScalar(), eps = 1e-6.ToScalar(), one = 1.0.ToScalar();
+        var factor = norm.add(eps).reciprocal().mul(max).clamp_max(one);
+        factor = where(norm.isfinite(), factor, ones_like(factor));
+        foreach (var g in grads) g.mul_(factor.to(g.dtype));
+        return norm.MoveToOuterDisposeScope();
     }
 
     public void StepWith(double lr)

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using TorchSharp;
@@ -18,16 +17,12 @@ namespace ViTok.Models.Training;
 /// </summary>
 public sealed class GeneratorTrainer
 {
-    /// <summary>Evaluates the EMA generator; returns named metrics (e.g. class accuracy of samples).</summary>
-    public delegate IReadOnlyDictionary<string, double> Evaluator(LatentGenerator generator);
-
     readonly DiTConfig _config;
     readonly GeneratorTrainingOptions _options;
     readonly LatentSet _data;
     readonly Device _device;
-    readonly Evaluator? _evaluate;
 
-    public GeneratorTrainer(DiTConfig config, GeneratorTrainingOptions options, LatentSet data, Device device, Evaluator? evaluate = null)
+    public GeneratorTrainer(DiTConfig config, GeneratorTrainingOptions options, LatentSet data, Device device)
     {
         config.Validate();
         options.Validate();
@@ -39,7 +34,6 @@ public sealed class GeneratorTrainer
         _options = options;
         _data = data;
         _device = device;
-        _evaluate = evaluate;
     }
 
     /// <summary>Runs until <see cref="GeneratorTrainingOptions.Steps"/> or cancellation (which saves a checkpoint first).</summary>
@@ -49,100 +43,101 @@ public sealed class GeneratorTrainer
         Directory.CreateDirectory(folder);
         var o = _options;
         random.manual_seed(o.Seed);
-        var normalization = LatentNormalization.Measure(_data.Latents);
-        using var latents = normalization.Normalize(_data.Latents);            // [N, L, c], CPU
-        using var model = new DiT(_config);
-        using var ema = new LatentGenerator(new DiT(_config), normalization, _data.ClassNames, _data.Tokenizer);
-        model.to(_device);
-        ema.Model.to(_device);
-        var diffusion = _config.Objective == DiffusionObjective.Ddpm ? new GaussianDiffusion(_config.DiffusionSteps) : null;
-        using var opt = new AdamW(model.named_parameters().Select(p => (p.name, p.parameter)), o.Beta1, o.Beta2, o.WeightDecay);
-        var average = new ExponentialMovingAverage(model, ema.Model, o.EmaDecay);
-        using var noise = new Generator((ulong)o.Seed + 1, _device);
-        var schedule = new LearningRateSchedule(o.LearningRate, o.Steps, o.WarmupFraction, o.LearningRateFloor);
-        var order = new LatentOrder(_data.Count, o.BatchSize, (int)o.Seed);
+        using var run = new GeneratorRun(this);
+        var loop = new TrainingLoop(new TrainingCadence(o.Steps, o.LogEvery, EvalEvery: 0, o.CheckpointEvery),
+            new LearningRateSchedule(o.LearningRate, o.Steps, o.WarmupFraction, o.LearningRateFloor));
+        var outcome = loop.Run(run, folder, resume, progress, log, cancel);
+        return new TrainingResult(outcome.Step, outcome.Completed, outcome.LastCheckpoint, outcome.Exported, [], outcome.LastEvaluation);
+    }
 
-        long step = 0;
-        string? lastCheckpoint = null;
-        if (resume)
+    /// <summary>One run's state (normalised latents, model, EMA generator, optimiser, noise, latent order) and its step.</summary>
+    sealed class GeneratorRun : ITrainingRun, IDisposable
+    {
+        readonly GeneratorTrainer _trainer;
+        readonly LatentNormalization _normalization;
+        readonly Tensor _latents;                  // [N, L, c], CPU, normalised
+        readonly DiT _model;
+        readonly LatentGenerator _ema;
+        readonly IDiffusionObjective _objective;
+        readonly AdamW _opt;
+        readonly ExponentialMovingAverage _average;
+        readonly Generator _noise;
+        readonly LatentOrder _order;
+        readonly StepValues _values = new();
+
+        public GeneratorRun(GeneratorTrainer trainer)
         {
-            var rejected = new List<string>();
-            var file = TrainingCheckpoint.Latest(folder, rejected);
-            foreach (var r in rejected) log?.Invoke($"passed over unreadable checkpoint {r}");
-            if (file is null) throw new FileNotFoundException($"--resume: no readable checkpoint in '{folder}'.");
-            step = Restore(file, model, ema.Model, opt, noise, order, normalization);
-            lastCheckpoint = file.Path;
-            log?.Invoke($"resumed from {file.Path} at step {step}");
+            _trainer = trainer;
+            var (o, config, data, device) = (trainer._options, trainer._config, trainer._data, trainer._device);
+            _normalization = LatentNormalization.Measure(data.Latents);
+            _latents = _normalization.Normalize(data.Latents);
+            _model = new DiT(config);
+            _ema = new LatentGenerator(new DiT(config), _normalization, data.ClassNames, data.Tokenizer);
+            _model.to(device);
+            _ema.Model.to(device);
+            _objective = DiffusionObjectives.Create(config);
+            _opt = new AdamW(_model.named_parameters().Select(p => (p.name, p.parameter)), o.Beta1, o.Beta2, o.WeightDecay);
+            _average = new ExponentialMovingAverage(_model, _ema.Model, o.EmaDecay);
+            _noise = new Generator((ulong)o.Seed + 1, device);
+            _order = new LatentOrder(data.Count, o.BatchSize, (int)o.Seed);
         }
 
-        using var history = new StreamWriter(Path.Combine(folder, "history.jsonl"), append: true);
-        var clock = Stopwatch.StartNew();
-        long itemsSinceLog = 0;
-        IReadOnlyDictionary<string, double>? lastEval = null;
-        var terms = new Dictionary<string, double>();
-        double loss = 0;
-        while (step < o.Steps)
-        {
-            if (cancel.IsCancellationRequested)
-            {
-                lastCheckpoint = Save(folder, step, model, ema.Model, opt, noise, order, normalization);
-                return new TrainingResult(step, false, lastCheckpoint, null, [], lastEval);
-            }
-            double lr = schedule.At(step);
-            using (new GcPause())
-            using (var scope = NewDisposeScope())
-            {
-                model.train();
-                using var index = tensor(order.Next());
-                var x = latents.index_select(0, index).to(_device);                      // [B, L, c]
-                var y = _data.Labels.index_select(0, index).to(_device);                 // [B]
-                var drop = rand([y.shape[0]], device: _device, generator: noise).lt(_config.ClassDropout);
-                y = where(drop, full_like(y, model.NullClass), y);                       // label dropout for guidance
-                var total = diffusion is not null ? diffusion.Loss(model, x, y, noise) : FlowMatching.Loss(model, x, y, noise);
-                loss = total.item<float>();
-                if (!double.IsFinite(loss))
-                    throw new TrainingDivergedException(
-                        $"The generator loss became {loss} at step {step + 1}. Training stopped; the last good checkpoint is " +
-                        $"{lastCheckpoint ?? "none (no checkpoint yet)"} and nothing was written for this step. Lower the learning rate or check the latents.");
-                opt.ZeroGrad();
-                total.backward();
-                terms["grad_norm"] = opt.ClipGradNorm(o.GradClip);
-                opt.StepWith(lr);
-                average.Update(step);
-            }
-            step++;
-            itemsSinceLog += o.BatchSize;
+        public string DivergenceAdvice => "Lower the learning rate or check the latents.";
 
-            bool evalNow = _evaluate is not null && (step % o.EvalEvery == 0 || step == o.Steps);
-            if (evalNow) lastEval = _evaluate!(ema);
-            if (step % o.LogEvery == 0 || step == o.Steps || evalNow)
-            {
-                double rate = itemsSinceLog / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
-                var eta = TimeSpan.FromSeconds((o.Steps - step) * o.BatchSize / Math.Max(rate, 1e-9));
-                var report = new TrainingProgress(step, o.Steps, loss, new Dictionary<string, double>(terms), rate, eta, lr, evalNow ? lastEval : null);
-                progress?.Report(report);
-                history.WriteLine(TrainingState.HistoryLine(report));
-                history.Flush();
-                clock.Restart();
-                itemsSinceLog = 0;
-            }
-            if (step % o.CheckpointEvery == 0 || step == o.Steps)
-                lastCheckpoint = Save(folder, step, model, ema.Model, opt, noise, order, normalization);
+        public (Tensor Loss, long Items) Step(long step, double lr)
+        {
+            var (o, device) = (_trainer._options, _trainer._device);
+            _model.train();
+            _values.Clear();
+            using var index = tensor(_order.Next());
+            var x = _latents.index_select(0, index).to(device);                            // [B, L, c]
+            var y = _trainer._data.Labels.index_select(0, index).to(device);               // [B]
+            using Scalar dropout = _trainer._config.ClassDropout.ToScalar(), nullClass = _model.NullClass.ToScalar();
+            var drop = rand([y.shape[0]], device: device, generator: _noise).lt(dropout);
+            y = where(drop, full_like(y, nullClass), y);                                    // label dropout for guidance
+            var total = _objective.Loss(_model, x, y, _noise);
+            _opt.ZeroGrad();
+            total.backward();
+            _values.Set("grad_norm", _opt.ClipGradNorm(o.GradClip));
+            _opt.StepWith(lr);
+            _average.Update(step);
+            _values.Set("loss", total);
+            return (total, x.shape[0]);
         }
 
-        string export = Path.Combine(folder, "generator.safetensors");
-        using (var cpu = new LatentGenerator(new DiT(_config), normalization, _data.ClassNames, _data.Tokenizer))
+        public (double Loss, IReadOnlyDictionary<string, double> Terms) Report() => _values.Report();
+
+        public IReadOnlyDictionary<string, double>? Evaluate() => null;
+
+        public string Save(string folder, long step) => _trainer.Save(folder, step, _model, _ema.Model, _opt, _noise, _order, _normalization);
+
+        public long Restore(SafeTensorsFile file) => _trainer.Restore(file, _model, _ema.Model, _opt, _noise, _order, _normalization);
+
+        public string? Export(string? folder, long step, IReadOnlyDictionary<string, double>? evaluation)
         {
-            TrainingState.CopyWeights(cpu.Model, ema.Model);
+            var data = _trainer._data;
+            string export = Path.Combine(folder!, "generator.safetensors");
+            using var cpu = new LatentGenerator(new DiT(_trainer._config), _normalization, data.ClassNames, data.Tokenizer);
+            TrainingState.CopyWeights(cpu.Model, _ema.Model);
             GeneratorFile.Save(cpu, export, new Dictionary<string, string>
             {
                 ["train.steps"] = step.ToString(CultureInfo.InvariantCulture),
-                ["train.options"] = o.ToJson(),
-                ["train.latents"] = $"{_data.Count} latents from {_data.Origin}",
-                ["train.metrics"] = lastEval is null ? "{}" : JsonSerializer.Serialize(lastEval),
+                ["train.options"] = _trainer._options.ToJson(),
+                ["train.latents"] = $"{data.Count} latents from {data.Origin}",
+                ["train.metrics"] = evaluation is null ? "{}" : JsonSerializer.Serialize(evaluation),
             });
+            return export;
         }
-        return new TrainingResult(step, true, lastCheckpoint, export, [], lastEval);
+
+        public void Dispose()
+        {
+            _values.Dispose();
+            _noise.Dispose();
+            _opt.Dispose();
+            _ema.Dispose();
+            _model.Dispose();
+            _latents.Dispose();
+        }
     }
 
     string Save(string folder, long step, DiT model, DiT ema, AdamW opt, Generator noise, LatentOrder order, LatentNormalization normalization)

@@ -4,6 +4,7 @@ using System.Text.Json;
 using TorchSharp;
 using ViTok.Models.Data;
 using ViTok.Models.Metrics;
+using ViTok.Models.Weights;
 using static TorchSharp.torch;
 
 namespace ViTok.Models.Training;
@@ -47,73 +48,131 @@ public sealed class ImageClassifierTrainer
         try
         {
             model.to(_device);
-            using var optimizer = new AdamW(model.named_parameters().Select(p => (p.name, p.parameter)), o.Beta1, o.Beta2, o.WeightDecay);
-            using var flips = new Generator((ulong)o.Seed + 1);
-            using var flipProbability = o.FlipProbability.ToScalar();
-            using var loader = new ClipLoader(train, new ClipLoaderOptions
-            {
-                BatchSize = o.BatchSize, Seed = (int)o.Seed, Workers = o.Workers, Shuffle = true, DropLast = false, Epochs = o.Epochs,
-            });
-            long stepsPerEpoch = loader.BatchesPerEpoch, steps = stepsPerEpoch * o.Epochs;
-            var schedule = new LearningRateSchedule(o.LearningRate, steps, o.WarmupFraction, o.LearningRateFloor);
+            var clock = Stopwatch.StartNew();
+            using var run = new ClassifierRun(this, model, train, test, outputPath, clock, cancel);
+            long stepsPerEpoch = run.StepsPerEpoch, steps = stepsPerEpoch * o.Epochs;
             log?.Invoke($"training a {string.Join("/", config.Widths)}-channel classifier ({Parameters(model):N0} parameters, {config.Classes} classes, " +
                         $"{imageSize}x{imageSize}) on {train.Description} for {o.Epochs} epoch(s) of {stepsPerEpoch} steps" +
                         (test is null ? "" : $"; testing on {test.Description}") + $", on {_device}");
-
-            var clock = Stopwatch.StartNew();
-            var window = Stopwatch.StartNew();
-            double lossSum = 0;
-            long seen = 0, correct = 0, step = 0;
-            ClassAccuracy? testAccuracy = null;
-            while (loader.Next(cancel) is { } batch)
-            {
-                cancel.ThrowIfCancellationRequested();
-                double lr = schedule.At(step);
-                using (var scope = NewDisposeScope())
-                {
-                    model.train();
-                    var x = Images(batch, train);
-                    var y = Labels(batch, config.Classes, train);
-                    if (o.FlipProbability > 0)
-                    {
-                        var flip = rand([x.shape[0]], generator: flips).lt(flipProbability).view(-1, 1, 1, 1);
-                        x = where(flip, x.flip(3), x);
-                    }
-                    var logits = model.forward(x.to(_device));
-                    var loss = nn.functional.cross_entropy(logits, y.to(_device));
-                    optimizer.ZeroGrad();
-                    loss.backward();
-                    optimizer.StepWith(lr);
-                    double value = loss.item<float>();
-                    if (!double.IsFinite(value))
-                        throw new TrainingDivergedException($"The classifier's loss became {value} at step {step + 1}; lower the learning rate or check the data. Nothing was written.");
-                    lossSum += value * batch.Count;
-                    correct += logits.argmax(1).cpu().eq(y).sum().item<long>();
-                    seen += batch.Count;
-                }
-                step++;
-                bool epochEnd = step % stepsPerEpoch == 0;
-                if (epochEnd && test is not null) testAccuracy = Evaluate(model, test, o.EvalBatchSize);
-                if (progress is not null && (step % o.LogEvery == 0 || epochEnd || step == steps) && seen > 0)
-                {
-                    double perSecond = seen / Math.Max(1e-9, window.Elapsed.TotalSeconds);
-                    var eta = TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds / step * (steps - step));
-                    var terms = new Dictionary<string, double> { ["train_acc"] = (double)correct / seen, ["epoch"] = (double)step / stepsPerEpoch };
-                    var evaluation = epochEnd && testAccuracy is not null ? new Dictionary<string, double> { ["test_accuracy"] = testAccuracy.Accuracy } : null;
-                    progress.Report(new TrainingProgress(step, steps, lossSum / seen, terms, perSecond, eta, lr, evaluation));
-                    lossSum = 0;
-                    seen = correct = 0;
-                    window.Restart();
-                }
-            }
+            // Evaluation (test accuracy) after every epoch; no run folder: no checkpoints, and cancelling writes nothing.
+            var loop = new TrainingLoop(new TrainingCadence(steps, o.LogEvery, (int)stepsPerEpoch, CheckpointEvery: 0),
+                new LearningRateSchedule(o.LearningRate, steps, o.WarmupFraction, o.LearningRateFloor));
+            var outcome = loop.Run(run, folder: null, resume: false, progress, log, cancel);
             model.eval();
-            if (outputPath is not null) Save(model, outputPath, train, test, testAccuracy, step, clock.Elapsed);
-            return new ImageClassifierTrainingResult(model, testAccuracy, step, clock.Elapsed);
+            return new ImageClassifierTrainingResult(model, run.TestAccuracy, outcome.Step, clock.Elapsed);
         }
         catch
         {
             model.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>One run's state (optimiser, loader, flips, the running loss and accuracy on the device) and its step.</summary>
+    sealed class ClassifierRun : ITrainingRun, IDisposable
+    {
+        readonly ImageClassifierTrainer _trainer;
+        readonly ImageClassifier _model;
+        readonly IClipSource _train;
+        readonly IClipSource? _test;
+        readonly string? _outputPath;
+        readonly Stopwatch _clock;
+        readonly CancellationToken _cancel;
+        readonly AdamW _optimizer;
+        readonly Generator _flips;
+        readonly Scalar _flipProbability;
+        readonly ClipLoader _loader;
+        Tensor? _lossSum, _correct;     // since the last report, on the device
+        long _seen;
+
+        public ClassifierRun(ImageClassifierTrainer trainer, ImageClassifier model, IClipSource train, IClipSource? test, string? outputPath,
+            Stopwatch clock, CancellationToken cancel)
+        {
+            var o = trainer._options;
+            (_trainer, _model, _train, _test, _outputPath, _clock, _cancel) = (trainer, model, train, test, outputPath, clock, cancel);
+            _optimizer = new AdamW(model.named_parameters().Select(p => (p.name, p.parameter)), o.Beta1, o.Beta2, o.WeightDecay);
+            _flips = new Generator((ulong)o.Seed + 1);
+            _flipProbability = o.FlipProbability.ToScalar();
+            _loader = new ClipLoader(train, new ClipLoaderOptions
+            {
+                BatchSize = o.BatchSize, Seed = (int)o.Seed, Workers = o.Workers, Shuffle = true, DropLast = false, Epochs = o.Epochs,
+            });
+        }
+
+        public long StepsPerEpoch => _loader.BatchesPerEpoch;
+
+        /// <summary>Accuracy on the test source after the latest epoch (null without a test source).</summary>
+        public ClassAccuracy? TestAccuracy { get; private set; }
+
+        public string DivergenceAdvice => "Lower the learning rate or check the data.";
+
+        public (Tensor Loss, long Items) Step(long step, double lr)
+        {
+            var batch = _loader.Next(_cancel) ?? throw new InvalidOperationException($"The loader ended before step {step + 1}.");
+            var device = _trainer._device;
+            _model.train();
+            var x = Images(batch, _train);
+            var y = Labels(batch, _model.Config.Classes, _train);
+            if (_trainer._options.FlipProbability > 0)
+            {
+                var flip = rand([x.shape[0]], generator: _flips).lt(_flipProbability).view(-1, 1, 1, 1);
+                x = where(flip, x.flip(3), x);
+            }
+            var logits = _model.forward(x.to(device));
+            var loss = nn.functional.cross_entropy(logits, y.to(device));
+            _optimizer.ZeroGrad();
+            loss.backward();
+            _optimizer.StepWith(lr);
+            using Scalar count = batch.Count.ToScalar();
+            Accumulate(ref _lossSum, loss.detach().mul(count));
+            Accumulate(ref _correct, logits.argmax(1).eq(y.to(device)).sum());
+            _seen += batch.Count;
+            return (loss, batch.Count);
+        }
+
+        static void Accumulate(ref Tensor? sum, Tensor value)
+        {
+            if (sum is null) sum = value.to(ScalarType.Float64).clone().DetachFromDisposeScope();
+            else sum.add_(value.to(ScalarType.Float64));
+        }
+
+        public (double Loss, IReadOnlyDictionary<string, double> Terms) Report()
+        {
+            double loss = _lossSum!.item<double>() / _seen, accuracy = _correct!.item<double>() / _seen;
+            var terms = new Dictionary<string, double> { ["train_acc"] = accuracy, ["epoch"] = (double)_optimizer.Step / StepsPerEpoch };
+            _lossSum.Dispose();
+            _correct.Dispose();
+            (_lossSum, _correct, _seen) = (null, null, 0);
+            return (loss, terms);
+        }
+
+        public IReadOnlyDictionary<string, double>? Evaluate()
+        {
+            if (_test is null) return null;
+            TestAccuracy = ImageClassifierTrainer.Evaluate(_model, _test, _trainer._options.EvalBatchSize);
+            return new Dictionary<string, double> { ["test_accuracy"] = TestAccuracy.Accuracy };
+        }
+
+        public string Save(string folder, long step) => throw new NotSupportedException("Classifier runs keep no checkpoints.");
+
+        public long Restore(SafeTensorsFile file) => throw new NotSupportedException("Classifier runs do not resume.");
+
+        public string? Export(string? folder, long step, IReadOnlyDictionary<string, double>? evaluation)
+        {
+            if (_outputPath is null) return null;
+            _model.eval();
+            _trainer.Save(_model, _outputPath, _train, _test, TestAccuracy, step, _clock.Elapsed);
+            return _outputPath;
+        }
+
+        public void Dispose()
+        {
+            _lossSum?.Dispose();
+            _correct?.Dispose();
+            _loader.Dispose();
+            _flipProbability.Dispose();
+            _flips.Dispose();
+            _optimizer.Dispose();
         }
     }
 

@@ -8,44 +8,62 @@ namespace ViTok.Models.Training;
 /// </summary>
 public sealed record ImageClassifierTrainingOptions
 {
-    /// <summary>Passes over the training data (default 5).</summary>
-    public int Epochs { get; init; } = 5;
+    /// <summary>The default of every option, in one place (the CLI refers to these).</summary>
+    public static class Defaults
+    {
+        public const int Epochs = 5;
+        public const int BatchSize = 128;
+        public const double LearningRate = 2e-3;
+        public const double WarmupFraction = 0.03;
+        public const double LearningRateFloor = 0;
+        public const double Beta1 = 0.9;
+        public const double Beta2 = 0.999;
+        public const double WeightDecay = 0.01;
+        public const double FlipProbability = 0.5;
+        public const long Seed = 0;
+        public const int Workers = 1;
+        public const int LogEvery = 50;
+        public const int EvalBatchSize = 256;
+    }
 
-    /// <summary>Images per step (default 128). The last batch of an epoch may be smaller.</summary>
-    public int BatchSize { get; init; } = 128;
+    /// <summary>Passes over the training data; default <see cref="Defaults.Epochs"/>.</summary>
+    public int Epochs { get; init; } = Defaults.Epochs;
 
-    /// <summary>Peak learning rate (default 2e-3).</summary>
-    public double LearningRate { get; init; } = 2e-3;
+    /// <summary>Images per step (default <see cref="Defaults.BatchSize"/>). The last batch of an epoch may be smaller.</summary>
+    public int BatchSize { get; init; } = Defaults.BatchSize;
 
-    /// <summary>Fraction of the steps spent warming up linearly (default 0.03).</summary>
-    public double WarmupFraction { get; init; } = 0.03;
+    /// <summary>Peak learning rate; default <see cref="Defaults.LearningRate"/>.</summary>
+    public double LearningRate { get; init; } = Defaults.LearningRate;
 
-    /// <summary>Cosine decay ends at this fraction of the peak (default 0).</summary>
-    public double LearningRateFloor { get; init; }
+    /// <summary>Fraction of the steps spent warming up linearly; default <see cref="Defaults.WarmupFraction"/>.</summary>
+    public double WarmupFraction { get; init; } = Defaults.WarmupFraction;
 
-    public double Beta1 { get; init; } = 0.9;
-    public double Beta2 { get; init; } = 0.999;
+    /// <summary>Cosine decay ends at this fraction of the peak; default <see cref="Defaults.LearningRateFloor"/>.</summary>
+    public double LearningRateFloor { get; init; } = Defaults.LearningRateFloor;
 
-    /// <summary>Decoupled weight decay of kernels and matrices (default 0.01).</summary>
-    public double WeightDecay { get; init; } = 0.01;
+    public double Beta1 { get; init; } = Defaults.Beta1;
+    public double Beta2 { get; init; } = Defaults.Beta2;
 
-    /// <summary>Probability of flipping a training image horizontally (default 0.5; 0 turns augmentation off).</summary>
-    public double FlipProbability { get; init; } = 0.5;
+    /// <summary>Decoupled weight decay of kernels and matrices; default <see cref="Defaults.WeightDecay"/>.</summary>
+    public double WeightDecay { get; init; } = Defaults.WeightDecay;
+
+    /// <summary>Probability of flipping a training image horizontally (default <see cref="Defaults.FlipProbability"/>; 0 turns augmentation off).</summary>
+    public double FlipProbability { get; init; } = Defaults.FlipProbability;
 
     /// <summary>Seeds the initialisation, the data order and the flips.</summary>
-    public long Seed { get; init; }
+    public long Seed { get; init; } = Defaults.Seed;
 
     /// <summary>Channels of the classifier's stages (<see cref="Metrics.ImageClassifierConfig.Widths"/>, default 32, 64, 128, 128).</summary>
     public IReadOnlyList<int> Widths { get; init; } = Metrics.ImageClassifierConfig.DefaultWidths;
 
-    /// <summary>Background threads decoding training batches (default 1).</summary>
-    public int Workers { get; init; } = 1;
+    /// <summary>Background threads decoding training batches; default <see cref="Defaults.Workers"/>.</summary>
+    public int Workers { get; init; } = Defaults.Workers;
 
-    /// <summary>Steps between progress reports (default 50).</summary>
-    public int LogEvery { get; init; } = 50;
+    /// <summary>Steps between progress reports; default <see cref="Defaults.LogEvery"/>.</summary>
+    public int LogEvery { get; init; } = Defaults.LogEvery;
 
-    /// <summary>Images per forward pass when measuring test accuracy (default 256).</summary>
-    public int EvalBatchSize { get; init; } = 256;
+    /// <summary>Images per forward pass when measuring test accuracy; default <see cref="Defaults.EvalBatchSize"/>.</summary>
+    public int EvalBatchSize { get; init; } = Defaults.EvalBatchSize;
 
     public string ToJson() => JsonSerializer.Serialize(this);
 

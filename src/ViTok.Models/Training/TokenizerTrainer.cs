@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using TorchSharp;
@@ -59,131 +58,130 @@ public sealed class TokenizerTrainer
             throw new ArgumentException("Stage 2 starts from a trained stage-1 tokenizer: pass it as the initial model (--from).");
 
         random.manual_seed(o.Seed);
-        using var model = new ViTokAutoEncoder(_config);
-        using var emaModel = new ViTokAutoEncoder(_config);
-        if (initial is not null) TrainingState.CopyWeights(model, initial);
-        model.to(_device);
-        emaModel.to(_device);
-        StyleGanDiscriminator? disc = o.Stage == 2 ? new StyleGanDiscriminator(_config.ImageSize, o.DiscriminatorChannels) : null;
-        disc?.to(_device);
-        try
+        using var run = new TokenizerRun(this, initial);
+        var loop = new TrainingLoop(new TrainingCadence(o.Steps, o.LogEvery, _evaluate is null ? 0 : o.EvalEvery, o.CheckpointEvery),
+            new LearningRateSchedule(o.LearningRate, o.Steps, o.WarmupFraction, o.LearningRateFloor));
+        var outcome = loop.Run(run, folder, resume, progress, log, cancel);
+        return new TrainingResult(outcome.Step, outcome.Completed, outcome.LastCheckpoint, outcome.Exported, run.Skipped, outcome.LastEvaluation);
+    }
+
+    /// <summary>One run's state (model, EMA, optimisers, discriminator, noise, data) and its step.</summary>
+    sealed class TokenizerRun : ITrainingRun, IDisposable
+    {
+        readonly TokenizerTrainer _trainer;
+        readonly ViTokAutoEncoder _model, _emaModel;
+        readonly StyleGanDiscriminator? _disc;
+        readonly AdamW _opt;
+        readonly AdamW? _dopt;
+        readonly ExponentialMovingAverage _ema;
+        readonly Generator _noise;
+        readonly StepValues _values = new();
+        readonly List<string> _skippedBefore = [];
+        string? _position;
+        IBatchStream? _data;
+
+        public TokenizerRun(TokenizerTrainer trainer, ViTokAutoEncoder? initial)
         {
+            _trainer = trainer;
+            var o = trainer._options;
+            var config = trainer._config;
+            var device = trainer._device;
+            _model = new ViTokAutoEncoder(config);
+            _emaModel = new ViTokAutoEncoder(config);
+            if (initial is not null) TrainingState.CopyWeights(_model, initial);
+            _model.to(device);
+            _emaModel.to(device);
+            _disc = o.Stage == 2 ? new StyleGanDiscriminator(config.ImageSize, o.DiscriminatorChannels) : null;
+            _disc?.to(device);
             if (o.Stage == 2)
-                foreach (var p in model.Encoder.parameters()) p.requires_grad = false;
-            var trainable = model.named_parameters().Where(p => p.parameter.requires_grad).Select(p => (p.name, p.parameter));
-            using var opt = new AdamW(trainable, o.Beta1, o.Beta2, o.WeightDecay);
-            using var dopt = disc is null ? null : new AdamW(disc.named_parameters().Select(p => (p.name, p.parameter)), 0.0, 0.99, 0);
-            var ema = new ExponentialMovingAverage(model, emaModel, o.EmaDecay);
-            using var noise = new Generator((ulong)o.Seed + 1, _device);
-            var schedule = new LearningRateSchedule(o.LearningRate, o.Steps, o.WarmupFraction, o.LearningRateFloor);
-
-            long step = 0;
-            string? position = null;
-            string? lastCheckpoint = null;
-            var skippedBefore = new List<string>();
-            if (resume)
-            {
-                var rejected = new List<string>();
-                var file = TrainingCheckpoint.Latest(folder, rejected);
-                foreach (var r in rejected) log?.Invoke($"passed over unreadable checkpoint {r}");
-                if (file is null) throw new FileNotFoundException($"--resume: no readable checkpoint in '{folder}'.");
-                (step, position) = Restore(file, model, emaModel, opt, dopt, disc, noise, skippedBefore);
-                lastCheckpoint = file.Path;
-                log?.Invoke($"resumed from {file.Path} at step {step}");
-            }
-
-            using var data = _data(position);
-            using var history = new StreamWriter(Path.Combine(folder, "history.jsonl"), append: true);
-            var clock = Stopwatch.StartNew();
-            long itemsSinceLog = 0;
-            IReadOnlyDictionary<string, double>? lastEval = null;
-            var terms = new Dictionary<string, double>();
-            double loss = 0;
-
-            while (step < o.Steps)
-            {
-                if (cancel.IsCancellationRequested)
-                {
-                    lastCheckpoint = Save(folder, step, data, model, emaModel, opt, dopt, disc, noise, skippedBefore);
-                    return new TrainingResult(step, false, lastCheckpoint, null, Skipped(skippedBefore, data), lastEval);
-                }
-                double lr = schedule.At(step);
-                using (new GcPause())
-                using (var scope = NewDisposeScope())
-                {
-                    model.train();
-                    using var batch = data.Next();
-                    var x = batch.to(_device);
-                    terms.Clear();
-                    var (total, reconstruction) = GeneratorLoss(model, disc, x, noise, step, terms);
-                    loss = total.item<float>();
-                    if (!double.IsFinite(loss))
-                        throw new TrainingDivergedException(
-                            $"The loss became {loss} at step {step + 1} ({string.Join(", ", terms.Select(t => $"{t.Key} {t.Value:G4}"))}). " +
-                            $"Training stopped; the last good checkpoint is {(lastCheckpoint ?? "none (no checkpoint yet)")} and nothing was written for this step. " +
-                            "Lower the learning rate or check the data.");
-                    opt.ZeroGrad();
-                    total.backward();
-                    terms["grad_norm"] = opt.ClipGradNorm(o.GradClip);
-                    opt.StepWith(lr);
-                    if (disc is not null)
-                    {
-                        dopt!.ZeroGrad();
-                        using var dloss = DiscriminatorLoss(disc, x, reconstruction.detach());
-                        terms["disc"] = dloss.item<float>();
-                        dloss.backward();
-                        dopt.ClipGradNorm(o.GradClip);
-                        dopt.StepWith(o.DiscriminatorLearningRate);
-                    }
-                    ema.Update(step);
-                }
-                step++;
-                itemsSinceLog += o.BatchSize;
-
-                bool evalNow = _evaluate is not null && (step % o.EvalEvery == 0 || step == o.Steps);
-                if (evalNow)
-                {
-                    emaModel.eval();
-                    using (no_grad()) lastEval = _evaluate!(emaModel);
-                }
-                if (step % o.LogEvery == 0 || step == o.Steps || evalNow)
-                {
-                    double seconds = clock.Elapsed.TotalSeconds;
-                    double rate = itemsSinceLog / Math.Max(seconds, 1e-9);
-                    var eta = TimeSpan.FromSeconds((o.Steps - step) * o.BatchSize / Math.Max(rate, 1e-9));
-                    var report = new TrainingProgress(step, o.Steps, loss, new Dictionary<string, double>(terms), rate, eta, lr, evalNow ? lastEval : null);
-                    progress?.Report(report);
-                    history.WriteLine(TrainingState.HistoryLine(report));
-                    history.Flush();
-                    clock.Restart();
-                    itemsSinceLog = 0;
-                }
-                if (step % o.CheckpointEvery == 0 || step == o.Steps)
-                    lastCheckpoint = Save(folder, step, data, model, emaModel, opt, dopt, disc, noise, skippedBefore);
-            }
-
-            string export = Path.Combine(folder, "tokenizer.safetensors");
-            emaModel.eval();
-            using (var cpu = new ViTokAutoEncoder(_config))
-            {
-                TrainingState.CopyWeights(cpu, emaModel);
-                TokenizerFile.Save(cpu, export, new Dictionary<string, string>
-                {
-                    ["train.steps"] = step.ToString(CultureInfo.InvariantCulture),
-                    ["train.options"] = o.ToJson(),
-                    ["train.metrics"] = lastEval is null ? "{}" : JsonSerializer.Serialize(lastEval),
-                });
-            }
-            return new TrainingResult(step, true, lastCheckpoint, export, Skipped(skippedBefore, data), lastEval);
+                foreach (var p in _model.Encoder.parameters()) p.requires_grad = false;
+            var trainable = _model.named_parameters().Where(p => p.parameter.requires_grad).Select(p => (p.name, p.parameter));
+            _opt = new AdamW(trainable, o.Beta1, o.Beta2, o.WeightDecay);
+            _dopt = _disc is null ? null : new AdamW(_disc.named_parameters().Select(p => (p.name, p.parameter)), 0.0, 0.99, 0);
+            _ema = new ExponentialMovingAverage(_model, _emaModel, o.EmaDecay);
+            _noise = new Generator((ulong)o.Seed + 1, device);
         }
-        finally
+
+        /// <summary>The batch stream, opened at the restored position on first use.</summary>
+        IBatchStream Data => _data ??= _trainer._data(_position);
+
+        public IReadOnlyList<string> Skipped => [.. _skippedBefore, .. _data?.SkippedItems ?? []];
+
+        public string DivergenceAdvice => "Lower the learning rate or check the data.";
+
+        public (Tensor Loss, long Items) Step(long step, double lr)
         {
-            disc?.Dispose();
+            var o = _trainer._options;
+            _model.train();
+            _values.Clear();
+            using var batch = Data.Next();
+            var x = batch.to(_trainer._device);
+            var (total, reconstruction) = _trainer.GeneratorLoss(_model, _disc, x, _noise, step, _values);
+            _opt.ZeroGrad();
+            total.backward();
+            _values.Set("grad_norm", _opt.ClipGradNorm(o.GradClip));
+            _opt.StepWith(lr);
+            if (_disc is not null)
+            {
+                _dopt!.ZeroGrad();
+                using var dloss = DiscriminatorLoss(_disc, x, reconstruction.detach());
+                _values.Set("disc", dloss);
+                dloss.backward();
+                _dopt.ClipGradNorm(o.GradClip);
+                _dopt.StepWith(o.DiscriminatorLearningRate);
+            }
+            _ema.Update(step);
+            _values.Set("loss", total);
+            return (total, x.shape[0]);
+        }
+
+        public (double Loss, IReadOnlyDictionary<string, double> Terms) Report() => _values.Report();
+
+        public IReadOnlyDictionary<string, double>? Evaluate()
+        {
+            if (_trainer._evaluate is null) return null;
+            _emaModel.eval();
+            using (no_grad()) return _trainer._evaluate(_emaModel);
+        }
+
+        public string Save(string folder, long step) => _trainer.Save(folder, step, Data, _model, _emaModel, _opt, _dopt, _disc, _noise, _skippedBefore);
+
+        public long Restore(SafeTensorsFile file)
+        {
+            (long step, _position) = _trainer.Restore(file, _model, _emaModel, _opt, _dopt, _disc, _noise, _skippedBefore);
+            return step;
+        }
+
+        public string? Export(string? folder, long step, IReadOnlyDictionary<string, double>? evaluation)
+        {
+            string export = Path.Combine(folder!, "tokenizer.safetensors");
+            _emaModel.eval();
+            using var cpu = new ViTokAutoEncoder(_trainer._config);
+            TrainingState.CopyWeights(cpu, _emaModel);
+            TokenizerFile.Save(cpu, export, new Dictionary<string, string>
+            {
+                ["train.steps"] = step.ToString(CultureInfo.InvariantCulture),
+                ["train.options"] = _trainer._options.ToJson(),
+                ["train.metrics"] = evaluation is null ? "{}" : JsonSerializer.Serialize(evaluation),
+            });
+            return export;
+        }
+
+        public void Dispose()
+        {
+            _data?.Dispose();
+            _values.Dispose();
+            _noise.Dispose();
+            _dopt?.Dispose();
+            _opt.Dispose();
+            _disc?.Dispose();
+            _emaModel.Dispose();
+            _model.Dispose();
         }
     }
 
     /// <summary>Reconstruction, KL, perceptual and (stage 2) generator GAN terms; returns the weighted total and the reconstruction.</summary>
-    (Tensor Total, Tensor Reconstruction) GeneratorLoss(ViTokAutoEncoder model, StyleGanDiscriminator? disc, Tensor x, Generator noise, long step, Dictionary<string, double> terms)
+    (Tensor Total, Tensor Reconstruction) GeneratorLoss(ViTokAutoEncoder model, StyleGanDiscriminator? disc, Tensor x, Generator noise, long step, StepValues terms)
     {
         var o = _options;
         using var autocast = Autocast.Bf16(o.Bf16);
@@ -194,18 +192,18 @@ public sealed class TokenizerTrainer
         var mse = nn.functional.mse_loss(r, target);
         var kl = posterior.Kl();
         var total = mse + o.KlWeight * kl;
-        terms["mse"] = mse.item<float>();
-        terms["kl"] = kl.item<float>();
+        terms.Set("mse", mse);
+        terms.Set("kl", kl);
         if (o.L1Weight > 0)
         {
             var l1 = nn.functional.l1_loss(r, target);
-            terms["l1"] = l1.item<float>();
+            terms.Set("l1", l1);
             total = total + o.L1Weight * l1;
         }
         if (_perceptual is not null && o.PerceptualWeight > 0)
         {
             var perceptual = _perceptual(Frames(r), Frames(target));           // per frame, as the paper does for video
-            terms["perceptual"] = perceptual.item<float>();
+            terms.Set("perceptual", perceptual);
             total = total + o.PerceptualWeight * perceptual;
         }
         if (disc is not null)
@@ -216,7 +214,7 @@ public sealed class TokenizerTrainer
                 foreach (var p in disc.parameters()) p.requires_grad = false;
                 var g = -disc.forward(r).mean();
                 foreach (var p in disc.parameters()) p.requires_grad = true;
-                terms["gan_g"] = g.item<float>();
+                terms.Set("gan_g", g);
                 total = total + weight * g;
             }
         }

@@ -10,51 +10,89 @@ namespace ViTok.Models.Training;
 /// </summary>
 public sealed record TokenizerTrainingOptions
 {
-    public int Stage { get; init; } = 1;
-    public long Steps { get; init; } = 10_000;
-    public int BatchSize { get; init; } = 32;
-    public long Seed { get; init; } = 0;
+    /// <summary>The default of every option, in one place (the CLI and the ML.NET options refer to these).</summary>
+    public static class Defaults
+    {
+        public const int Stage = 1;
+        public const long Steps = 10_000;
+        public const int BatchSize = 32;
+        public const long Seed = 0;
+        /// <summary>The paper's peak at its batch of 256; small CPU runs usually want more (e.g. 1e-3).</summary>
+        public const double LearningRate = 1e-4;
+        public const double WarmupFraction = 0.03;
+        /// <summary>Not in the paper; 0.1 is common.</summary>
+        public const double LearningRateFloor = 0.1;
+        public const double Beta1 = 0.9;
+        public const double Beta2 = 0.95;
+        public const double WeightDecay = 1e-4;
+        public const double GradClip = 1.0;
+        /// <summary>The paper adds no L1 term; the authors' release adds a small one.</summary>
+        public const double L1Weight = 0;
+        /// <summary>KL weight beta.</summary>
+        public const double KlWeight = 1e-3;
+        /// <summary>Perceptual weight eta (the paper's).</summary>
+        public const double PerceptualWeight = 1.0;
+        /// <summary>Stage-2 generator GAN weight lambda (appendix: 0.05 best).</summary>
+        public const double GanWeight = 0.05;
+        public const double DiscriminatorLearningRate = 2e-5;
+        public const long GanWarmupSteps = 200;
+        public const long GanRampSteps = 500;
+        public const int DiscriminatorChannels = 64;
+        /// <summary>The paper's EMA decay.</summary>
+        public const double EmaDecay = 0.9999;
+        public const int CheckpointEvery = 500;
+        public const int KeepCheckpoints = 3;
+        /// <summary>Evaluation (with FD-ResNet18, slow on a CPU) every 1000 steps, as `vitok train` always did.</summary>
+        public const int EvalEvery = 1000;
+        public const int EvalItems = 256;
+        public const int LogEvery = 10;
+    }
 
-    /// <summary>Peak learning rate (paper: 1e-4 at its batch; small CPU runs usually want more, e.g. 1e-3).</summary>
-    public double LearningRate { get; init; } = 1e-4;
-    public double WarmupFraction { get; init; } = 0.03;
-    /// <summary>Cosine decay ends at this fraction of the peak (not in the paper; 0.1 is common).</summary>
-    public double LearningRateFloor { get; init; } = 0.1;
-    public double Beta1 { get; init; } = 0.9;
-    public double Beta2 { get; init; } = 0.95;
-    public double WeightDecay { get; init; } = 1e-4;
-    public double GradClip { get; init; } = 1.0;
+    public int Stage { get; init; } = Defaults.Stage;
+    public long Steps { get; init; } = Defaults.Steps;
+    public int BatchSize { get; init; } = Defaults.BatchSize;
+    public long Seed { get; init; } = Defaults.Seed;
 
-    /// <summary>Weight of the L1 term (the release adds a small one; the paper does not). Default 0.</summary>
-    public double L1Weight { get; init; }
-    /// <summary>KL weight beta. Default 1e-3.</summary>
-    public double KlWeight { get; init; } = 1e-3;
-    /// <summary>Perceptual loss weight eta. Default 1.0 (paper); ignored when no perceptual network is given.</summary>
-    public double PerceptualWeight { get; init; } = 1.0;
+    /// <summary>Peak learning rate; default <see cref="Defaults.LearningRate"/>.</summary>
+    public double LearningRate { get; init; } = Defaults.LearningRate;
+    public double WarmupFraction { get; init; } = Defaults.WarmupFraction;
+    /// <summary>Cosine decay ends at this fraction of the peak; default <see cref="Defaults.LearningRateFloor"/>.</summary>
+    public double LearningRateFloor { get; init; } = Defaults.LearningRateFloor;
+    public double Beta1 { get; init; } = Defaults.Beta1;
+    public double Beta2 { get; init; } = Defaults.Beta2;
+    public double WeightDecay { get; init; } = Defaults.WeightDecay;
+    public double GradClip { get; init; } = Defaults.GradClip;
 
-    /// <summary>Stage 2: generator GAN weight lambda (appendix: 0.05 best).</summary>
-    public double GanWeight { get; init; } = 0.05;
-    /// <summary>Stage 2: discriminator learning rate. Default 2e-5.</summary>
-    public double DiscriminatorLearningRate { get; init; } = 2e-5;
+    /// <summary>Weight of the L1 term; default <see cref="Defaults.L1Weight"/>.</summary>
+    public double L1Weight { get; init; } = Defaults.L1Weight;
+    /// <summary>KL weight beta; default <see cref="Defaults.KlWeight"/>.</summary>
+    public double KlWeight { get; init; } = Defaults.KlWeight;
+    /// <summary>Perceptual loss weight eta (default <see cref="Defaults.PerceptualWeight"/>); ignored when no perceptual network is given.</summary>
+    public double PerceptualWeight { get; init; } = Defaults.PerceptualWeight;
+
+    /// <summary>Stage 2: generator GAN weight lambda; default <see cref="Defaults.GanWeight"/>.</summary>
+    public double GanWeight { get; init; } = Defaults.GanWeight;
+    /// <summary>Stage 2: discriminator learning rate; default <see cref="Defaults.DiscriminatorLearningRate"/>.</summary>
+    public double DiscriminatorLearningRate { get; init; } = Defaults.DiscriminatorLearningRate;
     /// <summary>Stage 2: steps during which only the discriminator learns (generator GAN weight 0).</summary>
-    public long GanWarmupSteps { get; init; } = 200;
+    public long GanWarmupSteps { get; init; } = Defaults.GanWarmupSteps;
     /// <summary>Stage 2: steps over which the generator GAN weight ramps linearly from 0 to <see cref="GanWeight"/>.</summary>
-    public long GanRampSteps { get; init; } = 500;
+    public long GanRampSteps { get; init; } = Defaults.GanRampSteps;
     /// <summary>Stage 2: discriminator width at full resolution.</summary>
-    public int DiscriminatorChannels { get; init; } = 64;
+    public int DiscriminatorChannels { get; init; } = Defaults.DiscriminatorChannels;
 
-    /// <summary>EMA decay (paper 0.9999; warmed up as min(decay, (1+s)/(10+s))).</summary>
-    public double EmaDecay { get; init; } = 0.9999;
+    /// <summary>EMA decay (default <see cref="Defaults.EmaDecay"/>; warmed up as min(decay, (1+s)/(10+s))).</summary>
+    public double EmaDecay { get; init; } = Defaults.EmaDecay;
 
     /// <summary>Run matrix products in bfloat16 with fp32 weights (<see cref="Layers.Autocast"/>). Default off.</summary>
     public bool Bf16 { get; init; }
 
-    public int CheckpointEvery { get; init; } = 500;
-    public int KeepCheckpoints { get; init; } = 3;
-    public int EvalEvery { get; init; } = 500;
+    public int CheckpointEvery { get; init; } = Defaults.CheckpointEvery;
+    public int KeepCheckpoints { get; init; } = Defaults.KeepCheckpoints;
+    public int EvalEvery { get; init; } = Defaults.EvalEvery;
     /// <summary>Held-out items evaluated at each evaluation.</summary>
-    public int EvalItems { get; init; } = 256;
-    public int LogEvery { get; init; } = 10;
+    public int EvalItems { get; init; } = Defaults.EvalItems;
+    public int LogEvery { get; init; } = Defaults.LogEvery;
 
     /// <summary>Skip unreadable items (counted and listed at the end) instead of stopping. Default false.</summary>
     public bool SkipBadItems { get; init; }

@@ -122,14 +122,14 @@ public sealed class DiTTests
             optimizer.zero_grad();
             var x0 = targets.repeat(8, 1, 1);
             var y = labels.repeat(8);
-            var loss = FlowMatching.Loss(model, x0, y, generator);
+            var loss = new FlowMatching().Loss(model, x0, y, generator);
             loss.backward();
             optimizer.step();
             losses.Add(loss.item<float>());
         }
         Assert.IsTrue(losses.TakeLast(20).Average() < 0.5 * losses.Take(20).Average(), $"loss {losses.Take(20).Average():F3} -> {losses.TakeLast(20).Average():F3}");
         using var _ = no_grad();
-        var samples = FlowMatching.Sample(model, labels, new SamplingOptions { Sampler = Sampler.Heun, Steps = 20, Seed = 3 });
+        var samples = new FlowMatching().Sample(model, labels, new SamplingOptions { Sampler = Sampler.Heun, Steps = 20, Seed = 3 });
         for (int k = 0; k < 2; k++)
         {
             double own = (samples[k] - targets[k]).pow(2).mean().item<float>();
@@ -139,21 +139,21 @@ public sealed class DiTTests
     }
 
     static Tensor Sample(DiT model, Tensor y, SamplingOptions options) =>
-        model.Config.Objective == DiffusionObjective.Ddpm ? new GaussianDiffusion().Sample(model, y, options) : FlowMatching.Sample(model, y, options);
+        DiffusionObjectives.Create(model.Config).Sample(model, y, options);
 
     /// <summary>A few optimiser steps on random latents, so that the zero-initialised outputs become non-trivial.</summary>
     static void TrainBriefly(DiT model, DiffusionObjective objective, int steps)
     {
         var optimizer = optim.AdamW(model.parameters(), lr: 1e-2);
         using var generator = new Generator(5);
-        var diffusion = new GaussianDiffusion();
+        var diffusion = DiffusionObjectives.Create(model.Config);
         for (int i = 0; i < steps; i++)
         {
             using var scope = NewDisposeScope();
             optimizer.zero_grad();
             var x0 = randn(4, 4, 4);
             var y = tensor(new long[] { 0, 1, 0, 1 });
-            var loss = objective == DiffusionObjective.Ddpm ? diffusion.Loss(model, x0, y, generator) : FlowMatching.Loss(model, x0, y, generator);
+            var loss = diffusion.Loss(model, x0, y, generator);
             loss.backward();
             optimizer.step();
         }

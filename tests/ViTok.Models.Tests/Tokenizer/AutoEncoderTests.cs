@@ -58,7 +58,7 @@ public sealed class AutoEncoderTests
     {
         using var scope = NewDisposeScope();
         const int headDim = 48, tokens = 24;
-        var positions = mode == PositionEncoding.Rope3D ? RotaryEmbedding.GridPositions(2, 3, 4) : RotaryEmbedding.FlatPositions(tokens);
+        var positions = mode == PositionEncoding.Rope3D ? PositionAngles.GridPositions(2, 3, 4) : PositionAngles.FlatPositions(tokens);
         var shifted = positions + tensor(mode == PositionEncoding.Rope3D ? new float[] { 5, -3, 11 } : new float[] { 17 });
         var q = randn(1, 2, tokens, headDim);
         var k = randn(1, 2, tokens, headDim);
@@ -77,9 +77,9 @@ public sealed class AutoEncoderTests
     [TestMethod]
     public void Rope_3d_splits_pairs_over_axes()
     {
-        CollectionAssert.AreEqual(new[] { 8, 8, 8 }, RotaryEmbedding.SplitPairs(24, 3));    // T, head dim 48
-        CollectionAssert.AreEqual(new[] { 10, 11, 11 }, RotaryEmbedding.SplitPairs(32, 3)); // S/B, head dim 64
-        CollectionAssert.AreEqual(new[] { 12, 12, 12 }, RotaryEmbedding.SplitPairs(36, 3)); // L, head dim 72
+        CollectionAssert.AreEqual(new[] { 8, 8, 8 }, PositionAngles.SplitPairs(24, 3));    // T, head dim 48
+        CollectionAssert.AreEqual(new[] { 10, 11, 11 }, PositionAngles.SplitPairs(32, 3)); // S/B, head dim 64
+        CollectionAssert.AreEqual(new[] { 12, 12, 12 }, PositionAngles.SplitPairs(36, 3)); // L, head dim 72
     }
 
     [TestMethod]

@@ -1,0 +1,28 @@
+namespace ViTok.MLNet;
+
+/// <summary>
+/// What the options of every ViTok ML.NET component share: the device and threads it runs on and the rows that go
+/// through one forward pass (one sampling call for generation). Thread count and device are per component, never global.
+/// </summary>
+public abstract class ComponentOptions
+{
+    /// <summary>The shared defaults.</summary>
+    public static class Defaults
+    {
+        /// <summary>Rows per forward pass.</summary>
+        public const int BatchSize = 32;
+        /// <summary>0 keeps torch's default (one per core).</summary>
+        public const int Threads = 0;
+    }
+
+    private protected ComponentOptions() { }
+
+    /// <summary>"cpu", "cuda" or "cuda:N". Default null: MLContext.GpuDeviceId (cuda:N) when set, else cpu.</summary>
+    public string? Device { get; set; }
+
+    /// <summary>Intra-op threads; default <see cref="Defaults.Threads"/> keeps torch's default (one per core).</summary>
+    public int Threads { get; set; } = Defaults.Threads;
+
+    /// <summary>Rows per forward pass (per sampling call for generation); default <see cref="Defaults.BatchSize"/>.</summary>
+    public int BatchSize { get; set; } = Defaults.BatchSize;
+}

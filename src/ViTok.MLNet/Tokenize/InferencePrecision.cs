@@ -1,0 +1,8 @@
+namespace ViTok.MLNet.Tokenize;
+
+/// <summary>Precision of the forward pass.</summary>
+public enum InferencePrecision
+{
+    Float32,
+    BFloat16,
+}

@@ -71,9 +71,11 @@ sealed class BatchedDataView : IDataView
             _parent = parent;
             _input = input;
             _slots = Math.Max(1, parent._mapping.BatchSize);
-            foreach (int i in passThrough) _passThrough[i] = ColumnBuffer.Create(input, input.Schema[i], _slots);
+            // The pass-through buffers and the model read an image column through one fetch per row.
+            var shared = new OncePerRowImages(input);
+            foreach (int i in passThrough) _passThrough[i] = ColumnBuffer.Create(shared, input.Schema[i], _slots);
             _ids = new IdBuffer(input.GetIdGetter(), _slots);
-            _run = computeOutput ? parent._mapping.Start(input, _slots) : null;
+            _run = computeOutput ? parent._mapping.Start(shared, _slots) : null;
         }
 
         public override DataViewSchema Schema => _parent.Schema;
@@ -126,6 +128,7 @@ sealed class BatchedDataView : IDataView
             if (disposing)
             {
                 _run?.Dispose();
+                foreach (var buffer in _passThrough.Values) buffer.Dispose();
                 _input.Dispose();
             }
             base.Dispose(disposing);

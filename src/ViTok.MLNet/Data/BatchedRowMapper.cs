@@ -38,7 +38,9 @@ sealed class BatchedRowMapper : IRowToRowMapper
     public DataViewRow GetRow(DataViewRow input, IEnumerable<DataViewSchema.Column> activeColumns)
     {
         bool computeOutput = activeColumns.Any(c => c.Index == OutputSchema.Count - 1);
-        return new Row(this, input, computeOutput ? _mapping.Start(input, 1) : null);
+        // A pass-through image column and the model's input share one fetch per row (see OncePerRowImages).
+        var shared = new OncePerRowImages(input);
+        return new Row(this, shared, computeOutput ? _mapping.Start(shared, 1) : null);
     }
 
     sealed class Row(BatchedRowMapper parent, DataViewRow input, IBatchRun? run) : DataViewRow

@@ -80,7 +80,7 @@ abstract class PixelInput : IDisposable
 
     sealed class FromImage(ValueGetter<MLImage> getter, string column, int size) : PixelInput
     {
-        MLImage? _image;   // reused, so the upstream getter disposes the previous row's image
+        MLImage? _image;   // upstream's image, handed back on the next fetch; never disposed here (not ours)
 
         public override void Read(float[] pixels, long row)
         {
@@ -96,8 +96,6 @@ abstract class PixelInput : IDisposable
             };
             FromInterleaved(_image.Pixels, 4, r, 1, b, pixels);
         }
-
-        public override void Dispose() => _image?.Dispose();
     }
 
     sealed class FromVector(ValueGetter<VBuffer<float>> getter, float scale, float offset) : PixelInput

@@ -136,7 +136,41 @@ public sealed class TokenizeImagesTests
         string path = Path.Combine(_data.Folder, "plain.zip");
         ml.Model.Save(Featurizer(ml).Fit(images), images.Schema, path);
         var e = Assert.Throws<Exception>(() => new MLContext().Model.Load(path, out _));
-        StringAssert.Contains(e.ToString(), "LoadWithViTok");
+        // ML.NET builds components by reflection and wraps what they throw; the cause is ours and says what to do.
+        var cause = e.GetBaseException();
+        Assert.IsInstanceOfType<InvalidOperationException>(cause);
+        StringAssert.Contains(cause.Message, "mlContext.LoadWithViTok(path, out var inputSchema) (using ViTok.MLNet.Persistence;)");
+    }
+
+    [TestMethod]
+    public void Load_errors_name_the_model_file_and_are_not_wrapped()
+    {
+        var (ml, images) = Images();
+        string good = Path.Combine(_data.Folder, "good.zip");
+        ml.Model.Save(Featurizer(ml).Fit(images), images.Schema, good);
+
+        string missing = Path.Combine(_data.Folder, "missing.zip");
+        StringAssert.Contains(Assert.Throws<FileNotFoundException>(() => ml.LoadWithViTok(missing, out _)).Message, missing);
+
+        string notZip = Path.Combine(_data.Folder, "not-a-model.zip");
+        File.WriteAllText(notZip, "hello");
+        var e = Assert.Throws<InvalidDataException>(() => ml.LoadWithViTok(notZip, out _));
+        StringAssert.Contains(e.Message, $"Model file '{notZip}' could not be loaded by ML.NET");
+        Assert.IsNotInstanceOfType<System.Reflection.TargetInvocationException>(e.InnerException);
+
+        // Damaged weights inside the zip: the error names the zip and the component's folder, not a temporary file.
+        string damaged = Path.Combine(_data.Folder, "damaged.zip");
+        using (var source = System.IO.Compression.ZipFile.OpenRead(good))
+        using (var target = System.IO.Compression.ZipFile.Open(damaged, System.IO.Compression.ZipArchiveMode.Create))
+            foreach (var entry in source.Entries)
+            {
+                using var to = target.CreateEntry(entry.FullName).Open();
+                if (entry.Name == "ViTok.safetensors") to.Write(new byte[] { 1, 2, 3 });
+                else using (var from = entry.Open()) from.CopyTo(to);
+            }
+        var d = Assert.Throws<InvalidDataException>(() => ml.LoadWithViTok(damaged, out _));
+        StringAssert.Contains(d.Message, $"Model file '{damaged}': the ViTok component in '");
+        StringAssert.Contains(d.Message, "too short to hold the 8-byte header length");
     }
 
     [TestMethod]

@@ -47,7 +47,11 @@ sealed class BatchedDataView : IDataView
             if (i < _source.Schema.Count) inputNeeded.Add(i);
         }
         if (computeOutput)
+        {
             foreach (var name in _mapping.InputColumns) inputNeeded.Add(_source.Schema[name].Index);
+            // Text columns (a file path, typically) let an error about a row name it (RowLabel).
+            foreach (var column in RowLabel.TextColumns(_source.Schema)) inputNeeded.Add(column.Index);
+        }
         var input = _source.GetRowCursor(_source.Schema.Where(c => inputNeeded.Contains(c.Index)), rand);
         return new Cursor(this, input, needed.Where(i => i != outputIndex).ToArray(), computeOutput);
     }

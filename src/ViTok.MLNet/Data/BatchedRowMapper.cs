@@ -29,7 +29,10 @@ sealed class BatchedRowMapper : IRowToRowMapper
         foreach (var c in dependingColumns)
         {
             if (c.Index == output)
+            {
                 foreach (var name in _mapping.InputColumns) needed.Add(InputSchema[name].Index);
+                foreach (var column in RowLabel.TextColumns(InputSchema)) needed.Add(column.Index);   // for error messages
+            }
             else if (c.Index < InputSchema.Count) needed.Add(c.Index);
         }
         return InputSchema.Where(c => needed.Contains(c.Index));

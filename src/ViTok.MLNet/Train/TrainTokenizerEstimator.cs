@@ -1,6 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
+using ViTok.MLNet.Data;
 using ViTok.MLNet.Persistence;
 using ViTok.MLNet.Tokenize;
 using ViTok.Models.Tokenizer;
@@ -35,7 +36,7 @@ public sealed class TrainTokenizerEstimator : IEstimator<TokenizeImagesTransform
     {
         var kind = PixelInput.Check(input.Schema, Input, 1, _config.ImageSize);
         var items = new List<float[]>();
-        using (var cursor = input.GetRowCursor([input.Schema[Input]]))
+        using (var cursor = input.GetRowCursor(RowLabel.TextColumns(input.Schema).Append(input.Schema[Input])))
         using (var reader = PixelInput.Create(kind, cursor, Input, _config.ImageSize, _options.PixelScale, _options.PixelOffset))
             while (cursor.MoveNext())
             {

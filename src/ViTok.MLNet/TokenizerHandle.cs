@@ -1,5 +1,4 @@
 using ViTok.MLNet.Persistence;
-using ViTok.MLNet.Tokenize;
 using ViTok.Models.Runtime;
 using ViTok.Models.Tokenizer;
 using static TorchSharp.torch;

@@ -1,7 +1,7 @@
 using System.Text;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using ViTok.MLNet.Tokenize;
+using ViTok.MLNet;
 using ViTok.Models.Training;
 
 namespace ViTok.MLNet.Tests;
@@ -53,7 +53,7 @@ public sealed class ImageReadErrorTests
         var images = ml.Data.LoadFromEnumerable(rows);
         var pipeline = ml.Transforms.LoadImages("Image", data.Folder, nameof(ImageRow.Path))
             .Append(ml.Transforms.ResizeImages("Image", 32, 32))
-            .Append(ml.Transforms.TrainTokenizer(new Train.TrainTokenizerOptions
+            .Append(ml.Transforms.TrainTokenizer(new TrainTokenizerOptions
             {
                 OutputColumnName = "Latent", InputColumnName = "Image", Variant = "N-N/8", Channels = 4, ImageSize = 32,
                 Training = new TokenizerTrainingOptions { Steps = 1, BatchSize = 2, CheckpointEvery = 1, EvalEvery = 100 },

@@ -1,7 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms.Image;
-using ViTok.MLNet.Tokenize;
+using ViTok.MLNet;
 
 namespace ViTok.MLNet.Tests;
 

@@ -2,9 +2,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms.Image;
 using TorchSharp;
-using ViTok.MLNet.Decode;
-using ViTok.MLNet.Persistence;
-using ViTok.MLNet.Tokenize;
+using ViTok.MLNet;
 using ViTok.Models.Tokenizer;
 using static TorchSharp.torch;
 
@@ -139,7 +137,7 @@ public sealed class TokenizeImagesTests
         // ML.NET builds components by reflection and wraps what they throw; the cause is ours and says what to do.
         var cause = e.GetBaseException();
         Assert.IsInstanceOfType<InvalidOperationException>(cause);
-        StringAssert.Contains(cause.Message, "mlContext.LoadWithViTok(path, out var inputSchema) (using ViTok.MLNet.Persistence;)");
+        StringAssert.Contains(cause.Message, "mlContext.LoadWithViTok(path, out var inputSchema) (using ViTok.MLNet;)");
     }
 
     [TestMethod]

@@ -2,7 +2,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using ViTok.Models.Data;
 
-namespace ViTok.MLNet.Data;
+namespace ViTok.MLNet;
 
 /// <summary>
 /// An <see cref="IClipSource"/> as an IDataView, read in order without augmentation randomness (item i with the

@@ -3,7 +3,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Transforms.Image;
 using ViTok.MLNet.Persistence;
 
-namespace ViTok.MLNet.Decode;
+namespace ViTok.MLNet;
 
 /// <summary>
 /// Estimator of <see cref="DecodeLatentsTransformer"/>; <see cref="Fit"/> checks the latent column and loads the

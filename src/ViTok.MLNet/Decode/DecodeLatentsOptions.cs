@@ -1,6 +1,6 @@
 using ViTok.Models.Tokenizer;
 
-namespace ViTok.MLNet.Decode;
+namespace ViTok.MLNet;
 
 /// <summary>Options of <see cref="DecodeLatentsEstimator"/>; every default is stated.</summary>
 public sealed class DecodeLatentsOptions
@@ -30,7 +30,7 @@ public sealed class DecodeLatentsOptions
     public int Threads { get; set; }
 
     /// <summary>Computation precision. Default Float32.</summary>
-    public Tokenize.InferencePrecision Precision { get; set; } = Tokenize.InferencePrecision.Float32;
+    public InferencePrecision Precision { get; set; } = InferencePrecision.Float32;
 
     /// <summary>For pixel-vector output: vector = (pixel in [-1, 1] - offset) / scale. Defaults give 0..255, like ExtractPixels.</summary>
     public float PixelScale { get; set; } = 1f / 127.5f;

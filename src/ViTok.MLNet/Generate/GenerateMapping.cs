@@ -1,7 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using ViTok.MLNet.Data;
-using ViTok.MLNet.Tokenize;
 using ViTok.Models.Generation;
 using static TorchSharp.torch;
 

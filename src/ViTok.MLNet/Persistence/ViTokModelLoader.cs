@@ -3,11 +3,9 @@ using System.Reflection;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms;
-using ViTok.MLNet.Decode;
-using ViTok.MLNet.Generate;
-using ViTok.MLNet.Tokenize;
+using ViTok.MLNet.Persistence;
 
-namespace ViTok.MLNet.Persistence;
+namespace ViTok.MLNet;
 
 /// <summary>Loads ML.NET models that contain ViTok components.</summary>
 public static class ViTokModelLoader

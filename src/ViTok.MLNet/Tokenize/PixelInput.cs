@@ -1,9 +1,9 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms.Image;
-using ViTok.MLNet.Data;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
+using ViTok.MLNet.Data;
 
 namespace ViTok.MLNet.Tokenize;
 

@@ -3,7 +3,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Transforms.Image;
 using ViTok.MLNet.Persistence;
 
-namespace ViTok.MLNet.Tokenize;
+namespace ViTok.MLNet;
 
 /// <summary>
 /// Estimator of <see cref="TokenizeImagesTransformer"/>. The tokenizer is already trained, so <see cref="Fit"/> only

@@ -8,7 +8,7 @@ using ViTok.Models.Tokenizer;
 using ViTok.Models.Training;
 using static TorchSharp.torch;
 
-namespace ViTok.MLNet.Train;
+namespace ViTok.MLNet;
 
 /// <summary>
 /// Trains a class-conditional DiT generator on the latents and labels of an IDataView and returns a

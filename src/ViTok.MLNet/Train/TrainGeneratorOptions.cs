@@ -1,7 +1,6 @@
-using ViTok.MLNet.Tokenize;
 using ViTok.Models.Generation;
 
-namespace ViTok.MLNet.Train;
+namespace ViTok.MLNet;
 
 /// <summary>
 /// Options of <see cref="TrainGeneratorEstimator"/>. The training options and their defaults mirror

@@ -7,7 +7,7 @@ using ViTok.MLNet.Tokenize;
 using ViTok.Models.Tokenizer;
 using ViTok.Models.Training;
 
-namespace ViTok.MLNet.Train;
+namespace ViTok.MLNet;
 
 /// <summary>
 /// Trains a ViTok tokenizer on the images of an IDataView (stage 1 of the paper's recipe) and returns a

@@ -1,7 +1,7 @@
 using ViTok.Models.Tokenizer;
 using ViTok.Models.Training;
 
-namespace ViTok.MLNet.Train;
+namespace ViTok.MLNet;
 
 /// <summary>Options of <see cref="TrainTokenizerEstimator"/>: they mirror `vitok train`.</summary>
 public sealed class TrainTokenizerOptions

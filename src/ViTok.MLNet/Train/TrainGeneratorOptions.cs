@@ -9,7 +9,7 @@ namespace ViTok.MLNet;
 /// </summary>
 public sealed class TrainGeneratorOptions
 {
-    /// <summary>Latent column the fitted <see cref="Generate.GenerateLatentsTransformer"/> adds (generated latents). Required.</summary>
+    /// <summary>Latent column the fitted <see cref="GenerateLatentsTransformer"/> adds (generated latents). Required.</summary>
     public string OutputColumnName { get; set; } = "";
 
     /// <summary>Training latents: a float vector of tokens x c values per row (TokenizeImages' output). Default "Latent".</summary>
@@ -74,7 +74,7 @@ public sealed class TrainGeneratorOptions
     /// <summary>Intra-op threads (0 = torch's default).</summary>
     public int Threads { get; set; }
 
-    /// <summary>Of the fitted transformer: optional long/int seed column (see <see cref="Generate.GenerateLatentsOptions.SeedColumnName"/>). Default null.</summary>
+    /// <summary>Of the fitted transformer: optional long/int seed column (see <see cref="GenerateLatentsOptions.SeedColumnName"/>). Default null.</summary>
     public string? SeedColumnName { get; set; }
 
     /// <summary>Of the fitted transformer: the sampler. Default null, the objective's (DDIM for DDPM, Heun for flow matching).</summary>

@@ -183,6 +183,27 @@ public sealed class TokenizeImagesTests
     }
 
     [TestMethod]
+    public void A_components_thread_count_leaves_the_process_setting_alone()
+    {
+        var (ml, images) = Images();
+        int process = get_num_threads();
+        int own = process == 1 ? 2 : 1;
+        var model = ml.Transforms.LoadImages("Image", _data.Folder, nameof(ImageRow.Path))
+            .Append(ml.Transforms.ResizeImages("Image", 32, 32))
+            .Append(ml.Transforms.TokenizeImages(new TokenizeImagesOptions
+            {
+                OutputColumnName = "Latent", InputColumnName = "Image", TokenizerPath = _data.TokenizerPath, BatchSize = 4, Threads = own,
+            }))
+            .Fit(images);
+        Assert.AreEqual(process, get_num_threads(), "after Fit");
+        var batch = Column(model.Transform(images), "Latent");
+        Assert.AreEqual(process, get_num_threads(), "after a batched pass");
+        using var engine = ml.Model.CreatePredictionEngine<ImageRow, LatentRow>(model);
+        CollectionAssert.AreEqual(batch[1], engine.Predict(_data.Rows[1]).Latent);
+        Assert.AreEqual(process, get_num_threads(), "after a PredictionEngine row");
+    }
+
+    [TestMethod]
     public void Schema_errors_name_the_column_and_the_expectation()
     {
         var (ml, images) = Images();

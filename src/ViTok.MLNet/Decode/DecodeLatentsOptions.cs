@@ -26,7 +26,9 @@ public sealed class DecodeLatentsOptions
     /// <summary>"cpu", "cuda" or "cuda:N". Default null: MLContext.GpuDeviceId when set, else cpu.</summary>
     public string? Device { get; set; }
 
-    /// <summary>Intra-op threads; 0 (default) keeps torch's default.</summary>
+    /// <summary>Intra-op threads of this component's forward passes, set around each pass and then restored (never
+    /// process-wide). 0 (default, automatic): 1 thread for a single-row pass (PredictionEngine), the process's setting
+    /// (torch's default, one per core) for batches. See docs/ml-net.md, "Threads".</summary>
     public int Threads { get; set; }
 
     /// <summary>Computation precision. Default Float32.</summary>

@@ -48,7 +48,9 @@ public sealed class GenerateLatentsOptions
     /// <summary>"cpu", "cuda" or "cuda:N". Default null: MLContext.GpuDeviceId (cuda:N) when set, else cpu.</summary>
     public string? Device { get; set; }
 
-    /// <summary>Intra-op threads; 0 (default) keeps torch's default.</summary>
+    /// <summary>Intra-op threads of this component's forward passes, set around each pass and then restored (never
+    /// process-wide). 0 (default, automatic): 1 thread for a single-row pass (PredictionEngine), the process's setting
+    /// (torch's default, one per core) for batches. See docs/ml-net.md, "Threads".</summary>
     public int Threads { get; set; }
 
     /// <summary>Dimensions declared for the latent column: [tokens, c] (default) or [t, h, w, c].</summary>

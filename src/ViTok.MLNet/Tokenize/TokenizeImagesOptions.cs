@@ -30,7 +30,9 @@ public sealed class TokenizeImagesOptions
     /// <summary>"cpu", "cuda" or "cuda:N". Default null: MLContext.GpuDeviceId (cuda:N) when set, else cpu.</summary>
     public string? Device { get; set; }
 
-    /// <summary>Intra-op threads; 0 (default) keeps torch's default (one per core).</summary>
+    /// <summary>Intra-op threads of this component's forward passes, set around each pass and then restored (never
+    /// process-wide). 0 (default, automatic): 1 thread for a single-row pass (PredictionEngine), the process's setting
+    /// (torch's default, one per core) for batches. See docs/ml-net.md, "Threads".</summary>
     public int Threads { get; set; }
 
     /// <summary>Computation precision: Float32 (default) or BFloat16 (faster on CPUs with AVX512-BF16; latents are returned as float).</summary>

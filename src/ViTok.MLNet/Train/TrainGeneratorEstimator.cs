@@ -4,6 +4,7 @@ using Microsoft.ML.Runtime;
 using ViTok.MLNet.Generate;
 using ViTok.MLNet.Persistence;
 using ViTok.Models.Generation;
+using ViTok.Models.Runtime;
 using ViTok.Models.Tokenizer;
 using ViTok.Models.Training;
 using static TorchSharp.torch;
@@ -181,7 +182,8 @@ public sealed class TrainGeneratorEstimator : IEstimator<GenerateLatentsTransfor
             var progress = new Progress(p => Log(
                 $"step {p.Step}/{p.Steps} loss {p.Loss:F4} lr {p.LearningRate:G3} ({string.Join(", ", p.Terms.Select(t => $"{t.Key} {t.Value:G4}"))}) " +
                 $"{p.ItemsPerSecond:F1} latents/s ETA {p.Eta:hh\\:mm\\:ss}"));
-            result = new GeneratorTrainer(config, _training, set, device).Run(folder, _options.Resume, progress, Log);
+            // The latents were read above: only the training loop holds the thread setting (TorchThreads' lock).
+            result = TorchThreads.Run(_options.Threads, () => new GeneratorTrainer(config, _training, set, device).Run(folder, _options.Resume, progress, Log));
         }
         if (!result.Completed || result.ExportedModel is null)
             throw new InvalidOperationException($"Generator training stopped at step {result.Step}; checkpoint {result.LastCheckpoint ?? "(none)"}.");

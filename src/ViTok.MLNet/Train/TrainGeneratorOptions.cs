@@ -71,7 +71,8 @@ public sealed class TrainGeneratorOptions
     /// <summary>"cpu", "cuda", "cuda:N"; null (default): MLContext.GpuDeviceId when set, else cpu. Training and generation.</summary>
     public string? Device { get; set; }
 
-    /// <summary>Intra-op threads (0 = torch's default).</summary>
+    /// <summary>Intra-op threads of the training loop, set for its duration and then restored (never process-wide);
+    /// 0 (default): the process's setting (torch's default, one per core). The fitted transformer gets the same value.</summary>
     public int Threads { get; set; }
 
     /// <summary>Of the fitted transformer: optional long/int seed column (see <see cref="GenerateLatentsOptions.SeedColumnName"/>). Default null.</summary>

@@ -4,6 +4,7 @@ using Microsoft.ML.Runtime;
 using ViTok.MLNet.Data;
 using ViTok.MLNet.Persistence;
 using ViTok.MLNet.Tokenize;
+using ViTok.Models.Runtime;
 using ViTok.Models.Tokenizer;
 using ViTok.Models.Training;
 
@@ -56,7 +57,8 @@ public sealed class TrainTokenizerEstimator : IEstimator<TokenizeImagesTransform
         Log($"Training {_config.Variant} c={_config.Channels} on {items.Count} images from column '{Input}' for {training.Steps} steps; run folder {folder}.");
         var progress = new Progress(p => Log(
             $"step {p.Step}/{p.Steps} loss {p.Loss:F4} ({string.Join(", ", p.Terms.Select(t => $"{t.Key} {t.Value:G4}"))}) {p.ItemsPerSecond:F1} img/s ETA {p.Eta:hh\\:mm\\:ss}"));
-        var result = trainer.Run(folder, _options.Resume, progress: progress, log: Log);
+        // The rows were read above: only the training loop holds the thread setting (TorchThreads' lock).
+        var result = TorchThreads.Run(_options.Threads, () => trainer.Run(folder, _options.Resume, progress: progress, log: Log));
         Log($"Trained tokenizer: {result.ExportedModel}");
 
         var options = new TokenizeImagesOptions

@@ -42,7 +42,8 @@ public sealed class TrainTokenizerOptions
     /// <summary>"cpu", "cuda", "cuda:N"; null: MLContext.GpuDeviceId when set, else cpu.</summary>
     public string? Device { get; set; }
 
-    /// <summary>Intra-op threads (0 = torch's default).</summary>
+    /// <summary>Intra-op threads of the training loop, set for its duration and then restored (never process-wide);
+    /// 0 (default): the process's setting (torch's default, one per core). The fitted transformer gets the same value.</summary>
     public int Threads { get; set; }
 
     /// <summary>Rows per forward pass of the fitted transformer. Default 32.</summary>

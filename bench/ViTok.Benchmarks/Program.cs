@@ -5,8 +5,6 @@ using Microsoft.ML.Transforms;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 using ViTok.MLNet;
-using ViTok.MLNet.Data;
-using ViTok.MLNet.Tokenize;
 using ViTok.Models.Data;
 using ViTok.Models.Runtime;
 using ViTok.Models.Tokenizer;

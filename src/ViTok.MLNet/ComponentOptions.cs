@@ -20,7 +20,12 @@ public abstract class ComponentOptions
     /// <summary>"cpu", "cuda" or "cuda:N". Default null: MLContext.GpuDeviceId (cuda:N) when set, else cpu.</summary>
     public string? Device { get; set; }
 
-    /// <summary>Intra-op threads; default <see cref="Defaults.Threads"/> keeps torch's default (one per core).</summary>
+    /// <summary>
+    /// Intra-op threads of this component's forward passes (training: of its training loop), set around each pass and
+    /// then restored (never process-wide). <see cref="Defaults.Threads"/> (0) is automatic: 1 thread for a single-row
+    /// pass (PredictionEngine), the process's setting (torch's default, one per core) for batches and training.
+    /// See docs/ml-net.md, "Threads".
+    /// </summary>
     public int Threads { get; set; } = Defaults.Threads;
 
     /// <summary>Rows per forward pass (per sampling call for generation); default <see cref="Defaults.BatchSize"/>.</summary>

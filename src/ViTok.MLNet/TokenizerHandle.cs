@@ -1,5 +1,4 @@
 using ViTok.MLNet.Persistence;
-using ViTok.MLNet.Tokenize;
 using ViTok.Models.Runtime;
 using ViTok.Models.Tokenizer;
 using static TorchSharp.torch;
@@ -22,14 +21,17 @@ sealed class TokenizerHandle : IDisposable
         Inference = inference;
     }
 
-    /// <summary>Resolves the device from the options, else from MLContext.GpuDeviceId / FallbackToCpu.</summary>
-    public static Device ResolveDevice(CatalogHost host, string? device, int threads) =>
-        TorchRuntime.Resolve(new ComputeOptions
+    /// <summary>Resolves the device from the options, else from MLContext.GpuDeviceId / FallbackToCpu. The thread count is
+    /// only checked here: it is applied around each forward pass (<see cref="TorchThreads"/>), never process-wide.</summary>
+    public static Device ResolveDevice(CatalogHost host, string? device, int threads)
+    {
+        TorchThreads.Check(threads);
+        return TorchRuntime.Resolve(new ComputeOptions
         {
             Device = device ?? (host.GpuDeviceId is int id ? $"cuda:{id}" : "cpu"),
-            Threads = threads,
             FallbackToCpu = host.FallbackToCpu,
         });
+    }
 
     public static TokenizerHandle Create(CatalogHost host, string? path, ViTokAutoEncoder? model, string? device, int threads, InferencePrecision precision)
     {

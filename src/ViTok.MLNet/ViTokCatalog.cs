@@ -1,7 +1,4 @@
 using Microsoft.ML;
-using ViTok.MLNet.Decode;
-using ViTok.MLNet.Generate;
-using ViTok.MLNet.Tokenize;
 using ViTok.Models.Generation;
 
 namespace ViTok.MLNet;
@@ -56,7 +53,7 @@ public static class ViTokCatalog
     /// Trains a ViTok tokenizer on an image column (stage 1 of the paper's recipe) when fitted, and adds the latents
     /// it produces. Progress is logged to MLContext.Log.
     /// </summary>
-    public static Train.TrainTokenizerEstimator TrainTokenizer(this TransformsCatalog catalog, Train.TrainTokenizerOptions options) =>
+    public static TrainTokenizerEstimator TrainTokenizer(this TransformsCatalog catalog, TrainTokenizerOptions options) =>
         new(Persistence.MLNetInternals.HostOf(catalog), options);
 
     /// <summary>
@@ -96,6 +93,6 @@ public static class ViTokCatalog
     /// into memory), and returns the <see cref="GenerateLatentsTransformer"/> that samples latents for the labels of its
     /// input. Options and defaults mirror `vitok train-generator`; progress is logged to MLContext.Log.
     /// </summary>
-    public static Train.TrainGeneratorEstimator TrainGenerator(this TransformsCatalog catalog, Train.TrainGeneratorOptions options) =>
+    public static TrainGeneratorEstimator TrainGenerator(this TransformsCatalog catalog, TrainGeneratorOptions options) =>
         new(Persistence.MLNetInternals.HostOf(catalog), options);
 }

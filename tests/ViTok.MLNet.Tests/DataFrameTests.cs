@@ -1,6 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using ViTok.MLNet.DataFrames;
+using ViTok.MLNet;
 
 namespace ViTok.MLNet.Tests;
 

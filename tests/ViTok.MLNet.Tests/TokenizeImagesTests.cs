@@ -2,9 +2,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms.Image;
 using TorchSharp;
-using ViTok.MLNet.Decode;
-using ViTok.MLNet.Persistence;
-using ViTok.MLNet.Tokenize;
+using ViTok.MLNet;
 using ViTok.Models.Tokenizer;
 using static TorchSharp.torch;
 
@@ -136,7 +134,41 @@ public sealed class TokenizeImagesTests
         string path = Path.Combine(_data.Folder, "plain.zip");
         ml.Model.Save(Featurizer(ml).Fit(images), images.Schema, path);
         var e = Assert.Throws<Exception>(() => new MLContext().Model.Load(path, out _));
-        StringAssert.Contains(e.ToString(), "LoadWithViTok");
+        // ML.NET builds components by reflection and wraps what they throw; the cause is ours and says what to do.
+        var cause = e.GetBaseException();
+        Assert.IsInstanceOfType<InvalidOperationException>(cause);
+        StringAssert.Contains(cause.Message, "mlContext.LoadWithViTok(path, out var inputSchema) (using ViTok.MLNet;)");
+    }
+
+    [TestMethod]
+    public void Load_errors_name_the_model_file_and_are_not_wrapped()
+    {
+        var (ml, images) = Images();
+        string good = Path.Combine(_data.Folder, "good.zip");
+        ml.Model.Save(Featurizer(ml).Fit(images), images.Schema, good);
+
+        string missing = Path.Combine(_data.Folder, "missing.zip");
+        StringAssert.Contains(Assert.Throws<FileNotFoundException>(() => ml.LoadWithViTok(missing, out _)).Message, missing);
+
+        string notZip = Path.Combine(_data.Folder, "not-a-model.zip");
+        File.WriteAllText(notZip, "hello");
+        var e = Assert.Throws<InvalidDataException>(() => ml.LoadWithViTok(notZip, out _));
+        StringAssert.Contains(e.Message, $"Model file '{notZip}' could not be loaded by ML.NET");
+        Assert.IsNotInstanceOfType<System.Reflection.TargetInvocationException>(e.InnerException);
+
+        // Damaged weights inside the zip: the error names the zip and the component's folder, not a temporary file.
+        string damaged = Path.Combine(_data.Folder, "damaged.zip");
+        using (var source = System.IO.Compression.ZipFile.OpenRead(good))
+        using (var target = System.IO.Compression.ZipFile.Open(damaged, System.IO.Compression.ZipArchiveMode.Create))
+            foreach (var entry in source.Entries)
+            {
+                using var to = target.CreateEntry(entry.FullName).Open();
+                if (entry.Name == "ViTok.safetensors") to.Write(new byte[] { 1, 2, 3 });
+                else using (var from = entry.Open()) from.CopyTo(to);
+            }
+        var d = Assert.Throws<InvalidDataException>(() => ml.LoadWithViTok(damaged, out _));
+        StringAssert.Contains(d.Message, $"Model file '{damaged}': the ViTok component in '");
+        StringAssert.Contains(d.Message, "too short to hold the 8-byte header length");
     }
 
     [TestMethod]
@@ -148,6 +180,27 @@ public sealed class TokenizeImagesTests
         using var engine = ml.Model.CreatePredictionEngine<ImageRow, LatentRow>(model);
         for (int i = 0; i < _data.Rows.Count; i += 5)
             CollectionAssert.AreEqual(batch[i], engine.Predict(_data.Rows[i]).Latent, $"row {i}");
+    }
+
+    [TestMethod]
+    public void A_components_thread_count_leaves_the_process_setting_alone()
+    {
+        var (ml, images) = Images();
+        int process = get_num_threads();
+        int own = process == 1 ? 2 : 1;
+        var model = ml.Transforms.LoadImages("Image", _data.Folder, nameof(ImageRow.Path))
+            .Append(ml.Transforms.ResizeImages("Image", 32, 32))
+            .Append(ml.Transforms.TokenizeImages(new TokenizeImagesOptions
+            {
+                OutputColumnName = "Latent", InputColumnName = "Image", TokenizerPath = _data.TokenizerPath, BatchSize = 4, Threads = own,
+            }))
+            .Fit(images);
+        Assert.AreEqual(process, get_num_threads(), "after Fit");
+        var batch = Column(model.Transform(images), "Latent");
+        Assert.AreEqual(process, get_num_threads(), "after a batched pass");
+        using var engine = ml.Model.CreatePredictionEngine<ImageRow, LatentRow>(model);
+        CollectionAssert.AreEqual(batch[1], engine.Predict(_data.Rows[1]).Latent);
+        Assert.AreEqual(process, get_num_threads(), "after a PredictionEngine row");
     }
 
     [TestMethod]

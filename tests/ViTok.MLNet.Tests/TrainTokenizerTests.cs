@@ -1,6 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using ViTok.MLNet.Train;
+using ViTok.MLNet;
 using ViTok.Models.Training;
 
 namespace ViTok.MLNet.Tests;

@@ -2,8 +2,6 @@ using System.CommandLine;
 using System.Diagnostics;
 using Microsoft.ML;
 using ViTok.MLNet;
-using ViTok.MLNet.Data;
-using ViTok.MLNet.Tokenize;
 using ViTok.Models.Data;
 using ViTok.Models.Runtime;
 using ViTok.Models.Tokenizer;

@@ -47,7 +47,11 @@ sealed class BatchedDataView : IDataView
             if (i < _source.Schema.Count) inputNeeded.Add(i);
         }
         if (computeOutput)
+        {
             foreach (var name in _mapping.InputColumns) inputNeeded.Add(_source.Schema[name].Index);
+            // Text columns (a file path, typically) let an error about a row name it (RowLabel).
+            foreach (var column in RowLabel.TextColumns(_source.Schema)) inputNeeded.Add(column.Index);
+        }
         var input = _source.GetRowCursor(_source.Schema.Where(c => inputNeeded.Contains(c.Index)), rand);
         return new Cursor(this, input, needed.Where(i => i != outputIndex).ToArray(), computeOutput);
     }
@@ -71,9 +75,11 @@ sealed class BatchedDataView : IDataView
             _parent = parent;
             _input = input;
             _slots = Math.Max(1, parent._mapping.BatchSize);
-            foreach (int i in passThrough) _passThrough[i] = ColumnBuffer.Create(input, input.Schema[i], _slots);
+            // The pass-through buffers and the model read an image column through one fetch per row.
+            var shared = new OncePerRowImages(input);
+            foreach (int i in passThrough) _passThrough[i] = ColumnBuffer.Create(shared, input.Schema[i], _slots);
             _ids = new IdBuffer(input.GetIdGetter(), _slots);
-            _run = computeOutput ? parent._mapping.Start(input, _slots) : null;
+            _run = computeOutput ? parent._mapping.Start(shared, _slots) : null;
         }
 
         public override DataViewSchema Schema => _parent.Schema;
@@ -126,6 +132,7 @@ sealed class BatchedDataView : IDataView
             if (disposing)
             {
                 _run?.Dispose();
+                foreach (var buffer in _passThrough.Values) buffer.Dispose();
                 _input.Dispose();
             }
             base.Dispose(disposing);

@@ -29,7 +29,10 @@ sealed class BatchedRowMapper : IRowToRowMapper
         foreach (var c in dependingColumns)
         {
             if (c.Index == output)
+            {
                 foreach (var name in _mapping.InputColumns) needed.Add(InputSchema[name].Index);
+                foreach (var column in RowLabel.TextColumns(InputSchema)) needed.Add(column.Index);   // for error messages
+            }
             else if (c.Index < InputSchema.Count) needed.Add(c.Index);
         }
         return InputSchema.Where(c => needed.Contains(c.Index));
@@ -38,7 +41,9 @@ sealed class BatchedRowMapper : IRowToRowMapper
     public DataViewRow GetRow(DataViewRow input, IEnumerable<DataViewSchema.Column> activeColumns)
     {
         bool computeOutput = activeColumns.Any(c => c.Index == OutputSchema.Count - 1);
-        return new Row(this, input, computeOutput ? _mapping.Start(input, 1) : null);
+        // A pass-through image column and the model's input share one fetch per row (see OncePerRowImages).
+        var shared = new OncePerRowImages(input);
+        return new Row(this, shared, computeOutput ? _mapping.Start(shared, 1) : null);
     }
 
     sealed class Row(BatchedRowMapper parent, DataViewRow input, IBatchRun? run) : DataViewRow

@@ -2,12 +2,12 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using ViTok.Models.Data;
 
-namespace ViTok.MLNet.Data;
+namespace ViTok.MLNet;
 
 /// <summary>
 /// An <see cref="IClipSource"/> as an IDataView, read in order without augmentation randomness (item i with the
 /// Random of (seed, 0, i)): Origin (text), Label (int, -1 when unlabelled) and Pixels (float vector [3, T, H, W]
-/// in [-1, 1]). Streams: one item in memory per cursor; an optional progress callback hears the count of rows read.
+/// in [-1, 1]). Streams: one item in memory per cursor. The constructor's <c>progress</c> hears the count of rows read.
 /// </summary>
 public sealed class ClipSourceDataView : IDataView
 {

@@ -2,7 +2,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using ParquetSharp;
 
-namespace ViTok.MLNet.Data;
+namespace ViTok.MLNet;
 
 /// <summary>
 /// Writes an IDataView to a Parquet file, streaming, in row groups: text, int, float and double scalars, and float

@@ -1,6 +1,6 @@
 using Microsoft.Data.Analysis;
 
-namespace ViTok.MLNet.DataFrames;
+namespace ViTok.MLNet;
 
 /// <summary>
 /// A DataFrame plus the dimensions of its vector columns (for example a latent column [tokens, c]). A DataFrame's own

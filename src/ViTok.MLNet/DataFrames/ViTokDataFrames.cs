@@ -1,8 +1,9 @@
 using Microsoft.Data.Analysis;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using ViTok.MLNet.DataFrames;
 
-namespace ViTok.MLNet.DataFrames;
+namespace ViTok.MLNet;
 
 /// <summary>
 /// Latent and metric tables between ML.NET and Microsoft.Data.Analysis: every row (unlike IDataView.ToDataFrame's

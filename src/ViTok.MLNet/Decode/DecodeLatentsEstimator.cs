@@ -3,7 +3,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Transforms.Image;
 using ViTok.MLNet.Persistence;
 
-namespace ViTok.MLNet.Decode;
+namespace ViTok.MLNet;
 
 /// <summary>
 /// Estimator of <see cref="DecodeLatentsTransformer"/>; <see cref="Fit"/> checks the latent column and loads the
@@ -15,11 +15,11 @@ public sealed class DecodeLatentsEstimator : IEstimator<DecodeLatentsTransformer
     public static class Defaults
     {
         public const DecodedOutput Output = DecodedOutput.Image;
-        public const Tokenize.InferencePrecision Precision = Tokenize.InferencePrecision.Float32;
-        /// <summary>The inverse of tokenization's pixel mapping (<see cref="Tokenize.TokenizeImagesEstimator.Defaults.PixelScale"/>).</summary>
-        public const float PixelScale = Tokenize.TokenizeImagesEstimator.Defaults.PixelScale;
+        public const InferencePrecision Precision = InferencePrecision.Float32;
+        /// <summary>The inverse of tokenization's pixel mapping (<see cref="TokenizeImagesEstimator.Defaults.PixelScale"/>).</summary>
+        public const float PixelScale = TokenizeImagesEstimator.Defaults.PixelScale;
         /// <inheritdoc cref="PixelScale"/>
-        public const float PixelOffset = Tokenize.TokenizeImagesEstimator.Defaults.PixelOffset;
+        public const float PixelOffset = TokenizeImagesEstimator.Defaults.PixelOffset;
     }
 
     readonly CatalogHost _host;

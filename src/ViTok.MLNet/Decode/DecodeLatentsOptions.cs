@@ -1,6 +1,6 @@
 using ViTok.Models.Tokenizer;
 
-namespace ViTok.MLNet.Decode;
+namespace ViTok.MLNet;
 
 /// <summary>Options of <see cref="DecodeLatentsEstimator"/>; every default is stated.</summary>
 public sealed class DecodeLatentsOptions : ComponentOptions
@@ -21,7 +21,7 @@ public sealed class DecodeLatentsOptions : ComponentOptions
     public DecodedOutput Output { get; set; } = DecodeLatentsEstimator.Defaults.Output;
 
     /// <summary>Computation precision. Default Float32.</summary>
-    public Tokenize.InferencePrecision Precision { get; set; } = DecodeLatentsEstimator.Defaults.Precision;
+    public InferencePrecision Precision { get; set; } = DecodeLatentsEstimator.Defaults.Precision;
 
     /// <summary>For pixel-vector output: vector = (pixel in [-1, 1] - offset) / scale. The defaults give 0..255, like ExtractPixels.</summary>
     public float PixelScale { get; set; } = DecodeLatentsEstimator.Defaults.PixelScale;

@@ -1,10 +1,10 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using ViTok.MLNet.Data;
+using ViTok.MLNet.Decode;
 using ViTok.MLNet.Persistence;
-using ViTok.MLNet.Tokenize;
 
-namespace ViTok.MLNet.Decode;
+namespace ViTok.MLNet;
 
 /// <summary>
 /// Adds a column of decoded images (MLImage) or pixel vectors computed by a ViTok decoder from a latent column.

@@ -2,6 +2,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms.Image;
 using ViTok.MLNet.Data;
+using ViTok.Models.Runtime;
 
 namespace ViTok.MLNet.Decode;
 
@@ -49,7 +50,8 @@ sealed class DecodeMapping(DecodeLatentsOptions options, string input, Tokenizer
             _buffer.CopyTo(_latents[slot]);
         }
 
-        public void Compute(int count) => mapping.tokenizer.Inference.Decode(_latents, count, _pixels);
+        public void Compute(int count) => TorchThreads.Run(TorchThreads.For(mapping.options.Threads, count), () =>
+            mapping.tokenizer.Inference.Decode(_latents, count, _pixels));
 
         public Delegate OutputGetter(Func<int> slot)
         {

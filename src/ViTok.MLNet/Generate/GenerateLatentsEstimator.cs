@@ -1,8 +1,9 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using ViTok.MLNet.Generate;
 using ViTok.MLNet.Persistence;
 
-namespace ViTok.MLNet.Generate;
+namespace ViTok.MLNet;
 
 /// <summary>
 /// Estimator of <see cref="GenerateLatentsTransformer"/>. The generator is already trained, so <see cref="Fit"/> only

@@ -1,7 +1,6 @@
-using ViTok.MLNet.Tokenize;
 using ViTok.Models.Generation;
 
-namespace ViTok.MLNet.Generate;
+namespace ViTok.MLNet;
 
 /// <summary>Options of <see cref="GenerateLatentsEstimator"/>; every default is stated.</summary>
 public sealed class GenerateLatentsOptions : ComponentOptions

@@ -1,11 +1,11 @@
 using Microsoft.ML;
 using ViTok.MLNet.Data;
+using ViTok.MLNet.Generate;
 using ViTok.MLNet.Persistence;
-using ViTok.MLNet.Tokenize;
 using ViTok.Models.Generation;
 using ViTok.Models.Tokenizer;
 
-namespace ViTok.MLNet.Generate;
+namespace ViTok.MLNet;
 
 /// <summary>
 /// Adds a latent column (<c>VBuffer&lt;float&gt;</c> shaped [tokens, c] or [t, h, w, c]) sampled by a class-conditional

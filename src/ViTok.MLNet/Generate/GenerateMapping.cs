@@ -1,8 +1,8 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using ViTok.MLNet.Data;
-using ViTok.MLNet.Tokenize;
 using ViTok.Models.Generation;
+using ViTok.Models.Runtime;
 using static TorchSharp.torch;
 
 namespace ViTok.MLNet.Generate;
@@ -59,7 +59,9 @@ sealed class GenerateMapping : BatchedMapping
             _seeds[slot] = seed(rowPosition);
         }
 
-        public void Compute(int count)
+        public void Compute(int count) => TorchThreads.Run(TorchThreads.For(mapping._options.Threads, count), () => Sample(count));
+
+        void Sample(int count)
         {
             var generator = mapping._generator.Generator;
             using var scope = NewDisposeScope();

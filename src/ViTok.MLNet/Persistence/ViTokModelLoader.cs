@@ -1,12 +1,11 @@
 using System.IO.Compression;
+using System.Reflection;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms;
-using ViTok.MLNet.Decode;
-using ViTok.MLNet.Generate;
-using ViTok.MLNet.Tokenize;
+using ViTok.MLNet.Persistence;
 
-namespace ViTok.MLNet.Persistence;
+namespace ViTok.MLNet;
 
 /// <summary>Loads ML.NET models that contain ViTok components.</summary>
 public static class ViTokModelLoader
@@ -17,20 +16,28 @@ public static class ViTokModelLoader
     /// </summary>
     public static ITransformer LoadWithViTok(this MLContext mlContext, string path, out DataViewSchema inputSchema)
     {
+        if (!File.Exists(path)) throw new FileNotFoundException($"Model file '{path}' does not exist.", path);
         using var stream = File.OpenRead(path);
-        return mlContext.LoadWithViTok(stream, out inputSchema, path);
+        return mlContext.LoadWithViTok(stream, out inputSchema, $"Model file '{path}'");
     }
 
     /// <inheritdoc cref="LoadWithViTok(MLContext, string, out DataViewSchema)"/>
     public static ITransformer LoadWithViTok(this MLContext mlContext, Stream stream, out DataViewSchema inputSchema) =>
-        mlContext.LoadWithViTok(stream, out inputSchema, "the model stream");
+        mlContext.LoadWithViTok(stream, out inputSchema, "The model stream");
 
     static ITransformer LoadWithViTok(this MLContext mlContext, Stream stream, out DataViewSchema inputSchema, string where)
     {
         var seekable = stream.CanSeek ? stream : Copy(stream);
         long start = seekable.Position;
         DataViewSchema schema = null!;
-        var model = ViTokTwin.WhileLoading(() => mlContext.Model.Load(seekable, out schema));
+        ITransformer model;
+        try { model = ViTokTwin.WhileLoading(() => mlContext.Model.Load(seekable, out schema)); }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // ML.NET builds each component by reflection, so its errors arrive wrapped in TargetInvocationExceptions.
+            var cause = Unwrap(e);
+            throw new InvalidDataException($"{where} could not be loaded by ML.NET: {cause.Message}", cause);
+        }
         inputSchema = schema;
 
         seekable.Position = start;
@@ -54,19 +61,35 @@ public static class ViTokModelLoader
                     weights = m.ToArray();
                 }
                 var host = CatalogHost.Of(mlContext);
-                components.Enqueue(manifest.Kind switch
+                try
                 {
-                    ComponentManifest.TokenizeKind => TokenizeImagesTransformer.FromManifest(host, manifest, weights),
-                    ComponentManifest.DecodeKind => DecodeLatentsTransformer.FromManifest(host, manifest, weights),
-                    ComponentManifest.GenerateKind => GenerateLatentsTransformer.FromManifest(host, manifest, weights),
-                    _ => throw new InvalidDataException($"{where}: {manifestEntry.FullName} names an unknown ViTok component '{manifest.Kind}'."),
-                });
+                    components.Enqueue(manifest.Kind switch
+                    {
+                        ComponentManifest.TokenizeKind => TokenizeImagesTransformer.FromManifest(host, manifest, weights),
+                        ComponentManifest.DecodeKind => DecodeLatentsTransformer.FromManifest(host, manifest, weights),
+                        ComponentManifest.GenerateKind => GenerateLatentsTransformer.FromManifest(host, manifest, weights),
+                        _ => throw new InvalidDataException($"names an unknown ViTok component '{manifest.Kind}'."),
+                    });
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    // The weights are rebuilt through a temporary file: the zip and the entry are what the caller knows.
+                    throw new InvalidDataException($"{where}: the ViTok component in '{folder}' could not be loaded: {e.Message}", e);
+                }
             }
         }
-        var result = Replace(model, components);
+        ITransformer result;
+        try { result = Replace(model, components); }
+        catch (InvalidDataException e) { throw new InvalidDataException($"{where} {e.Message}", e); }
         if (components.Count > 0)
             throw new InvalidDataException($"{where}: {components.Count} ViTok component(s) stored in the zip have no place in the loaded pipeline.");
         return result;
+    }
+
+    static Exception Unwrap(Exception e)
+    {
+        while (e is TargetInvocationException { InnerException: { } inner }) e = inner;
+        return e;
     }
 
     static ITransformer Replace(ITransformer transformer, Queue<ITransformer> components)
@@ -74,7 +97,7 @@ public static class ViTokModelLoader
         if (transformer is CustomMappingTransformer<TwinInput, TwinOutput>)
         {
             if (!components.TryDequeue(out var real))
-                throw new InvalidDataException("The model holds a ViTok placeholder with no stored component (the zip was changed after saving?).");
+                throw new InvalidDataException("holds a ViTok placeholder with no stored component (the zip was changed after saving?).");
             return real;
         }
         if (transformer is IEnumerable<ITransformer> chain)

@@ -33,9 +33,10 @@ static class ViTokTwin
         return ml.Transforms.CustomMapping<TwinInput, TwinOutput>(TwinFactory.Placeholder, ContractName).Fit(empty);
     }
 
-    public const string PlainLoadMessage =
+    /// <summary>The namespace that holds LoadWithViTok, taken from the code so the message cannot go stale.</summary>
+    public static readonly string PlainLoadMessage =
         "This model contains ViTok.MLNet components (tokenizer, decoder or generator) whose weights are stored beside ML.NET's own entries. " +
-        "Load it with mlContext.LoadWithViTok(path, out var inputSchema) (namespace ViTok.MLNet) instead of mlContext.Model.Load.";
+        $"Load it with mlContext.LoadWithViTok(path, out var inputSchema) (using {typeof(ViTokModelLoader).Namespace};) instead of mlContext.Model.Load.";
 }
 
 /// <summary>The twin's (unused) input row.</summary>

@@ -1,4 +1,4 @@
-namespace ViTok.MLNet.Tokenize;
+namespace ViTok.MLNet;
 
 /// <summary>Precision of the forward pass.</summary>
 public enum InferencePrecision

@@ -2,7 +2,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using ViTok.Models.Tokenizer;
 
-namespace ViTok.MLNet.Tokenize;
+namespace ViTok.MLNet;
 
 /// <summary>Dimensions declared for a latent vector column.</summary>
 public enum LatentLayout

@@ -3,6 +3,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Transforms.Image;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
+using ViTok.MLNet.Data;
 
 namespace ViTok.MLNet.Tokenize;
 
@@ -52,11 +53,12 @@ abstract class PixelInput : IDisposable
     public static PixelInput Create(PixelInputKind kind, DataViewRow row, string column, int size, float scale, float offset)
     {
         var col = row.Schema[column];
+        var label = new RowLabel(row);
         return kind switch
         {
-            PixelInputKind.Image => new FromImage(row.GetGetter<MLImage>(col), column, size),
+            PixelInputKind.Image => new FromImage(row.GetGetter<MLImage>(col), column, size, label),
             PixelInputKind.Vector => new FromVector(row.GetGetter<VBuffer<float>>(col), scale, offset),
-            _ => new FromBytes(row.GetGetter<VBuffer<byte>>(col), column, size),
+            _ => new FromBytes(row.GetGetter<VBuffer<byte>>(col), column, size, label),
         };
     }
 
@@ -78,26 +80,29 @@ abstract class PixelInput : IDisposable
         }
     }
 
-    sealed class FromImage(ValueGetter<MLImage> getter, string column, int size) : PixelInput
+    sealed class FromImage(ValueGetter<MLImage> getter, string column, int size, RowLabel label) : PixelInput
     {
-        MLImage? _image;   // reused, so the upstream getter disposes the previous row's image
+        MLImage? _image;   // upstream's image, handed back on the next fetch; never disposed here (not ours)
 
         public override void Read(float[] pixels, long row)
         {
-            getter(ref _image!);
-            if (_image is null) throw new InvalidDataException($"Column '{column}', row {row}: the image is missing.");
+            // Upstream (LoadImages' decoder, ResizeImages) fails with messages that name no file or row.
+            try { getter(ref _image!); }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                throw new InvalidDataException($"Column '{column}', {label.Describe(row)}: the image could not be read: {e.Message}", e);
+            }
+            if (_image is null) throw new InvalidDataException($"Column '{column}', {label.Describe(row)}: the image is missing.");
             if (_image.Width != size || _image.Height != size)
-                throw new InvalidDataException($"Column '{column}', row {row}: the image is {_image.Width}x{_image.Height}; the tokenizer expects {size}x{size}.");
+                throw new InvalidDataException($"Column '{column}', {label.Describe(row)}: the image is {_image.Width}x{_image.Height}; the tokenizer expects {size}x{size}.");
             var (r, b) = _image.PixelFormat switch
             {
                 MLPixelFormat.Bgra32 => (2, 0),
                 MLPixelFormat.Rgba32 => (0, 2),
-                var f => throw new InvalidDataException($"Column '{column}', row {row}: pixel format {f} is not supported."),
+                var f => throw new InvalidDataException($"Column '{column}', {label.Describe(row)}: pixel format {f} is not supported."),
             };
             FromInterleaved(_image.Pixels, 4, r, 1, b, pixels);
         }
-
-        public override void Dispose() => _image?.Dispose();
     }
 
     sealed class FromVector(ValueGetter<VBuffer<float>> getter, float scale, float offset) : PixelInput
@@ -112,7 +117,7 @@ abstract class PixelInput : IDisposable
         }
     }
 
-    sealed class FromBytes(ValueGetter<VBuffer<byte>> getter, string column, int size) : PixelInput
+    sealed class FromBytes(ValueGetter<VBuffer<byte>> getter, string column, int size, RowLabel label) : PixelInput
     {
         VBuffer<byte> _buffer;
 
@@ -134,7 +139,7 @@ abstract class PixelInput : IDisposable
             }
             catch (Exception e) when (e is InvalidDataException or UnknownImageFormatException or InvalidImageContentException or NotSupportedException)
             {
-                throw new InvalidDataException($"Column '{column}', row {row}: {e.Message}", e);
+                throw new InvalidDataException($"Column '{column}', {label.Describe(row)}: {e.Message}", e);
             }
         }
     }

@@ -4,7 +4,7 @@ using Microsoft.ML.Transforms.Image;
 using ViTok.MLNet.Persistence;
 using ViTok.Models.Tokenizer;
 
-namespace ViTok.MLNet.Tokenize;
+namespace ViTok.MLNet;
 
 /// <summary>
 /// Estimator of <see cref="TokenizeImagesTransformer"/>. The tokenizer is already trained, so <see cref="Fit"/> only

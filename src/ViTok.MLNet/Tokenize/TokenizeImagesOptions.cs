@@ -1,6 +1,6 @@
 using ViTok.Models.Tokenizer;
 
-namespace ViTok.MLNet.Tokenize;
+namespace ViTok.MLNet;
 
 /// <summary>Options of <see cref="TokenizeImagesEstimator"/>; every default is stated.</summary>
 public sealed class TokenizeImagesOptions : ComponentOptions

@@ -2,9 +2,10 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using ViTok.MLNet.Data;
 using ViTok.MLNet.Persistence;
+using ViTok.MLNet.Tokenize;
 using ViTok.Models.Tokenizer;
 
-namespace ViTok.MLNet.Tokenize;
+namespace ViTok.MLNet;
 
 /// <summary>
 /// Adds a latent column (<c>VBuffer&lt;float&gt;</c> shaped [tokens, c] or [t, h, w, c]) computed by a ViTok tokenizer

@@ -2,6 +2,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms.Image;
 using ViTok.MLNet.Data;
+using ViTok.Models.Runtime;
 
 namespace ViTok.MLNet.Tokenize;
 
@@ -33,8 +34,8 @@ sealed class TokenizeMapping(TokenizeImagesOptions options, string input, Tokeni
             reader.Read(_pixels[slot], rowPosition);
         }
 
-        public void Compute(int count) =>
-            mapping.tokenizer.Inference.Encode(_pixels, count, _latents, mapping.options.Latent, mapping.options.Seed + _firstRow);
+        public void Compute(int count) => TorchThreads.Run(TorchThreads.For(mapping.options.Threads, count), () =>
+            mapping.tokenizer.Inference.Encode(_pixels, count, _latents, mapping.options.Latent, mapping.options.Seed + _firstRow));
 
         public Delegate OutputGetter(Func<int> slot) => LatentColumn.Getter(_latents, slot);
 

@@ -9,7 +9,7 @@ using ViTok.Models.Tokenizer;
 using ViTok.Models.Training;
 using static TorchSharp.torch;
 
-namespace ViTok.MLNet.Train;
+namespace ViTok.MLNet;
 
 /// <summary>
 /// Trains a class-conditional DiT generator on the latents and labels of an IDataView and returns a
@@ -183,7 +183,8 @@ public sealed class TrainGeneratorEstimator : IEstimator<GenerateLatentsTransfor
             var progress = new InlineProgress<TrainingProgress>(p => Log(
                 $"step {p.Step}/{p.Steps} loss {p.Loss:F4} lr {p.LearningRate:G3} ({string.Join(", ", p.Terms.Select(t => $"{t.Key} {t.Value:G4}"))}) " +
                 $"{p.ItemsPerSecond:F1} latents/s ETA {p.Eta:hh\\:mm\\:ss}"));
-            result = new GeneratorTrainer(config, _options.Training, set, device).Run(folder, _options.Resume, progress, Log);
+            // The latents were read above: only the training loop holds the thread setting (TorchThreads' lock).
+            result = TorchThreads.Run(_options.Threads, () => new GeneratorTrainer(config, _options.Training, set, device).Run(folder, _options.Resume, progress, Log));
         }
         if (!result.Completed || result.ExportedModel is null)
             throw new InvalidOperationException($"Generator training stopped at step {result.Step}; checkpoint {result.LastCheckpoint ?? "(none)"}.");

@@ -1,8 +1,7 @@
-using ViTok.MLNet.Tokenize;
 using ViTok.Models.Generation;
 using ViTok.Models.Training;
 
-namespace ViTok.MLNet.Train;
+namespace ViTok.MLNet;
 
 /// <summary>
 /// Options of <see cref="TrainGeneratorEstimator"/>; they mirror `vitok train-generator`. <see cref="Training"/> holds the
@@ -13,19 +12,19 @@ namespace ViTok.MLNet.Train;
 /// </summary>
 public sealed class TrainGeneratorOptions : ComponentOptions
 {
-    /// <summary>Latent column the fitted <see cref="Generate.GenerateLatentsTransformer"/> adds (generated latents). Required.</summary>
+    /// <summary>Latent column the fitted <see cref="GenerateLatentsTransformer"/> adds (generated latents). Required.</summary>
     public string OutputColumnName { get; set; } = "";
 
     /// <summary>Training latents: a float vector of tokens x c values per row (TokenizeImages' output). Default <see cref="TrainGeneratorEstimator.Defaults.LatentColumnName"/>.</summary>
     public string LatentColumnName { get; set; } = TrainGeneratorEstimator.Defaults.LatentColumnName;
 
     /// <summary>
-    /// Class of each row, default <see cref="Generate.GenerateLatentsEstimator.Defaults.LabelColumnName"/>: a key (U4; class
+    /// Class of each row, default <see cref="GenerateLatentsEstimator.Defaults.LabelColumnName"/>: a key (U4; class
     /// names from its KeyValues annotation when present, in key order, else "0".."K-1"; key k is class k - 1, all K values
     /// of the key are classes), or text (the distinct values in ordinal order are the classes). The fitted transformer
     /// reads its labels from the same column.
     /// </summary>
-    public string LabelColumnName { get; set; } = Generate.GenerateLatentsEstimator.Defaults.LabelColumnName;
+    public string LabelColumnName { get; set; } = GenerateLatentsEstimator.Defaults.LabelColumnName;
 
     /// <summary>The tokenizer that made the latents (its token grid and channels shape the generator). Required.</summary>
     public string? TokenizerPath { get; set; }
@@ -50,7 +49,7 @@ public sealed class TrainGeneratorOptions : ComponentOptions
     /// <summary>Continue from the newest checkpoint of <see cref="RunFolder"/> (same data and options). Default false.</summary>
     public bool Resume { get; set; }
 
-    /// <summary>Of the fitted transformer: optional long/int seed column (see <see cref="Generate.GenerateLatentsOptions.SeedColumnName"/>). Default null.</summary>
+    /// <summary>Of the fitted transformer: optional long/int seed column (see <see cref="GenerateLatentsOptions.SeedColumnName"/>). Default null.</summary>
     public string? SeedColumnName { get; set; }
 
     /// <summary>Of the fitted transformer: the sampler. Default null, the objective's (DDIM for DDPM, Heun for flow matching).</summary>

@@ -1,13 +1,14 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
+using ViTok.MLNet.Data;
 using ViTok.MLNet.Persistence;
 using ViTok.MLNet.Tokenize;
 using ViTok.Models.Runtime;
 using ViTok.Models.Tokenizer;
 using ViTok.Models.Training;
 
-namespace ViTok.MLNet.Train;
+namespace ViTok.MLNet;
 
 /// <summary>
 /// Trains a ViTok tokenizer on the images of an IDataView (stage 1 of the paper's recipe) and returns a
@@ -57,7 +58,7 @@ public sealed class TrainTokenizerEstimator : IEstimator<TokenizeImagesTransform
     {
         var kind = PixelInput.Check(input.Schema, Input, 1, _config.ImageSize);
         var items = new List<float[]>();
-        using (var cursor = input.GetRowCursor([input.Schema[Input]]))
+        using (var cursor = input.GetRowCursor(RowLabel.TextColumns(input.Schema).Append(input.Schema[Input])))
         using (var reader = PixelInput.Create(kind, cursor, Input, _config.ImageSize, _options.PixelScale, _options.PixelOffset))
             while (cursor.MoveNext())
             {
@@ -77,7 +78,8 @@ public sealed class TrainTokenizerEstimator : IEstimator<TokenizeImagesTransform
         Log($"Training {_config.Variant} c={_config.Channels} on {items.Count} images from column '{Input}' for {training.Steps} steps; run folder {folder}.");
         var progress = new InlineProgress<TrainingProgress>(p => Log(
             $"step {p.Step}/{p.Steps} loss {p.Loss:F4} ({string.Join(", ", p.Terms.Select(t => $"{t.Key} {t.Value:G4}"))}) {p.ItemsPerSecond:F1} img/s ETA {p.Eta:hh\\:mm\\:ss}"));
-        var result = trainer.Run(folder, _options.Resume, progress: progress, log: Log);
+        // The rows were read above: only the training loop holds the thread setting (TorchThreads' lock).
+        var result = TorchThreads.Run(_options.Threads, () => trainer.Run(folder, _options.Resume, progress: progress, log: Log));
         Log($"Trained tokenizer: {result.ExportedModel}");
 
         var options = new TokenizeImagesOptions

@@ -1,7 +1,7 @@
 using ViTok.Models.Tokenizer;
 using ViTok.Models.Training;
 
-namespace ViTok.MLNet.Train;
+namespace ViTok.MLNet;
 
 /// <summary>Options of <see cref="TrainTokenizerEstimator"/>: they mirror `vitok train`.</summary>
 public sealed class TrainTokenizerOptions : ComponentOptions
@@ -35,8 +35,8 @@ public sealed class TrainTokenizerOptions : ComponentOptions
     public bool Resume { get; set; }
 
     /// <summary>For pixel-vector input: value x scale + offset must land in [-1, 1]. The defaults fit ExtractPixels (0..255).</summary>
-    public float PixelScale { get; set; } = Tokenize.TokenizeImagesEstimator.Defaults.PixelScale;
+    public float PixelScale { get; set; } = TokenizeImagesEstimator.Defaults.PixelScale;
 
     /// <inheritdoc cref="PixelScale"/>
-    public float PixelOffset { get; set; } = Tokenize.TokenizeImagesEstimator.Defaults.PixelOffset;
+    public float PixelOffset { get; set; } = TokenizeImagesEstimator.Defaults.PixelOffset;
 }

@@ -55,7 +55,7 @@ public sealed class NodeAttributes
     /// <summary>An error for an attribute value (or input arity) the executor does not support, naming the node.</summary>
     public OnnxUnsupportedException Unsupported(string what) => new($"{Node.Label}: {what}");
 
-    /// <summary>Requires that output <paramref name="count"/> and beyond are absent (optional outputs this op does not produce).</summary>
+    /// <summary>Requires that outputs from index <paramref name="count"/> on are absent (optional outputs this op does not produce).</summary>
     public void OnlyOutputs(int count)
     {
         for (int i = count; i < Node.Outputs.Count; i++)

@@ -1,0 +1,114 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using ViTok.MLNet;
+using ViTok.Models.Training;
+
+// Draws a dress and a bag with the shipped Fashion-MNIST generator and prints their sizes.
+var ml = new MLContext(seed: 1);
+foreach (var image in Guide.Generate(ml, ViTokModels.Path(ViTokModels.FashionMnistDdpmGenerator), ViTokModels.Path(ViTokModels.FashionMnistTokenizer))
+             .GetColumn<MLImage>("Image"))
+    Console.WriteLine($"generated a {image.Width}x{image.Height} image");
+
+/// <summary>The snippets of docs/ml-net.md, each a region below.</summary>
+static class Guide
+{
+    public static ITransformer Classify(MLContext ml, IDataView images, string imageFolder, string tokenizerPath)
+    {
+        // <classify>
+        // Latents as features: tokenize once (cache), then any ML.NET trainer.
+        var pipeline = ml.Transforms.LoadImages("Image", imageFolder, "Path")
+            .Append(ml.Transforms.ResizeImages("Image", 64, 64))
+            .Append(ml.Transforms.TokenizeImages("Latent", tokenizerPath, "Image"))   // [tokens, c]
+            .AppendCacheCheckpoint(ml)                                                  // tokenize once, train many passes
+            .Append(ml.Transforms.Conversion.MapValueToKey("LabelKey", "Label"))
+            .Append(ml.MulticlassClassification.Trainers.SdcaMaximumEntropy("LabelKey", "Latent"));
+        var model = pipeline.Fit(images);
+        // </classify>
+        return model;
+    }
+
+    public static IDataView Generate(MLContext ml, string generatorPath, string tokenizerPath)
+    {
+        // <generate>
+        // One generated image per row: the row's class label and noise seed.
+        var requests = ml.Data.LoadFromEnumerable(new[]
+        {
+            new Request { Label = "Dress", Seed = 1 },
+            new Request { Label = "Bag", Seed = 2 },
+        });
+        var images = ml.Transforms.GenerateLatents("Latent", generatorPath, "Label", seedColumnName: "Seed", steps: 25, guidanceScale: 4)
+            .Append(ml.Transforms.DecodeLatents("Image", tokenizerPath, "Latent"))   // MLImage of the tokenizer's size
+            .Fit(requests)
+            .Transform(requests);
+        // </generate>
+        return images;
+    }
+
+    public static ITransformer TrainGenerator(MLContext ml, IDataView labelledImages, string imageFolder, string tokenizerPath, int imageSize)
+    {
+        // <train-generator>
+        var generator = ml.Transforms.LoadImages("Image", imageFolder, "Path")
+            .Append(ml.Transforms.ResizeImages("Image", imageSize, imageSize))
+            .Append(ml.Transforms.TokenizeImages("Latent", tokenizerPath, "Image"))    // images -> latents, read once by Fit
+            .Append(ml.Transforms.Conversion.MapValueToKey("Label"))                    // or leave the label as text
+            .Append(ml.Transforms.TrainGenerator(new TrainGeneratorOptions
+            {
+                OutputColumnName = "Generated", TokenizerPath = tokenizerPath, Size = "N", RunFolder = "run",
+                Training = new GeneratorTrainingOptions { Steps = 2000, BatchSize = 64, LearningRate = 1e-3, WarmupFraction = 0.05, LearningRateFloor = 0.1 },
+            }))
+            .Fit(labelledImages);                                                       // last transformer: GenerateLatentsTransformer
+        // </train-generator>
+        return generator;
+    }
+
+    public static void Threads(MLContext ml, ITransformer model)
+    {
+        // <threads>
+        // Each component has its own thread count (0, the default: 1 thread for a single row, torch's default for batches).
+        var featurizer = ml.Transforms.TokenizeImages(new TokenizeImagesOptions
+        {
+            OutputColumnName = "Latent", InputColumnName = "Image", TokenizerPath = ViTokModels.Path(ViTokModels.PhotoTokenizer),
+            BatchSize = 32, Threads = 1,
+        });
+        // Row at a time: PredictionEngine runs one single-row forward pass per Predict.
+        using var engine = ml.Model.CreatePredictionEngine<PhotoRow, LatentRow>(model);
+        // </threads>
+        _ = featurizer;
+    }
+
+    public static void Save(MLContext ml, ITransformer model, IDataView data)
+    {
+        // <save-load>
+        ml.Model.Save(model, data.Schema, "pipeline.zip");              // the weights travel inside the zip
+        var loaded = ml.LoadWithViTok("pipeline.zip", out var schema);  // not ml.Model.Load: it cannot restore the weights
+        // </save-load>
+        _ = (loaded, schema);
+    }
+
+    public static void Tables(IDataView output)
+    {
+        // <dataframe>
+        ShapedDataFrame table = output.ToShapedDataFrame("Path", "Latent");   // every row; Latent keeps its [tokens, c] shape
+        int[] shape = table.ShapeOf("Latent");
+        IDataView back = table.ToDataView();                                   // declares the dimensions again
+        ParquetExport.Write(output, "latents.parquet");                        // LIST<float> columns for other engines
+        // </dataframe>
+        _ = (shape, back);
+    }
+}
+
+public sealed class Request
+{
+    public string Label { get; set; } = "";
+    public long Seed { get; set; }
+}
+
+public sealed class PhotoRow
+{
+    public string Path { get; set; } = "";
+}
+
+public sealed class LatentRow
+{
+    public float[] Latent { get; set; } = [];
+}

@@ -140,15 +140,21 @@ public static class ViTokV2Checkpoint
         return (new V2Stack(width, indices.Count, (int)(width / qNorm[0])), (int)fc2[1]);
     }
 
-    /// <summary>The MLP factor the reference would need to build these SwiGLU widths: its default 2.67 when it fits,
-    /// else the first factor with at most three decimals that fits both stacks; null when none does.</summary>
+    /// <summary>
+    /// The MLP factor the reference would need to build these SwiGLU widths. Several factors round to the same width,
+    /// so the shapes cannot tell them apart: the reference's default 2.67 when it fits, else the fitting factor with the
+    /// fewest decimals (whole numbers first, up to three decimals), nearest to hidden / width; null when none fits.
+    /// </summary>
     static double? InferMlpFactor(V2Stack? enc, int encHidden, V2Stack? dec, int decHidden)
     {
         bool Fits(double m) => (enc is null || enc.MlpHidden(m) == encHidden) && (dec is null || dec.MlpHidden(m) == decHidden);
         if (Fits(ViTokV2Config.DefaultMlpFactor)) return ViTokV2Config.DefaultMlpFactor;
-        foreach (int scale in new[] { 10, 100, 1000 })
-            for (int k = 1; k <= 16 * scale; k++)
-                if (Fits((double)k / scale)) return (double)k / scale;
+        double ratio = enc is not null ? (double)encHidden / enc.Width : (double)decHidden / dec!.Width;
+        foreach (int scale in new[] { 1, 10, 100, 1000 })
+        {
+            var fitting = Enumerable.Range(1, 16 * scale).Select(k => (double)k / scale).Where(Fits).ToList();
+            if (fitting.Count > 0) return fitting.MinBy(m => Math.Abs(m - ratio));
+        }
         return null;
     }
 

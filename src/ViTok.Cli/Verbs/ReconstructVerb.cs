@@ -5,6 +5,8 @@ using ViTok.Models.Data;
 using ViTok.Models.Onnx;
 using ViTok.Models.Runtime;
 using ViTok.Models.Tokenizer;
+using ViTok.Models.TokenizerV2;
+using ViTok.Cli.V2;
 using ViTok.Models.Training;
 using static TorchSharp.torch;
 
@@ -14,7 +16,7 @@ namespace ViTok.Cli.Verbs;
 public sealed class ReconstructVerb : IVerb
 {
     Func<ParseResult, ComputeOptions> _compute = null!;
-    readonly Option<string> _model = new("--model") { Description = "Tokenizer file (.safetensors).", Required = true };
+    readonly Option<string> _model = new("--model") { Description = "Tokenizer file (.safetensors), or a ViTok-v2 checkpoint folder (encoder.safetensors + decoder.safetensors: every image of a folder:PATH at its native size).", Required = true };
     readonly Option<string> _data = new("--data") { Description = DataOptions.SourceHelp, Required = true };
     readonly Option<string> _out = new("--out") { Description = "Output folder: metrics.json, grid.png, reconstructions/.", Required = true };
     readonly Option<int> _count = new("--count") { Description = "Items to evaluate (a seeded sample when the source has more).", DefaultValueFactory = _ => 1000 };
@@ -22,11 +24,13 @@ public sealed class ReconstructVerb : IVerb
     readonly Option<int> _batch = new("--batch") { Description = "Items per forward pass.", DefaultValueFactory = _ => 64 };
     readonly Option<bool> _noFd = new("--no-fd") { Description = "Skip FD-ResNet18." };
     readonly Option<bool> _json = new("--json") { Description = "Print the metrics as JSON." };
+    readonly Option<int> _maxTokens = new("--max-tokens") { Description = "ViTok-v2: token budget; images over it are shrunk keeping their aspect ratio.", DefaultValueFactory = _ => 256 };
+    readonly Option<bool> _bf16 = new("--bf16") { Description = "ViTok-v2: run in bfloat16." };
 
     public Command Create()
     {
         var command = new Command("reconstruct", "Reconstruct data with a tokenizer: PSNR, SSIM, FD-ResNet18, a side-by-side grid and image files.");
-        foreach (var o in new Option[] { _model, _data, _out, _count, _save, _batch, _noFd, _json }) command.Options.Add(o);
+        foreach (var o in new Option[] { _model, _data, _out, _count, _save, _batch, _noFd, _json, _maxTokens, _bf16 }) command.Options.Add(o);
         _compute = GlobalOptions.AddCompute(command);
         return command;
     }
@@ -34,11 +38,26 @@ public sealed class ReconstructVerb : IVerb
     public int Execute(ParseResult parse, VerbContext context)
     {
         string modelPath = parse.GetValue(_model)!;
-        if (!File.Exists(modelPath)) throw new UsageException($"--model: tokenizer file '{modelPath}' does not exist.");
         int count = parse.GetValue(_count), save = parse.GetValue(_save), batch = parse.GetValue(_batch);
         if (count < 1) throw new UsageException($"--count: {count} must be at least 1.");
         if (save < 0) throw new UsageException($"--save: {save} must not be negative.");
         if (batch < 1) throw new UsageException($"--batch: {batch} must be at least 1.");
+        if (ViTokV2Checkpoint.IsCheckpointFolder(modelPath))
+        {
+            string outFolder = parse.GetValue(_out)!;
+            var r = V2ReconstructCommand.Run(modelPath, parse.GetValue(_data)!, outFolder, V2Images.MaxTokens("--max-tokens", parse.GetValue(_maxTokens)),
+                batch, parse.GetValue(_bf16), _compute(parse));
+            string metricsFile = Path.Combine(outFolder, "metrics.json");
+            if (parse.GetValue(_json)) context.Out.WriteLine(File.ReadAllText(metricsFile));
+            else
+            {
+                context.Out.WriteLine($"ViTok-v2 on {r.Count} images of {parse.GetValue(_data)} at their native size");
+                context.Out.WriteLine($"PSNR {r.Psnr:F2} dB" + (r.Ssim is double s ? $"   SSIM {s:F4}" : "   SSIM n/a (images under 11x11)"));
+                context.Out.WriteLine($"wrote {metricsFile}, {r.Originals} and {r.Reconstructions} (pair them with vitok metrics for FD)");
+            }
+            return VitokApp.Success;
+        }
+        if (!File.Exists(modelPath)) throw new UsageException($"--model: tokenizer file '{modelPath}' does not exist (nor is it a folder holding encoder.safetensors or decoder.safetensors).");
         var config = TokenizerFile.ReadConfig(modelPath);
         var source = DataOptions.Open("--data", parse.GetValue(_data)!, new ClipSourceDefaults(config.ImageSize, config.Frames));
         DataOptions.CheckShape("--data", source, config.Frames, config.ImageSize);

@@ -71,8 +71,9 @@ public sealed class V2CliTests
         for (int i = 0; i < 2; i++)
         {
             using var scope = NewDisposeScope();
-            var expected = ((io.Read($"{i}.out_image").clamp(-1, 1) + 1) * 127.5).round();
-            var actual = (ImageFiles.Load(Path.Combine(folder, "reconstructions", $"item{i}.png")) + 1) * 127.5;
+            using var half = 127.5.ToScalar();
+            var expected = ((io.Read($"{i}.out_image").clamp(-1, 1) + 1) * half).round();
+            var actual = (ImageFiles.Load(Path.Combine(folder, "reconstructions", $"item{i}.png")) + 1) * half;
             CollectionAssert.AreEqual(expected.shape, actual.shape, $"item{i}: size");
             Assert.IsTrue((expected - actual).abs().max().ToDouble() <= 1.0 + 1e-3, $"item{i}: more than one 8-bit level from the reference");
             var original = ImageFiles.Load(Path.Combine(folder, "originals", $"item{i}.png"));
@@ -88,5 +89,17 @@ public sealed class V2CliTests
         using var metrics = JsonDocument.Parse(text);
         Assert.AreEqual(2, metrics.RootElement.GetProperty("pairs").GetInt32());
         Assert.IsTrue(File.Exists(Path.Combine(candidate, "reconstructions", "item1.png")));
+    }
+
+    [TestMethod]
+    public void Bench_runs_a_v2_variant_and_reports_both_parts()
+    {
+        var (code, text, err) = CliHarness.Run("bench", "--v2", "--variant", "w64_d2_h4-w96_d3_h4/1x8x16", "--image-size", "40", "--batch", "1", "--iterations", "1", "--dtype", "fp32");
+        Assert.AreEqual(0, code, text + err);
+        StringAssert.Contains(text, "w64_d2_h4-w96_d3_h4/1x8x16 at 40x40 (25 tokens), 0.1M + 0.4M parameters");
+        StringAssert.Contains(text, "fp32 ");
+        (code, _, err) = CliHarness.Run("bench", "--v2", "--variant", "Ld4-Ld24/2x16x64");
+        Assert.AreEqual(2, code);
+        StringAssert.Contains(err, "--variant");
     }
 }

@@ -83,21 +83,10 @@ sealed class V2DecodeMapping(DecodeLatentsOptions options, string input, V2Model
             return (ValueGetter<MLImage>)((ref MLImage dst) =>
             {
                 var image = _images[slot()];
-                int n = image.Height * image.Width;
-                var rgba = new byte[n * 4];
-                for (int i = 0; i < n; i++)
-                {
-                    rgba[4 * i] = ToByte(image.Pixels[i]);
-                    rgba[4 * i + 1] = ToByte(image.Pixels[n + i]);
-                    rgba[4 * i + 2] = ToByte(image.Pixels[2 * n + i]);
-                    rgba[4 * i + 3] = 255;
-                }
                 dst?.Dispose();
-                dst = MLImage.CreateFromPixels(image.Width, image.Height, MLPixelFormat.Rgba32, rgba);
+                dst = DecodeMapping.ToImage(image.Pixels, image.Height, image.Width);
             });
         }
-
-        static byte ToByte(float v) => (byte)Math.Clamp(MathF.Round((v + 1f) * 127.5f), 0f, 255f);
 
         public void Dispose() { }
     }

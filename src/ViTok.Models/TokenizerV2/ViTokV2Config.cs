@@ -38,8 +38,33 @@ public sealed record ViTokV2Config(V2Stack? Encoder, V2Stack? Decoder, int Patch
         if (!(MlpFactor > 0)) throw new ArgumentException($"MLP factor must be positive; got {MlpFactor}.");
     }
 
-    /// <summary>The reference's variant string; a missing side is written "?" (e.g. "Ld4-?/1x16x64" for an encoder alone).</summary>
-    public string Variant => $"{Name(Encoder)}-{Name(Decoder)}/1x{Patch}x{Channels}";
+    /// <summary>The variant strings of the published checkpoints (the reference's vitok/pretrained.py registry), which
+    /// spell the same kind of model differently ("Ld4-Ld24" but "Td4-T"): a configuration equal to one is named by it.</summary>
+    public static IReadOnlyList<string> Published { get; } =
+    [
+        "Ld4-Ld24/1x16x16", "Ld4-Ld24/1x16x32", "Ld4-Ld24/1x16x64",
+        "Td4-T/1x16x16", "Td4-T/1x16x32", "Td4-T/1x16x64", "Td4-T/1x32x64", "Td4-T/1x32x128", "Td4-T/1x32x256",
+    ];
+
+    /// <summary>The reference's variant string (a published checkpoint's own spelling when it is one); a missing side is
+    /// written "?" (e.g. "Ld4-?/1x16x64" for an encoder alone).</summary>
+    public string Variant
+    {
+        get
+        {
+            foreach (var published in Published)
+            {
+                var p = Parse(published);
+                if (p.Patch == Patch && p.Channels == Channels && p.MlpFactor == MlpFactor
+                    && (Encoder is null || Encoder == p.Encoder) && (Decoder is null || Decoder == p.Decoder))
+                {
+                    var sides = published.Split('/')[0].Split('-');
+                    return $"{(Encoder is null ? "?" : sides[0])}-{(Decoder is null ? "?" : sides[1])}/1x{Patch}x{Channels}";
+                }
+            }
+            return $"{Name(Encoder)}-{Name(Decoder)}/1x{Patch}x{Channels}";
+        }
+    }
 
     string Name(V2Stack? stack)
     {

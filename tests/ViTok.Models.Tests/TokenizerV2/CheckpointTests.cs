@@ -75,10 +75,17 @@ public sealed class CheckpointTests
         Assert.AreEqual(16, l.Patch);
         Assert.AreEqual(64, l.Channels);
         Assert.AreEqual(2736, l.EncoderStack.MlpHidden(l.MlpFactor));             // the manifest's fc2 width
+        var cost = V2Cost.Of(l, 256);
+        Assert.AreEqual(51_258_944, cost.Encoder.Params);                            // the manifest's parameter counts
+        Assert.AreEqual(303_289_088, cost.Decoder.Params);
         var tiny = ViTokV2Config.Parse("w64_d2_h4-w96_d3_h4/1x8x16");
         Assert.AreEqual("w64_d2_h4-w96_d3_h4/1x8x16", tiny.Variant);
         Assert.AreEqual(new V2Stack(96, 3, 4), tiny.Decoder);
         Assert.AreEqual("Bd12-Bd12/1x16x32", ViTokV2Config.Parse("B/16x32").Variant);
+        var fiveB = ViTokV2Config.Parse("Td4-T/1x32x128");                         // published 5B spelling kept
+        Assert.AreEqual(new V2Stack(3072, 40, 24), fiveB.Decoder);
+        Assert.AreEqual("Td4-T/1x32x128", (fiveB with { MlpFactor = 2.67 }).Variant);
+        Assert.AreEqual("Td4-?/1x32x128", fiveB.EncoderOnly().Variant);
         Assert.ThrowsExactly<ArgumentException>(() => ViTokV2Config.Parse("Ld4-Ld24/2x16x64"));
         Assert.ThrowsExactly<ArgumentException>(() => ViTokV2Config.Parse("Qd4-Ld24/1x16x64"));
         Assert.ThrowsExactly<ArgumentException>(() => ViTokV2Config.Parse("w60_d2_h4/1x8x16"));  // head dim 15

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Microsoft.ML;
+using Microsoft.ML.Data;
 using TorchSharp;
 using ViTok.Models.Data;
 using ViTok.Models.Runtime;
@@ -53,7 +55,20 @@ public sealed class V2CliTests
             Assert.AreEqual(w, grid.RootElement.GetProperty("width").GetInt32());
         }
 
-        (code, _, err) = CliHarness.Run("encode", "--model", Tiny, "--data", "folder:" + Path.Combine(Tiny, "images"), "--out", Path.Combine(_dir, "x.idv"));
+        // The same latents as an ML.NET table (variable-length Latent plus grid and size columns).
+        string idv = Path.Combine(_dir, "x.idv");
+        (code, text, err) = CliHarness.Run("encode", "--model", Tiny, "--data", "folder:" + Path.Combine(Tiny, "images"), "--out", idv);
+        Assert.AreEqual(0, code, text + err);
+        var view = new MLContext().Data.LoadFromBinary(idv);
+        var fromIdv = view.GetColumn<VBuffer<float>>("Latent").Select(v => v.DenseValues().ToArray()).ToArray();
+        CollectionAssert.AreEqual(new[] { "item0.png", "item1.png" }, view.GetColumn<string>("Origin").ToArray());
+        CollectionAssert.AreEqual(new[] { 7, 6 }, view.GetColumn<int>("LatentCols").ToArray());
+        for (int i = 0; i < 2; i++)
+        {
+            using var expected = latents.Read($"item{i}.png");
+            CollectionAssert.AreEqual(expected.data<float>().ToArray(), fromIdv[i], $"item{i}: .idv latent equals the .safetensors one");
+        }
+        (code, _, err) = CliHarness.Run("encode", "--model", Tiny, "--data", "folder:" + Path.Combine(Tiny, "images"), "--out", Path.Combine(_dir, "x.csv"));
         Assert.AreEqual(2, code);
         StringAssert.Contains(err, ".safetensors");
         (code, _, err) = CliHarness.Run("encode", "--model", Tiny, "--data", "synthetic", "--out", output);

@@ -1,5 +1,9 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Microsoft.ML;
+using ViTok.MLNet;
+using ViTok.MLNet.Data;
+using ViTok.MLNet.Tokenize;
 using TorchSharp;
 using ViTok.Cli.Verbs;
 using ViTok.Models.Runtime;
@@ -18,9 +22,11 @@ static class V2EncodeCommand
 {
     public static int Run(string modelFolder, string data, string output, int maxTokens, int batch, bool bf16, ComputeOptions compute, TextWriter o)
     {
-        if (!output.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
-            throw new UsageException($"--out: '{output}': with a ViTok-v2 model the latents (one [tokens, c] tensor per image, sizes differ) are written as .safetensors.");
+        string format = Path.GetExtension(output).ToLowerInvariant();
+        if (format is not (".safetensors" or ".idv" or ".parquet"))
+            throw new UsageException($"--out: '{output}' must end in .safetensors (one [tokens, c] tensor per image), .idv (ML.NET binary) or .parquet.");
         var files = V2Images.List("--data", data);
+        if (format != ".safetensors") return RunTable(modelFolder, data, files, output, format, maxTokens, batch, bf16, compute, o);
         var device = TorchRuntime.Resolve(compute);
         var clock = Stopwatch.StartNew();
         using var inference = new ViTokV2Inference(ViTokV2Checkpoint.Load(modelFolder, decoder: false), device, bf16 ? ScalarType.BFloat16 : ScalarType.Float32);
@@ -69,5 +75,42 @@ static class V2EncodeCommand
         }
         o.WriteLine($"wrote {files.Count} latents [tokens, {config.Channels}] to {output} in {clock.Elapsed.TotalSeconds:F1} s");
         return VitokApp.Success;
+    }
+
+    /// <summary>One row per image (Origin = relative name, Latent = tokens x c floats, LatentRows/Cols/Height/Width) as
+    /// ML.NET binary or Parquet, through the ML.NET native-size tokenizer.</summary>
+    static int RunTable(string modelFolder, string data, IReadOnlyList<(string Name, string Path)> files, string output, string format,
+        int maxTokens, int batch, bool bf16, ComputeOptions compute, TextWriter o)
+    {
+        var clock = Stopwatch.StartNew();
+        var ml = new MLContext(seed: 0);
+        var rows = ml.Data.LoadFromEnumerable(files.Select(f => new ImageFileRow { Origin = f.Name, Path = f.Path }));
+        var latents = ml.Transforms.LoadImages("Image", null, nameof(ImageFileRow.Path))
+            .Append(ml.Transforms.TokenizeImages(new TokenizeImagesOptions
+            {
+                OutputColumnName = "Latent", InputColumnName = "Image", TokenizerPath = modelFolder, MaxTokens = maxTokens, BatchSize = batch,
+                Precision = bf16 ? InferencePrecision.BFloat16 : InferencePrecision.Float32, Device = compute.Device, Threads = compute.Threads,
+            }))
+            .Append(ml.Transforms.SelectColumns(["Origin", "Latent", .. V2ColumnNames]))
+            .Fit(rows).Transform(rows);
+        o.WriteLine($"encoding {files.Count} images of {data} with ViTok-v2 (native size, at most {maxTokens} tokens) into {output}");
+        Directory.CreateDirectory(Path.GetDirectoryName(output)!);
+        if (format == ".parquet") ParquetExport.Write(latents, output);
+        else
+        {
+            string temp = output + ".tmp";
+            using (var stream = File.Create(temp)) ml.Data.SaveAsBinary(latents, stream, keepHidden: false);
+            File.Move(temp, output, overwrite: true);
+        }
+        o.WriteLine($"wrote {files.Count} rows (Origin, Latent, {string.Join(", ", V2ColumnNames)}) to {output} in {clock.Elapsed.TotalSeconds:F1} s");
+        return VitokApp.Success;
+    }
+
+    static readonly string[] V2ColumnNames = ["LatentRows", "LatentCols", "LatentHeight", "LatentWidth"];
+
+    sealed class ImageFileRow
+    {
+        public string Origin { get; set; } = "";
+        public string Path { get; set; } = "";
     }
 }

@@ -20,9 +20,10 @@ static class V2ReconstructCommand
 {
     public sealed record Result(int Count, double Psnr, double? Ssim, string Originals, string Reconstructions);
 
-    public static Result Run(string modelFolder, string data, string folder, int maxTokens, int batch, bool bf16, ComputeOptions compute)
+    /// <param name="count">At most this many images (the first by relative name); null: all.</param>
+    public static Result Run(string modelFolder, string data, string folder, int maxTokens, int batch, bool bf16, ComputeOptions compute, int? count = null)
     {
-        var files = V2Images.List("--data", data);
+        var files = V2Images.List("--data", data).Take(count ?? int.MaxValue).ToList();
         var device = TorchRuntime.Resolve(compute);
         using var inference = new ViTokV2Inference(ViTokV2Checkpoint.Load(modelFolder), device, bf16 ? ScalarType.BFloat16 : ScalarType.Float32);
         string originals = Path.Combine(folder, "originals"), reconstructions = Path.Combine(folder, "reconstructions");

@@ -16,7 +16,7 @@ namespace ViTok.Cli.Verbs;
 public sealed class ReconstructVerb : IVerb
 {
     Func<ParseResult, ComputeOptions> _compute = null!;
-    readonly Option<string> _model = new("--model") { Description = "Tokenizer file (.safetensors), or a ViTok-v2 checkpoint folder (encoder.safetensors + decoder.safetensors: every image of a folder:PATH at its native size).", Required = true };
+    readonly Option<string> _model = new("--model") { Description = "Tokenizer file (.safetensors), or a ViTok-v2 checkpoint folder (encoder.safetensors + decoder.safetensors: the first --count images of a folder:PATH by name, at their native size).", Required = true };
     readonly Option<string> _data = new("--data") { Description = DataOptions.SourceHelp, Required = true };
     readonly Option<string> _out = new("--out") { Description = "Output folder: metrics.json, grid.png, reconstructions/.", Required = true };
     readonly Option<int> _count = new("--count") { Description = "Items to evaluate (a seeded sample when the source has more).", DefaultValueFactory = _ => 1000 };
@@ -46,7 +46,7 @@ public sealed class ReconstructVerb : IVerb
         {
             string outFolder = parse.GetValue(_out)!;
             var r = V2ReconstructCommand.Run(modelPath, parse.GetValue(_data)!, outFolder, V2Images.MaxTokens("--max-tokens", parse.GetValue(_maxTokens)),
-                batch, parse.GetValue(_bf16), _compute(parse));
+                batch, parse.GetValue(_bf16), _compute(parse), count);
             string metricsFile = Path.Combine(outFolder, "metrics.json");
             if (parse.GetValue(_json)) context.Out.WriteLine(File.ReadAllText(metricsFile));
             else

@@ -18,11 +18,23 @@ public static class GlobalOptions
         DefaultValueFactory = _ => "cpu",
     };
 
-    public static Option<int> Threads() => new("--threads")
+    /// <summary>--threads, checked while parsing (before any work): 0 or a count up to the cores this process may use.</summary>
+    public static Option<int> Threads()
     {
-        Description = "Intra-op threads (0 = one per core).",
-        DefaultValueFactory = _ => 0,
-    };
+        var option = new Option<int>("--threads")
+        {
+            Description = "Intra-op threads (0 = one per core).",
+            DefaultValueFactory = _ => 0,
+        };
+        option.Validators.Add(result =>
+        {
+            int t = result.GetValueOrDefault<int>();
+            if (t < 0) result.AddError($"--threads: {t} is not valid; use 0 (one per core) or a positive count.");
+            else if (t > Environment.ProcessorCount)
+                result.AddError($"--threads: {t} is more than the {Environment.ProcessorCount} cores this process may use; more threads than cores only slow torch down.");
+        });
+        return option;
+    }
 
     public static Option<bool> FallbackToCpu() => new("--fallback-to-cpu")
     {
@@ -44,7 +56,6 @@ public static class GlobalOptions
             try { ComputeOptions.ParseDevice(d); }
             catch (ArgumentException e) { throw new Verbs.UsageException($"--device: {e.Message}"); }
             int t = parse.GetValue(threads);
-            if (t < 0) throw new Verbs.UsageException($"--threads: {t} is not valid; use 0 (one per core) or a positive count.");
             return new ComputeOptions { Device = d, Threads = t, FallbackToCpu = parse.GetValue(fallback) };
         };
     }

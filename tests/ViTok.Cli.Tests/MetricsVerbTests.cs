@@ -121,4 +121,63 @@ public sealed class MetricsVerbTests
         Assert.AreEqual(2, CliHarness.Run("metrics", "--reference", Path.Combine(_root, "missing"), "--candidate", Cand).Code);
         Assert.AreEqual(2, CliHarness.Run("metrics", "--reference", Ref, "--candidate", Cand, "--features-input", "rgb").Code);
     }
+
+    [TestMethod]
+    public void A_huge_image_header_is_refused_before_decoding_naming_the_file()
+    {
+        WritePairs(0.1f, count: 1);
+        string bomb = Path.Combine(Cand, "img0.png");
+        File.Delete(bomb);
+        // A PNG header announcing 15000 x 15000 pixels: decoding such a file took the process to 24 GB before the guard.
+        File.WriteAllBytes(bomb, PngHeader(15000, 15000));
+        var (code, _, err) = CliHarness.Run("metrics", "--reference", Ref, "--candidate", Cand);
+        Assert.AreEqual(1, code, err);
+        StringAssert.Contains(err, bomb);
+        StringAssert.Contains(err, "decompression-bomb guard");
+    }
+
+    [TestMethod]
+    public void Threads_above_the_core_count_are_a_usage_error()
+    {
+        WritePairs(0.1f, count: 1);
+        var (code, _, err) = CliHarness.Run("reconstruct", "--model", "x.safetensors", "--data", "synthetic", "--out", _root, "--threads", "100000");
+        Assert.AreEqual(2, code, err);
+        StringAssert.Contains(err, "--threads: 100000 is more than the");
+    }
+
+    /// <summary>A PNG that is only a header (IHDR of width x height, RGB 8-bit) and IEND: no pixel data.</summary>
+    static byte[] PngHeader(int width, int height)
+    {
+        var ihdr = new byte[13];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(ihdr, width);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), height);
+        ihdr[8] = 8; ihdr[9] = 2;
+        var s = new MemoryStream();
+        s.Write([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]);
+        Chunk(s, "IHDR", ihdr);
+        Chunk(s, "IEND", []);
+        return s.ToArray();
+
+        static void Chunk(Stream s, string type, byte[] data)
+        {
+            var word = new byte[4];
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(word, data.Length);
+            s.Write(word);
+            byte[] typeAndData = [.. System.Text.Encoding.ASCII.GetBytes(type), .. data];
+            s.Write(typeAndData);
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(word, Crc(typeAndData));
+            s.Write(word);
+        }
+
+        static uint Crc(byte[] data)
+        {
+            uint c = 0xFFFFFFFF;
+            foreach (byte b in data)
+            {
+                c ^= b;
+                for (int k = 0; k < 8; k++) c = (c & 1) != 0 ? 0xEDB88320 ^ (c >> 1) : c >> 1;
+            }
+            return ~c;
+        }
+    }
 }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using TorchSharp;
 using ViTok.Models.Data;
+using ViTok.Models.Metrics;
 using ViTok.Models.Onnx;
 using ViTok.Models.Runtime;
 using ViTok.Models.Tokenizer;
@@ -16,13 +17,14 @@ namespace ViTok.Cli.Verbs;
 public sealed class ReconstructVerb : IVerb
 {
     Func<ParseResult, ComputeOptions> _compute = null!;
-    readonly Option<string> _model = new("--model") { Description = "Tokenizer file (.safetensors), or a ViTok-v2 checkpoint folder (encoder.safetensors + decoder.safetensors: the first --count images of a folder:PATH by name, at their native size).", Required = true };
+    readonly Option<string> _model = new("--model") { Description = "Tokenizer file (.safetensors), or a ViTok-v2 checkpoint folder (encoder.safetensors + decoder.safetensors: the first --count images of a folder:PATH by name, at their native size, all written as PNG).", Required = true };
     readonly Option<string> _data = new("--data") { Description = DataOptions.SourceHelp, Required = true };
     readonly Option<string> _out = new("--out") { Description = "Output folder: metrics.json, grid.png, reconstructions/.", Required = true };
     readonly Option<int> _count = new("--count") { Description = "Items to evaluate (a seeded sample when the source has more).", DefaultValueFactory = _ => 1000 };
     readonly Option<int> _save = new("--save") { Description = "Reconstructions to write as PNG files (original and reconstruction).", DefaultValueFactory = _ => 16 };
     readonly Option<int> _batch = new("--batch") { Description = "Items per forward pass.", DefaultValueFactory = _ => 64 };
     readonly Option<bool> _noFd = new("--no-fd") { Description = "Skip FD-ResNet18." };
+    readonly Option<string?> _classifier = new("--classifier") { Description = "Also measure FD-clf: the Frechet distance in an image classifier's features (a classifier file, or 'fmnist' for the shipped Fashion-MNIST classifier)." };
     readonly Option<bool> _json = new("--json") { Description = "Print the metrics as JSON." };
     readonly Option<int> _maxTokens = new("--max-tokens") { Description = "ViTok-v2: token budget; images over it are shrunk keeping their aspect ratio.", DefaultValueFactory = _ => 256 };
     readonly Option<bool> _bf16 = new("--bf16") { Description = "ViTok-v2: run in bfloat16." };
@@ -30,7 +32,7 @@ public sealed class ReconstructVerb : IVerb
     public Command Create()
     {
         var command = new Command("reconstruct", "Reconstruct data with a tokenizer: PSNR, SSIM, FD-ResNet18, a side-by-side grid and image files.");
-        foreach (var o in new Option[] { _model, _data, _out, _count, _save, _batch, _noFd, _json, _maxTokens, _bf16 }) command.Options.Add(o);
+        foreach (var o in new Option[] { _model, _data, _out, _count, _save, _batch, _noFd, _classifier, _json, _maxTokens, _bf16 }) command.Options.Add(o);
         _compute = GlobalOptions.AddCompute(command);
         return command;
     }
@@ -44,6 +46,8 @@ public sealed class ReconstructVerb : IVerb
         if (batch < 1) throw new UsageException($"--batch: {batch} must be at least 1.");
         if (ViTokV2Checkpoint.IsCheckpointFolder(modelPath))
         {
+            if (parse.GetValue(_classifier) is not null)
+                throw new UsageException("--classifier: not used with a ViTok-v2 model; run vitok metrics --classifier on the originals/ and reconstructions/ folders it writes.");
             string outFolder = parse.GetValue(_out)!;
             var r = V2ReconstructCommand.Run(modelPath, parse.GetValue(_data)!, outFolder, V2Images.MaxTokens("--max-tokens", parse.GetValue(_maxTokens)),
                 batch, parse.GetValue(_bf16), _compute(parse), count);
@@ -58,6 +62,9 @@ public sealed class ReconstructVerb : IVerb
             return VitokApp.Success;
         }
         if (!File.Exists(modelPath)) throw new UsageException($"--model: tokenizer file '{modelPath}' does not exist (nor is it a folder holding encoder.safetensors or decoder.safetensors).");
+        string? classifierPath = parse.GetValue(_classifier);
+        if (classifierPath is "fmnist") classifierPath = Bundled.Require(Bundled.FashionMnistClassifier);
+        if (classifierPath is not null && !File.Exists(classifierPath)) throw new UsageException($"--classifier: file '{classifierPath}' does not exist.");
         var config = TokenizerFile.ReadConfig(modelPath);
         var source = DataOptions.Open("--data", parse.GetValue(_data)!, new ClipSourceDefaults(config.ImageSize, config.Frames));
         DataOptions.CheckShape("--data", source, config.Frames, config.ImageSize);
@@ -68,7 +75,8 @@ public sealed class ReconstructVerb : IVerb
         using var model = TokenizerFile.Load(modelPath, device);
         using var features = parse.GetValue(_noFd) ? null : FeatureNetwork.ResNet18();
         features?.to(device);
-        using var evaluation = new TokenizerEvaluation(source, count, features, batch);
+        using var classifier = classifierPath is null ? null : ImageClassifierFile.Load(classifierPath, device);
+        using var evaluation = new TokenizerEvaluation(source, count, features, batch, classifier: classifier);
         var metrics = evaluation.Evaluate(model);
 
         var (originals, reconstructions) = evaluation.Reconstruct(model, Math.Max(save, 16));
@@ -95,12 +103,14 @@ public sealed class ReconstructVerb : IVerb
         }
 
         double? fd = metrics.TryGetValue("fd", out var fdValue) ? fdValue : null;
+        double? fdClf = metrics.TryGetValue("fd_clf", out var fdClfValue) ? fdClfValue : null;
         var report = new Dictionary<string, object?>
         {
             ["model"] = modelPath, ["variant"] = config.Variant, ["channels"] = config.Channels, ["bottleneck"] = config.BottleneckSize,
             ["data"] = source.Description, ["count"] = evaluation.Count,
             ["psnr"] = metrics["psnr"], ["ssim"] = metrics["ssim"], ["fd"] = fd,
             ["fd_features"] = features is null ? null : "FD-ResNet18",
+            ["fd_clf"] = fdClf, ["classifier"] = classifierPath,
         };
         string json = JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true });
         string metricsPath = Path.Combine(folder, "metrics.json");
@@ -110,7 +120,7 @@ public sealed class ReconstructVerb : IVerb
         else
         {
             context.Out.WriteLine($"{config.Variant} c={config.Channels} (E={config.BottleneckSize}) on {evaluation.Count} items of {source.Description}");
-            context.Out.WriteLine($"PSNR {metrics["psnr"]:F2} dB   SSIM {metrics["ssim"]:F4}" + (fd is double f ? $"   FD-ResNet18 {f:F2}" : ""));
+            context.Out.WriteLine($"PSNR {metrics["psnr"]:F2} dB   SSIM {metrics["ssim"]:F4}" + (fd is double f ? $"   FD-ResNet18 {f:F2}" : "") + (fdClf is double g ? $"   FD-clf {g:F3}" : ""));
             context.Out.WriteLine($"wrote {metricsPath}, {Path.Combine(folder, "grid.png")} and {Path.Combine(folder, "reconstructions")}");
         }
         return VitokApp.Success;

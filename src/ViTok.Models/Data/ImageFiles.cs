@@ -39,17 +39,21 @@ public static class ImageFiles
         return files.OrderBy(f => f.Name, StringComparer.Ordinal).ToList();
     }
 
-    /// <summary>Decodes an image; an unreadable file raises <see cref="InvalidDataException"/> naming it.</summary>
-    public static Tensor Load(string path)
+    /// <summary>
+    /// Decodes an image through the guarded decoder (<see cref="ImageFolderSource.Decode"/>: the header's pixel count
+    /// is checked against <paramref name="maxPixels"/> before decoding, truncated files are refused); an unreadable
+    /// file raises <see cref="InvalidDataException"/> naming it.
+    /// </summary>
+    public static Tensor Load(string path, long maxPixels = ImageFolderOptions.DefaultMaxPixels)
     {
         Image<Rgb24> image;
         try
         {
-            image = Image.Load<Rgb24>(path);
+            image = ImageFolderSource.Decode(path, maxPixels);
         }
-        catch (Exception e) when (e is UnknownImageFormatException or InvalidImageContentException or NotSupportedException or IOException)
+        catch (BadItemException e)
         {
-            throw new InvalidDataException($"Image '{path}' could not be read: {e.Message}", e);
+            throw new InvalidDataException($"Image {e.Message}", e);
         }
         using (image)
         {

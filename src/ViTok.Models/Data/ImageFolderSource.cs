@@ -1,5 +1,7 @@
 using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats;
 using SixLabors.ImageSharp.Formats.Gif;
+using SixLabors.ImageSharp.Formats.Jpeg;
 using SixLabors.ImageSharp.Metadata;
 using SixLabors.ImageSharp.PixelFormats;
 
@@ -53,7 +55,7 @@ public sealed class ImageFolderSource : IClipSource
         Root = Path.GetFullPath(root);
         if (!Directory.Exists(Root)) throw new DirectoryNotFoundException($"Image folder '{Root}' does not exist.");
 
-        var files = Directory.EnumerateFiles(Root, "*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = false })
+        var files = FolderWalk.Files(Root, out int skippedLinks)
             .Where(f => Extensions.Contains(Path.GetExtension(f).ToLowerInvariant()))
             .Select(f => (Full: f, Relative: Path.GetRelativePath(Root, f).Replace('\\', '/')))
             .OrderBy(f => f.Relative, StringComparer.Ordinal)
@@ -61,6 +63,7 @@ public sealed class ImageFolderSource : IClipSource
         if (files.Length == 0)
             throw new ArgumentException($"Image folder '{Root}' holds no image ({string.Join(", ", Extensions)}).", nameof(root));
         _files = files.Select(f => f.Full).ToArray();
+        SkippedFolderLinks = skippedLinks;
 
         if (_options.LabelsFromSubfolders)
         {
@@ -82,6 +85,9 @@ public sealed class ImageFolderSource : IClipSource
         }
     }
 
+    /// <summary>Symbolic links to folders that were not followed because they lead back into a folder already listed (a cycle or a duplicate).</summary>
+    public int SkippedFolderLinks { get; }
+
     /// <summary>The folder, as a full path.</summary>
     public string Root { get; }
 
@@ -89,7 +95,8 @@ public sealed class ImageFolderSource : IClipSource
     public IReadOnlyList<string> Files => _files;
 
     /// <inheritdoc/>
-    public string Description => $"folder {Root} ({_files.Length} images" + (ClassNames.Count > 0 ? $", {ClassNames.Count} classes)" : ")");
+    public string Description => $"folder {Root} ({_files.Length} images" + (ClassNames.Count > 0 ? $", {ClassNames.Count} classes" : "") +
+        (SkippedFolderLinks > 0 ? $"; {SkippedFolderLinks} folder link(s) leading back into the listed tree not followed)" : ")");
 
     /// <inheritdoc/>
     public int Count => _files.Length;
@@ -110,15 +117,23 @@ public sealed class ImageFolderSource : IClipSource
     }
 
     /// <summary>
-    /// Decodes one image file to RGB: checks the header's pixel count against <paramref name="maxPixels"/> first,
+    /// Decodes one image file to RGB: checks the header's pixel count against <paramref name="maxPixels"/> first and
+    /// that a JPEG is complete (ImageSharp decodes a cut JPEG without complaint, leaving the missing rows black),
     /// composites alpha over black, expands grey. Every failure is a <see cref="BadItemException"/> naming the file.
     /// </summary>
     public static Image<Rgb24> Decode(string path, long maxPixels = ImageFolderOptions.DefaultMaxPixels)
     {
+        byte[] bytes;
+        try { bytes = File.ReadAllBytes(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new BadItemException(path, $"the file could not be read: {e.Message}", e);
+        }
         IImageInfo? info;
+        IImageFormat format;
         try
         {
-            info = Image.Identify(Decoding, path, out _);
+            info = Image.Identify(Decoding, bytes, out format);
         }
         catch (Exception e) when (e is not (OutOfMemoryException or OperationCanceledException))
         {
@@ -129,10 +144,12 @@ public sealed class ImageFolderSource : IClipSource
         if (pixels > maxPixels)
             throw new BadItemException(path, $"{info.Width}x{info.Height} = {pixels} pixels exceeds the limit of {maxPixels} pixels (decompression-bomb guard).");
         if (info.Width <= 0 || info.Height <= 0) throw new BadItemException(path, $"invalid size {info.Width}x{info.Height}.");
+        if (format is JpegFormat && !JpegMarkers.IsComplete(bytes))
+            throw new BadItemException(path, "the JPEG is truncated (its last scan has no end-of-image marker).");
 
         try
         {
-            using var rgba = Image.Load<Rgba32>(Decoding, path);
+            using var rgba = Image.Load<Rgba32>(Decoding, bytes);
             var rgb = new Image<Rgb24>(Decoding, rgba.Width, rgba.Height);
             rgba.ProcessPixelRows(rgb, (src, dst) =>
             {

@@ -8,6 +8,9 @@ namespace ViTok.Models.Metrics;
 /// K1 = 0.01, K2 = 0.03, population statistics, computed per channel over the windows that fit inside the image
 /// ("valid" filtering, as the reference MATLAB code and scikit-image's gaussian_weights=True,
 /// use_sample_covariance=False do), averaged over windows and channels, then per image. Computed in float64.
+/// SSIM is not shift-invariant (its luminance term compares means relative to C1), and it is defined on non-negative
+/// intensities: pixels are measured from the bottom of their range, so [-1, 1] pixels are scored as [0, 2], which
+/// equals scikit-image on the 8-bit images they came from (tested on real photographs).
 /// </summary>
 public static class Ssim
 {
@@ -15,10 +18,10 @@ public static class Ssim
     public const double Sigma = 1.5, K1 = 0.01, K2 = 0.03;
 
     /// <summary>
-    /// SSIM of each image of a batch ([B, C, H, W], values in a range of width <paramref name="dataRange"/>; 2 for
-    /// pixels in [-1, 1]). Identical images give exactly 1.
+    /// SSIM of each image of a batch ([B, C, H, W], values in [<paramref name="minimum"/>, minimum + <paramref
+    /// name="dataRange"/>]; the defaults are pixels in [-1, 1]). Identical images give exactly 1.
     /// </summary>
-    public static double[] PerItem(Tensor reference, Tensor candidate, double dataRange = 2.0)
+    public static double[] PerItem(Tensor reference, Tensor candidate, double dataRange = 2.0, double minimum = -1.0)
     {
         if (!reference.shape.SequenceEqual(candidate.shape))
             throw new ArgumentException($"SSIM needs equal shapes; got [{string.Join(", ", reference.shape)}] and [{string.Join(", ", candidate.shape)}].");
@@ -27,8 +30,9 @@ public static class Ssim
             throw new ArgumentException($"SSIM needs images of at least {WindowSize}x{WindowSize} pixels; got {reference.shape[3]}x{reference.shape[2]}.");
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var x = reference.to(ScalarType.Float64);
-        var y = candidate.to(ScalarType.Float64);
+        using var low = minimum.ToScalar();
+        var x = reference.to(ScalarType.Float64).sub(low);      // intensities from 0, as SSIM is defined
+        var y = candidate.to(ScalarType.Float64).sub(low);
         long channels = x.shape[1];
         var window = Window(x.device).expand(channels, 1, WindowSize, WindowSize);
         Tensor Filter(Tensor t) => nn.functional.conv2d(t, window, groups: channels);
@@ -44,7 +48,7 @@ public static class Ssim
     }
 
     /// <summary>Mean of <see cref="PerItem"/>.</summary>
-    public static double Mean(Tensor reference, Tensor candidate, double dataRange = 2.0) => PerItem(reference, candidate, dataRange).Average();
+    public static double Mean(Tensor reference, Tensor candidate, double dataRange = 2.0, double minimum = -1.0) => PerItem(reference, candidate, dataRange, minimum).Average();
 
     /// <summary>The normalised 2-d Gaussian window [1, 1, 11, 11] (float64).</summary>
     public static Tensor Window(Device? device = null)

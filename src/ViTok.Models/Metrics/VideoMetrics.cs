@@ -17,9 +17,9 @@ public static class VideoMetrics
     public static double[] PsnrPerClip(Tensor reference, Tensor candidate, double dataRange = 2.0) =>
         PerClip(reference, candidate, (r, c) => Psnr.PerItem(r, c, dataRange));
 
-    /// <summary>SSIM of each clip: per-frame SSIM averaged over frames.</summary>
-    public static double[] SsimPerClip(Tensor reference, Tensor candidate, double dataRange = 2.0) =>
-        PerClip(reference, candidate, (r, c) => Ssim.PerItem(r, c, dataRange));
+    /// <summary>SSIM of each clip: per-frame SSIM averaged over frames (pixels in [-1, 1], see <see cref="Ssim"/>).</summary>
+    public static double[] SsimPerClip(Tensor reference, Tensor candidate) =>
+        PerClip(reference, candidate, (r, c) => Ssim.PerItem(r, c));
 
     static double[] PerClip(Tensor reference, Tensor candidate, Func<Tensor, Tensor, double[]> metric)
     {

@@ -81,6 +81,8 @@ public static class TorchRuntime
     public static void ApplyThreads(int threads)
     {
         if (threads < 0) throw new ArgumentOutOfRangeException(nameof(threads), threads, "Thread count must be 0 (default) or positive.");
+        if (threads > Environment.ProcessorCount)
+            throw new ArgumentOutOfRangeException(nameof(threads), threads, $"Thread count {threads} is more than the {Environment.ProcessorCount} cores this process may use.");
         EnsureLoaded();
         if (threads > 0 && torch.get_num_threads() != threads) torch.set_num_threads(threads);
     }

@@ -1,7 +1,9 @@
+using System.Text.RegularExpressions;
+
 namespace ViTok.Models.Tokenizer;
 
 /// <summary>A ViT size: width, number of blocks, number of heads. The letter is used in variant names (S-B/16).</summary>
-public sealed record ViTSize(string Name, int Width, int Depth, int Heads)
+public sealed partial record ViTSize(string Name, int Width, int Depth, int Heads)
 {
     /// <summary>Nano: 96 wide, 2 blocks, 2 heads (head dim 48). For tests and very fast CPU work.</summary>
     public static readonly ViTSize N = new("N", 96, 2, 2);
@@ -22,7 +24,29 @@ public sealed record ViTSize(string Name, int Width, int Depth, int Heads)
 
     public int HeadDim => Width / Heads;
 
-    public static ViTSize Parse(string name) =>
-        All.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase))
-        ?? throw new ArgumentException($"Size '{name}' is not known; use one of {string.Join(", ", All.Select(s => s.Name))}.");
+    /// <summary>
+    /// A named size (N, T, S, B, L), or a custom one written <c>w{width}d{depth}</c> (heads: width / 48, the head
+    /// dimension of N and T) or <c>w{width}d{depth}h{heads}</c>, e.g. <c>w144d4</c>: for scaling sweeps between the
+    /// named sizes.
+    /// </summary>
+    public static ViTSize Parse(string name)
+    {
+        var named = All.FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase));
+        if (named is not null) return named;
+        var m = CustomPattern().Match(name ?? "");
+        if (!m.Success)
+            throw new ArgumentException($"Size '{name}' is not known; use one of {string.Join(", ", All.Select(s => s.Name))} or w<width>d<depth>[h<heads>] (e.g. w144d4).");
+        int width = int.Parse(m.Groups["w"].Value), depth = int.Parse(m.Groups["d"].Value);
+        if (width < 1 || depth < 1) throw new ArgumentException($"Size '{name}': width and depth must be at least 1.");
+        int heads;
+        if (m.Groups["h"].Success) heads = int.Parse(m.Groups["h"].Value);
+        else if (width % 48 == 0) heads = width / 48;
+        else throw new ArgumentException($"Size '{name}': width {width} is not a multiple of 48; give the heads (e.g. w{width}d{depth}h4).");
+        if (heads < 1 || width % heads != 0) throw new ArgumentException($"Size '{name}': width {width} is not divisible by {heads} heads.");
+        string canonical = m.Groups["h"].Success ? $"w{width}d{depth}h{heads}" : $"w{width}d{depth}";
+        return new ViTSize(canonical, width, depth, heads);
+    }
+
+    [GeneratedRegex(@"^w(?<w>\d{1,5})d(?<d>\d{1,3})(?:h(?<h>\d{1,3}))?$", RegexOptions.IgnoreCase)]
+    private static partial Regex CustomPattern();
 }

@@ -78,7 +78,7 @@ public sealed partial record ViTokConfig
         return config;
     }
 
-    [GeneratedRegex(@"^\s*(?<enc>[A-Za-z]+)-(?<dec>[A-Za-z]+)/(?:(?<q>\d+)x)?(?<p>\d+)\s*$")]
+    [GeneratedRegex(@"^\s*(?<enc>[A-Za-z][A-Za-z0-9]*)-(?<dec>[A-Za-z][A-Za-z0-9]*)/(?:(?<q>\d+)x)?(?<p>\d+)\s*$")]
     private static partial Regex VariantPattern();
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the value at fault when the configuration cannot be built.</summary>

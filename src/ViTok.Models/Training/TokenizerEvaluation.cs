@@ -10,28 +10,32 @@ namespace ViTok.Models.Training;
 /// <summary>
 /// Reconstruction quality of a tokenizer on a fixed set of held-out clips: PSNR and SSIM (per frame, data range 2
 /// for [-1, 1] pixels) and, with a feature network, the Frechet distance between the features of the originals and
-/// of the reconstructions (FD-ResNet18 with the shipped network). The posterior mean is decoded.
+/// of the reconstructions (FD-ResNet18 with the shipped network) and, with an image classifier, the same distance in
+/// the classifier's features (FD-clf, meaningful at small sizes such as Fashion-MNIST). The posterior mean is decoded.
 /// </summary>
 public sealed class TokenizerEvaluation : IDisposable
 {
     readonly Tensor _clips;            // [N, 3, T, H, W]
     readonly FeatureNetwork? _features;
+    readonly ImageClassifier? _classifier;
     readonly int _batch;
-    FeatureStatistics? _reference;
+    FeatureStatistics? _reference, _classifierReference;
 
     public int Count => (int)_clips.shape[0];
 
-    public TokenizerEvaluation(IClipSource source, int count, FeatureNetwork? features, int batchSize = 64, int seed = 0)
+    /// <param name="classifier">An image classifier whose features give FD-clf (key fd_clf), or null.</param>
+    public TokenizerEvaluation(IClipSource source, int count, FeatureNetwork? features, int batchSize = 64, int seed = 0, ImageClassifier? classifier = null)
     {
         int n = Math.Min(count, source.Count);
         var order = DeterministicRandom.Permutation(source.Count, seed);
         var clips = Enumerable.Range(0, n).Select(i => source.Read(order[i], DeterministicRandom.ForItem(seed, 0, order[i]))).ToList();
         _clips = ClipTensors.Stack(clips).DetachFromDisposeScope();
         _features = features;
+        _classifier = classifier;
         _batch = batchSize;
     }
 
-    /// <summary>Metrics of <paramref name="model"/>: psnr, ssim and (with features) fd.</summary>
+    /// <summary>Metrics of <paramref name="model"/>: psnr, ssim, (with features) fd and (with a classifier) fd_clf.</summary>
     public IReadOnlyDictionary<string, double> Evaluate(ViTokAutoEncoder model)
     {
         using var _ = no_grad();
@@ -40,6 +44,8 @@ public sealed class TokenizerEvaluation : IDisposable
         var ssim = new List<double>();
         var featureRows = new List<Tensor>();
         var referenceRows = new List<Tensor>();
+        var classifierRows = new List<Tensor>();
+        var classifierReferenceRows = new List<Tensor>();
         var device = model.parameters().First().device;
         try
         {
@@ -58,6 +64,11 @@ public sealed class TokenizerEvaluation : IDisposable
                     featureRows.Add(_features.Features(rf).cpu().to(ScalarType.Float64).DetachFromDisposeScope());
                     if (_reference is null) referenceRows.Add(_features.Features(xf).cpu().to(ScalarType.Float64).DetachFromDisposeScope());
                 }
+                if (_classifier is not null)
+                {
+                    classifierRows.Add(ClassifierFeatures(rf));
+                    if (_classifierReference is null) classifierReferenceRows.Add(ClassifierFeatures(xf));
+                }
             }
             var result = new Dictionary<string, double> { ["psnr"] = psnr.Average(), ["ssim"] = ssim.Average() };
             if (_features is not null)
@@ -68,12 +79,26 @@ public sealed class TokenizerEvaluation : IDisposable
                 using var stats = FeatureStatistics.Of(candidate);
                 result["fd"] = FrechetDistance.Compute(_reference, stats);
             }
+            if (_classifier is not null)
+            {
+                if (_classifierReference is null)
+                    using (var all = cat(classifierReferenceRows, 0)) _classifierReference = FeatureStatistics.Of(all);
+                using var candidate = cat(classifierRows, 0);
+                using var stats = FeatureStatistics.Of(candidate);
+                result["fd_clf"] = FrechetDistance.Compute(_classifierReference, stats);
+            }
             return result;
         }
         finally
         {
-            foreach (var t in featureRows.Concat(referenceRows)) t.Dispose();
+            foreach (var t in featureRows.Concat(referenceRows).Concat(classifierRows).Concat(classifierReferenceRows)) t.Dispose();
         }
+    }
+
+    Tensor ClassifierFeatures(Tensor frames)
+    {
+        using var outputs = ClassifierOutputs.Of(_classifier!, frames);
+        return outputs.Features.to(ScalarType.Float64).DetachFromDisposeScope();
     }
 
     /// <summary>The first <paramref name="count"/> evaluation clips and their reconstructions (posterior mean), on the CPU.</summary>
@@ -95,5 +120,6 @@ public sealed class TokenizerEvaluation : IDisposable
     {
         _clips.Dispose();
         _reference?.Dispose();
+        _classifierReference?.Dispose();
     }
 }

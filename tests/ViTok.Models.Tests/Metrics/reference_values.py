@@ -42,6 +42,7 @@ noisy = np.clip(ref + lcg_noise(12345, 0.4), -1, 1)
 blurred = box_blur(ref)
 for name, cand in (("noisy", noisy), ("blurred", blurred)):
     psnr = peak_signal_noise_ratio(ref, cand, data_range=2.0)
-    ssim = structural_similarity(ref, cand, data_range=2.0, channel_axis=0, gaussian_weights=True, sigma=1.5,
+    # SSIM on intensities from 0 (pixels in [-1, 1] measured as [0, 2]), as Ssim.PerItem does by default.
+    ssim = structural_similarity(ref + 1, cand + 1, data_range=2.0, channel_axis=0, gaussian_weights=True, sigma=1.5,
                                  use_sample_covariance=False)
     print(f"{name}: psnr {psnr!r} ssim {ssim!r}")

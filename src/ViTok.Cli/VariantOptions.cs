@@ -29,6 +29,12 @@ public sealed class VariantOptions
         command.Options.Add(_position);
     }
 
+    /// <summary>The --variant text as given (e.g. a ViTok-v2 variant for `bench --v2`).</summary>
+    public string Variant(ParseResult parse) => parse.GetValue(_variant)!;
+
+    /// <summary>The --image-size value.</summary>
+    public int ImageSize(ParseResult parse) => parse.GetValue(_imageSize);
+
     /// <summary>The configuration; a bad combination is a usage error that names the value.</summary>
     public ViTokConfig Read(ParseResult parse)
     {

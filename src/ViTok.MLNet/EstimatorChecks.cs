@@ -13,8 +13,8 @@ static class EstimatorChecks
             throw new ArgumentOutOfRangeException(optionsName, batchSize, "BatchSize must be at least 1.");
         if ((tokenizerPath is null) == (tokenizer is null))
             throw new ArgumentException("Give exactly one of TokenizerPath (a tokenizer file) and Tokenizer (a model in memory).", optionsName);
-        if (tokenizerPath is not null && !File.Exists(tokenizerPath))
-            throw new FileNotFoundException($"Tokenizer file '{tokenizerPath}' does not exist.", tokenizerPath);
+        if (tokenizerPath is not null && !File.Exists(tokenizerPath) && !Models.TokenizerV2.ViTokV2Checkpoint.IsCheckpointFolder(tokenizerPath))
+            throw new FileNotFoundException($"Tokenizer file '{tokenizerPath}' does not exist (nor is it a ViTok-v2 folder holding encoder.safetensors or decoder.safetensors).", tokenizerPath);
     }
 
     /// <summary>The input schema with <paramref name="column"/> added (or replacing one of the same name).</summary>

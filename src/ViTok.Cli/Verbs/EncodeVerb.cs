@@ -5,6 +5,8 @@ using ViTok.MLNet;
 using ViTok.Models.Data;
 using ViTok.Models.Runtime;
 using ViTok.Models.Tokenizer;
+using ViTok.Models.TokenizerV2;
+using ViTok.Cli.V2;
 
 namespace ViTok.Cli.Verbs;
 
@@ -12,17 +14,18 @@ namespace ViTok.Cli.Verbs;
 public sealed class EncodeVerb : IVerb
 {
     readonly ComputeOptionSet _compute = new();
-    readonly Option<string> _model = new("--model") { Description = "Tokenizer file (.safetensors).", Required = true };
+    readonly Option<string> _model = new("--model") { Description = "Tokenizer file (.safetensors), or a ViTok-v2 checkpoint folder (encoder.safetensors [+ decoder.safetensors]).", Required = true };
     readonly Option<string> _data = new("--data") { Description = DataOptions.SourceHelp, Required = true };
-    readonly Option<string> _out = new("--out") { Description = "Output file: .idv (ML.NET binary IDataView, mlContext.Data.LoadFromBinary) or .parquet (Parquet, latents as LIST<float>, shape in the metadata).", Required = true };
+    readonly Option<string> _out = new("--out") { Description = "Output file: .idv (ML.NET binary IDataView, mlContext.Data.LoadFromBinary) or .parquet (Parquet, latents as LIST<float>, shape in the metadata); with a ViTok-v2 model also .safetensors (one [tokens, c] tensor per image, grid in the metadata).", Required = true };
     readonly Option<int> _batch = new("--batch") { Description = "Items per forward pass.", DefaultValueFactory = _ => 64 };
     readonly Option<bool> _sample = new("--sample") { Description = "Write posterior samples instead of posterior means." };
     readonly Option<bool> _bf16 = new("--bf16") { Description = "Run the encoder in bfloat16." };
+    readonly Option<int> _maxTokens = new("--max-tokens") { Description = "ViTok-v2: token budget; images over it are shrunk keeping their aspect ratio.", DefaultValueFactory = _ => 256 };
 
     public Command Create()
     {
         var command = new Command("encode", "Write the latents of a SOURCE, streaming: Origin, Label, Latent [tokens, c] as ML.NET binary (.idv) or Parquet (.parquet).");
-        foreach (var o in new Option[] { _model, _data, _out, _batch, _sample, _bf16 }) command.Options.Add(o);
+        foreach (var o in new Option[] { _model, _data, _out, _batch, _sample, _bf16, _maxTokens }) command.Options.Add(o);
         _compute.AddTo(command);
         return command;
     }
@@ -30,10 +33,16 @@ public sealed class EncodeVerb : IVerb
     public int Execute(ParseResult parse, VerbContext context)
     {
         string modelPath = parse.GetValue(_model)!;
-        if (!File.Exists(modelPath)) throw new UsageException($"--model: tokenizer file '{modelPath}' does not exist.");
         int batch = parse.GetValue(_batch);
         if (batch < 1) throw new UsageException($"--batch: {batch} must be at least 1.");
         string output = Path.GetFullPath(parse.GetValue(_out)!);
+        if (ViTokV2Checkpoint.IsCheckpointFolder(modelPath))
+        {
+            if (parse.GetValue(_sample)) throw new UsageException("--sample: a ViTok-v2 model has no posterior to sample (its latent is deterministic).");
+            return V2EncodeCommand.Run(modelPath, parse.GetValue(_data)!, output, V2Images.MaxTokens("--max-tokens", parse.GetValue(_maxTokens)),
+                batch, parse.GetValue(_bf16), _compute.Read(parse), context.Out);
+        }
+        if (!File.Exists(modelPath)) throw new UsageException($"--model: tokenizer file '{modelPath}' does not exist (nor is it a folder holding encoder.safetensors or decoder.safetensors).");
         string format = Path.GetExtension(output).ToLowerInvariant();
         if (format is not (".idv" or ".parquet")) throw new UsageException($"--out: '{output}' must end in .idv (ML.NET binary) or .parquet.");
         var config = TokenizerFile.ReadConfig(modelPath);

@@ -6,6 +6,8 @@ using TorchSharp;
 using ViTok.Models.Metrics;
 using ViTok.Models.Onnx;
 using ViTok.Models.Runtime;
+using ViTok.Models.TokenizerV2;
+using ViTok.Cli.V2;
 
 namespace ViTok.Cli.Verbs;
 
@@ -38,12 +40,18 @@ public sealed class MetricsVerb : IVerb
                       "between the sets and, when the candidate folder has one sub-folder per class (class name or index), the class accuracy. " +
                       "Images in immediate sub-folders are then read too, paired by relative path.",
     };
+    readonly Option<string?> _model = new("--model")
+    {
+        Description = "A ViTok-v2 checkpoint folder: the reference images are reconstructed at their native size into the --candidate folder " +
+                      "(originals/ and reconstructions/, as PNG), and the metrics compare those two.",
+    };
+    readonly Option<int> _maxTokens = new("--max-tokens") { Description = "With --model: token budget; images over it are shrunk keeping their aspect ratio.", DefaultValueFactory = _ => 256 };
     readonly Option<bool> _unpaired = new("--unpaired") { Description = "The folders are independent sets (e.g. generated vs real images): no pairing, no PSNR/SSIM; sub-folders are read too." };
 
     public Command Create()
     {
         var command = new Command("metrics", "PSNR/SSIM over image pairs (by file name), Frechet distance and Inception Score over the sets.");
-        foreach (var option in new Option[] { _reference, _candidate, _features, _input, _batch, _json, _classifier, _unpaired }) command.Options.Add(option);
+        foreach (var option in new Option[] { _reference, _candidate, _features, _input, _batch, _json, _classifier, _unpaired, _model, _maxTokens }) command.Options.Add(option);
         _compute.AddTo(command);
         return command;
     }
@@ -64,6 +72,14 @@ public sealed class MetricsVerb : IVerb
             "lpips" => ImageNormalization.Lpips,
             var other => throw new UsageException($"--features-input: '{other}' is not valid; use imagenet, minus1to1, zero-one, 0-255 or lpips."),
         };
+        if (parse.GetValue(_model) is { } model)
+        {
+            if (!ViTokV2Checkpoint.IsCheckpointFolder(model))
+                throw new UsageException($"--model: '{model}' is not a ViTok-v2 checkpoint folder (encoder.safetensors and decoder.safetensors).");
+            if (!Directory.Exists(reference)) throw new UsageException($"--reference: folder '{reference}' does not exist.");
+            var r = V2ReconstructCommand.Run(model, reference, candidate, V2Images.MaxTokens("--max-tokens", parse.GetValue(_maxTokens)), batch, bf16: false, compute);
+            (reference, candidate) = (r.Originals, r.Reconstructions);
+        }
         foreach (var (option, dir) in new[] { ("--reference", reference), ("--candidate", candidate) })
             if (!Directory.Exists(dir)) throw new UsageException($"{option}: folder '{dir}' does not exist.");
         bool shipped = features.Equals("resnet18", StringComparison.OrdinalIgnoreCase);

@@ -6,6 +6,8 @@ using ViTok.Models.Metrics;
 using ViTok.Models.Onnx;
 using ViTok.Models.Runtime;
 using ViTok.Models.Tokenizer;
+using ViTok.Models.TokenizerV2;
+using ViTok.Cli.V2;
 using ViTok.Models.Training;
 using static TorchSharp.torch;
 
@@ -15,7 +17,7 @@ namespace ViTok.Cli.Verbs;
 public sealed class ReconstructVerb : IVerb
 {
     readonly ComputeOptionSet _compute = new();
-    readonly Option<string> _model = new("--model") { Description = "Tokenizer file (.safetensors).", Required = true };
+    readonly Option<string> _model = new("--model") { Description = "Tokenizer file (.safetensors), or a ViTok-v2 checkpoint folder (encoder.safetensors + decoder.safetensors: the first --count images of a folder:PATH by name, at their native size, all written as PNG).", Required = true };
     readonly Option<string> _data = new("--data") { Description = DataOptions.SourceHelp, Required = true };
     readonly Option<string> _out = new("--out") { Description = "Output folder: metrics.json, grid.png, reconstructions/.", Required = true };
     readonly Option<int> _count = new("--count") { Description = "Items to evaluate (a seeded sample when the source has more).", DefaultValueFactory = _ => 1000 };
@@ -24,11 +26,13 @@ public sealed class ReconstructVerb : IVerb
     readonly Option<bool> _noFd = new("--no-fd") { Description = "Skip FD-ResNet18." };
     readonly Option<string?> _classifier = new("--classifier") { Description = "Also measure FD-clf: the Frechet distance in an image classifier's features (a classifier file, or 'fmnist' for the shipped Fashion-MNIST classifier)." };
     readonly Option<bool> _json = new("--json") { Description = "Print the metrics as JSON." };
+    readonly Option<int> _maxTokens = new("--max-tokens") { Description = "ViTok-v2: token budget; images over it are shrunk keeping their aspect ratio.", DefaultValueFactory = _ => 256 };
+    readonly Option<bool> _bf16 = new("--bf16") { Description = "ViTok-v2: run in bfloat16." };
 
     public Command Create()
     {
         var command = new Command("reconstruct", "Reconstruct data with a tokenizer: PSNR, SSIM, FD-ResNet18, a side-by-side grid and image files.");
-        foreach (var o in new Option[] { _model, _data, _out, _count, _save, _batch, _noFd, _classifier, _json }) command.Options.Add(o);
+        foreach (var o in new Option[] { _model, _data, _out, _count, _save, _batch, _noFd, _classifier, _json, _maxTokens, _bf16 }) command.Options.Add(o);
         _compute.AddTo(command);
         return command;
     }
@@ -36,11 +40,28 @@ public sealed class ReconstructVerb : IVerb
     public int Execute(ParseResult parse, VerbContext context)
     {
         string modelPath = parse.GetValue(_model)!;
-        if (!File.Exists(modelPath)) throw new UsageException($"--model: tokenizer file '{modelPath}' does not exist.");
         int count = parse.GetValue(_count), save = parse.GetValue(_save), batch = parse.GetValue(_batch);
         if (count < 1) throw new UsageException($"--count: {count} must be at least 1.");
         if (save < 0) throw new UsageException($"--save: {save} must not be negative.");
         if (batch < 1) throw new UsageException($"--batch: {batch} must be at least 1.");
+        if (ViTokV2Checkpoint.IsCheckpointFolder(modelPath))
+        {
+            if (parse.GetValue(_classifier) is not null)
+                throw new UsageException("--classifier: not used with a ViTok-v2 model; run vitok metrics --classifier on the originals/ and reconstructions/ folders it writes.");
+            string outFolder = parse.GetValue(_out)!;
+            var r = V2ReconstructCommand.Run(modelPath, parse.GetValue(_data)!, outFolder, V2Images.MaxTokens("--max-tokens", parse.GetValue(_maxTokens)),
+                batch, parse.GetValue(_bf16), _compute.Read(parse), count);
+            string metricsFile = Path.Combine(outFolder, "metrics.json");
+            if (parse.GetValue(_json)) context.Out.WriteLine(File.ReadAllText(metricsFile));
+            else
+            {
+                context.Out.WriteLine($"ViTok-v2 on {r.Count} images of {parse.GetValue(_data)} at their native size");
+                context.Out.WriteLine($"PSNR {r.Psnr:F2} dB" + (r.Ssim is double s ? $"   SSIM {s:F4}" : "   SSIM n/a (images under 11x11)"));
+                context.Out.WriteLine($"wrote {metricsFile}, {r.Originals} and {r.Reconstructions} (pair them with vitok metrics for FD)");
+            }
+            return VitokApp.Success;
+        }
+        if (!File.Exists(modelPath)) throw new UsageException($"--model: tokenizer file '{modelPath}' does not exist (nor is it a folder holding encoder.safetensors or decoder.safetensors).");
         string? classifierPath = parse.GetValue(_classifier);
         if (classifierPath is "fmnist") classifierPath = Bundled.Require(Bundled.FashionMnistClassifier);
         if (classifierPath is not null && !File.Exists(classifierPath)) throw new UsageException($"--classifier: file '{classifierPath}' does not exist.");

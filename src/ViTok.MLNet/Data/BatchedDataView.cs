@@ -31,18 +31,19 @@ sealed class BatchedDataView : IDataView
         var builder = new DataViewSchema.Builder();
         builder.AddColumns(input);
         builder.AddColumn(mapping.OutputColumn, mapping.OutputType);
+        foreach (var (name, type) in mapping.ExtraOutputs) builder.AddColumn(name, type);
         return builder.ToSchema();
     }
 
     public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null)
     {
         var needed = columnsNeeded.Select(c => c.Index).ToHashSet();
-        int outputIndex = Schema.Count - 1;
-        bool computeOutput = needed.Contains(outputIndex);
+        int firstOutput = _source.Schema.Count;                                  // the outputs follow the input's columns
+        bool computeOutput = needed.Any(i => i >= firstOutput);
         var inputNeeded = new HashSet<int>();
         foreach (int i in needed)
         {
-            if (i == outputIndex) continue;
+            if (i >= firstOutput) continue;
             // A shadowed input column (same name as the output) is hidden; Schema index i maps to input index i.
             if (i < _source.Schema.Count) inputNeeded.Add(i);
         }
@@ -53,7 +54,7 @@ sealed class BatchedDataView : IDataView
             foreach (var column in RowLabel.TextColumns(_source.Schema)) inputNeeded.Add(column.Index);
         }
         var input = _source.GetRowCursor(_source.Schema.Where(c => inputNeeded.Contains(c.Index)), rand);
-        return new Cursor(this, input, needed.Where(i => i != outputIndex).ToArray(), computeOutput);
+        return new Cursor(this, input, needed.Where(i => i < firstOutput).ToArray(), computeOutput);
     }
 
     public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
@@ -86,8 +87,10 @@ sealed class BatchedDataView : IDataView
         public override long Position => _position;
         public override long Batch => 0;
 
+        int FirstOutput => _parent._source.Schema.Count;
+
         public override bool IsColumnActive(DataViewSchema.Column column) =>
-            column.Index == Schema.Count - 1 ? _run is not null : _passThrough.ContainsKey(column.Index);
+            column.Index >= FirstOutput ? _run is not null : _passThrough.ContainsKey(column.Index);
 
         public override bool MoveNext()
         {
@@ -115,10 +118,11 @@ sealed class BatchedDataView : IDataView
 
         public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
         {
-            if (column.Index == Schema.Count - 1)
+            if (column.Index >= FirstOutput)
             {
                 if (_run is null) throw new InvalidOperationException($"Column '{column.Name}' was not requested when the cursor was created.");
-                return (ValueGetter<TValue>)_run.OutputGetter(() => _slot);
+                int k = column.Index - FirstOutput;
+                return (ValueGetter<TValue>)(k == 0 ? _run.OutputGetter(() => _slot) : _run.ExtraOutputGetter(k - 1, () => _slot));
             }
             if (!_passThrough.TryGetValue(column.Index, out var buffer))
                 throw new InvalidOperationException($"Column '{column.Name}' was not requested when the cursor was created.");

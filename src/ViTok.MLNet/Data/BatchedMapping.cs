@@ -15,6 +15,9 @@ abstract class BatchedMapping(string inputColumn, string outputColumn, int batch
     public int BatchSize { get; } = batchSize;
     public abstract DataViewType OutputType { get; }
 
+    /// <summary>Further output columns computed in the same pass (e.g. a latent's grid size), after <see cref="OutputColumn"/>.</summary>
+    public virtual IReadOnlyList<(string Name, DataViewType Type)> ExtraOutputs => [];
+
     /// <summary>Every input column the output is computed from: <see cref="InputColumn"/>, plus any others.</summary>
     public virtual IReadOnlyList<string> InputColumns => [InputColumn];
 
@@ -34,4 +37,8 @@ interface IBatchRun : IDisposable
 
     /// <summary>A getter of the output column for the slot that <paramref name="slot"/> names at call time.</summary>
     Delegate OutputGetter(Func<int> slot);
+
+    /// <summary>A getter of extra output column <paramref name="index"/> (see <see cref="BatchedMapping.ExtraOutputs"/>).</summary>
+    Delegate ExtraOutputGetter(int index, Func<int> slot) =>
+        throw new InvalidOperationException($"This mapping has no extra output column {index}.");
 }

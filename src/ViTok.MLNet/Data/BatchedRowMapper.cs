@@ -24,11 +24,11 @@ sealed class BatchedRowMapper : IRowToRowMapper
 
     public IEnumerable<DataViewSchema.Column> GetDependencies(IEnumerable<DataViewSchema.Column> dependingColumns)
     {
-        int output = OutputSchema.Count - 1;
+        int firstOutput = InputSchema.Count;
         var needed = new HashSet<int>();
         foreach (var c in dependingColumns)
         {
-            if (c.Index == output)
+            if (c.Index >= firstOutput)
             {
                 foreach (var name in _mapping.InputColumns) needed.Add(InputSchema[name].Index);
                 foreach (var column in RowLabel.TextColumns(InputSchema)) needed.Add(column.Index);   // for error messages
@@ -40,7 +40,7 @@ sealed class BatchedRowMapper : IRowToRowMapper
 
     public DataViewRow GetRow(DataViewRow input, IEnumerable<DataViewSchema.Column> activeColumns)
     {
-        bool computeOutput = activeColumns.Any(c => c.Index == OutputSchema.Count - 1);
+        bool computeOutput = activeColumns.Any(c => c.Index >= InputSchema.Count);
         // A pass-through image column and the model's input share one fetch per row (see OncePerRowImages).
         var shared = new OncePerRowImages(input);
         return new Row(this, shared, computeOutput ? _mapping.Start(shared, 1) : null);
@@ -55,14 +55,17 @@ sealed class BatchedRowMapper : IRowToRowMapper
         public override long Batch => input.Batch;
         public override ValueGetter<DataViewRowId> GetIdGetter() => input.GetIdGetter();
 
+        int FirstOutput => parent.InputSchema.Count;
+
         public override bool IsColumnActive(DataViewSchema.Column column) =>
-            column.Index == Schema.Count - 1 ? run is not null : input.IsColumnActive(input.Schema[column.Index]);
+            column.Index >= FirstOutput ? run is not null : input.IsColumnActive(input.Schema[column.Index]);
 
         public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
         {
-            if (column.Index < Schema.Count - 1) return input.GetGetter<TValue>(input.Schema[column.Index]);
+            if (column.Index < FirstOutput) return input.GetGetter<TValue>(input.Schema[column.Index]);
             if (run is null) throw new InvalidOperationException($"Column '{column.Name}' is not active.");
-            var inner = (ValueGetter<TValue>)run.OutputGetter(() => 0);
+            int k = column.Index - FirstOutput;
+            var inner = (ValueGetter<TValue>)(k == 0 ? run.OutputGetter(() => 0) : run.ExtraOutputGetter(k - 1, () => 0));
             return (ref TValue dst) =>
             {
                 if (_computedFor != input.Position || input.Position < 0)

@@ -11,7 +11,8 @@ public sealed class DecodeLatentsOptions : ComponentOptions
     /// <summary>Latent column (float vector of tokens x c numbers). Default: null, meaning <see cref="OutputColumnName"/>.</summary>
     public string? InputColumnName { get; set; }
 
-    /// <summary>Tokenizer safetensors file. Either this or <see cref="Tokenizer"/>.</summary>
+    /// <summary>Tokenizer safetensors file, or a ViTok-v2 checkpoint folder (decoder.safetensors; the latent column's
+    /// Rows/Cols/Height/Width columns give each image's size). Either this or <see cref="Tokenizer"/>.</summary>
     public string? TokenizerPath { get; set; }
 
     /// <summary>A tokenizer already in memory (owned by the transformer from then on).</summary>

@@ -3,6 +3,8 @@ using Microsoft.ML.Data;
 using ViTok.MLNet.Data;
 using ViTok.MLNet.Decode;
 using ViTok.MLNet.Persistence;
+using ViTok.MLNet.V2;
+using ViTok.MLNet.Tokenize;
 
 namespace ViTok.MLNet;
 
@@ -13,7 +15,8 @@ namespace ViTok.MLNet;
 public sealed class DecodeLatentsTransformer : ViTokTransformer
 {
     readonly DecodeLatentsOptions _options;
-    readonly DecodeMapping _mapping;
+    readonly BatchedMapping _mapping;
+    readonly V2ModelHandle? _v2;
 
     internal DecodeLatentsTransformer(DecodeLatentsOptions options, TokenizerHandle tokenizer)
     {
@@ -22,10 +25,18 @@ public sealed class DecodeLatentsTransformer : ViTokTransformer
         _mapping = new DecodeMapping(options, options.InputColumnName ?? options.OutputColumnName, tokenizer);
     }
 
-    TokenizerHandle Tokenizer { get; }
+    /// <summary>A ViTok-v2 decoder: each image comes back at the size its latent's Height/Width columns give.</summary>
+    internal DecodeLatentsTransformer(DecodeLatentsOptions options, V2ModelHandle model)
+    {
+        _v2 = model;
+        _options = options;
+        _mapping = new V2DecodeMapping(options, options.InputColumnName ?? options.OutputColumnName, model);
+    }
+
+    TokenizerHandle? Tokenizer { get; }
 
     private protected override BatchedMapping Mapping => _mapping;
-    private protected override byte[] WeightBytes => Tokenizer.FileBytes;
+    private protected override byte[] WeightBytes => _v2?.FileBytes ?? Tokenizer!.FileBytes;
 
     private protected override ComponentManifest Manifest => new()
     {
@@ -39,6 +50,7 @@ public sealed class DecodeLatentsTransformer : ViTokTransformer
         PixelScale = _options.PixelScale,
         PixelOffset = _options.PixelOffset,
         DecodeOutput = _options.Output.ToString(),
+        Format = _v2 is null ? null : V2ModelHandle.Format,
     };
 
     internal static DecodeLatentsTransformer FromManifest(CatalogHost host, ComponentManifest m, byte[] weights)
@@ -55,6 +67,8 @@ public sealed class DecodeLatentsTransformer : ViTokTransformer
             PixelOffset = m.PixelOffset,
             Output = Enum.Parse<DecodedOutput>(m.DecodeOutput),
         };
+        if (m.Format == V2ModelHandle.Format)
+            return new DecodeLatentsTransformer(options, V2ModelHandle.FromBytes(host, weights, V2Half.Decoder, m.Device, m.Threads, options.Precision));
         return new DecodeLatentsTransformer(options, TokenizerHandle.FromBytes(host, weights, m.Device, m.Threads, options.Precision));
     }
 }

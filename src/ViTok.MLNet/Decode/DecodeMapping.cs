@@ -38,6 +38,23 @@ sealed class DecodeMapping(DecodeLatentsOptions options, string input, Tokenizer
 
     public override IBatchRun Start(DataViewRow row, int slots) => new Run(this, row.GetGetter<VBuffer<float>>(row.Schema[InputColumn]), slots);
 
+    /// <summary>Channel-major pixels [3, H, W] in [-1, 1] as an 8-bit Rgba32 MLImage (rounded, clamped, opaque).</summary>
+    internal static MLImage ToImage(float[] pixels, int height, int width)
+    {
+        int n = height * width;
+        var rgba = new byte[n * 4];
+        for (int i = 0; i < n; i++)
+        {
+            rgba[4 * i] = ToByte(pixels[i]);
+            rgba[4 * i + 1] = ToByte(pixels[n + i]);
+            rgba[4 * i + 2] = ToByte(pixels[2 * n + i]);
+            rgba[4 * i + 3] = 255;
+        }
+        return MLImage.CreateFromPixels(width, height, MLPixelFormat.Rgba32, rgba);
+    }
+
+    static byte ToByte(float v) => (byte)Math.Clamp(MathF.Round((v + 1f) * 127.5f), 0f, 255f);
+
     sealed class Run(DecodeMapping mapping, ValueGetter<VBuffer<float>> getter, int slots) : IBatchRun
     {
         readonly float[][] _latents = Enumerable.Range(0, slots).Select(_ => new float[mapping.tokenizer.Inference.LatentLength]).ToArray();
@@ -67,22 +84,10 @@ sealed class DecodeMapping(DecodeLatentsOptions options, string input, Tokenizer
             int size = mapping.tokenizer.Config.ImageSize;
             return (ValueGetter<MLImage>)((ref MLImage dst) =>
             {
-                var pixels = _pixels[slot()];
-                int n = size * size;
-                var rgba = new byte[n * 4];
-                for (int i = 0; i < n; i++)
-                {
-                    rgba[4 * i] = ToByte(pixels[i]);
-                    rgba[4 * i + 1] = ToByte(pixels[n + i]);
-                    rgba[4 * i + 2] = ToByte(pixels[2 * n + i]);
-                    rgba[4 * i + 3] = 255;
-                }
                 dst?.Dispose();
-                dst = MLImage.CreateFromPixels(size, size, MLPixelFormat.Rgba32, rgba);
+                dst = ToImage(_pixels[slot()], size, size);
             });
         }
-
-        static byte ToByte(float v) => (byte)Math.Clamp(MathF.Round((v + 1f) * 127.5f), 0f, 255f);
 
         public void Dispose() { }
     }

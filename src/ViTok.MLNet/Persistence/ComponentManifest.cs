@@ -26,6 +26,14 @@ sealed record ComponentManifest
     public int Steps { get; init; }
     public double GuidanceScale { get; init; } = 1.0;
     public double Eta { get; init; }
+    /// <summary>"vitok-v2" for a ViTok-v2 checkpoint half; null for a ViTok tokenizer file.</summary>
+    public string? Format { get; init; }
+    /// <summary>ViTok-v2 tokenize: the token budget of native-size mode.</summary>
+    public int MaxTokens { get; init; }
+    /// <summary>ViTok-v2 tokenize: the image size of fixed-size mode; 0 x 0 in native-size mode.</summary>
+    public int ImageHeight { get; init; }
+    /// <inheritdoc cref="ImageHeight"/>
+    public int ImageWidth { get; init; }
 
     static readonly JsonSerializerOptions Json = new() { WriteIndented = true, Converters = { new JsonStringEnumConverter() } };
 

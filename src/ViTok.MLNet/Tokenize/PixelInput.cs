@@ -68,7 +68,7 @@ abstract class PixelInput : IDisposable
     public virtual void Dispose() { }
 
     /// <summary>Interleaved 8-bit RGB(A) to channel-major floats in [-1, 1].</summary>
-    static void FromInterleaved(ReadOnlySpan<byte> source, int channels, int r, int g, int b, float[] pixels)
+    internal static void FromInterleaved(ReadOnlySpan<byte> source, int channels, int r, int g, int b, float[] pixels)
     {
         int n = pixels.Length / 3;
         for (int i = 0; i < n; i++)

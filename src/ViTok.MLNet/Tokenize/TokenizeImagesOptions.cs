@@ -12,7 +12,8 @@ public sealed class TokenizeImagesOptions : ComponentOptions
     /// Default: null, meaning the same name as <see cref="OutputColumnName"/>.</summary>
     public string? InputColumnName { get; set; }
 
-    /// <summary>Tokenizer safetensors file (for example models/vitok-fmnist-n8-c8.safetensors). Either this or <see cref="Tokenizer"/>.</summary>
+    /// <summary>Tokenizer safetensors file (for example models/vitok-fmnist-n8-c8.safetensors), or a ViTok-v2 checkpoint folder
+    /// (encoder.safetensors; see docs/vitok-v2.md). Either this or <see cref="Tokenizer"/>.</summary>
     public string? TokenizerPath { get; set; }
 
     /// <summary>A tokenizer already in memory. It is owned by the transformer from then on (moved to the device/dtype).</summary>
@@ -29,6 +30,10 @@ public sealed class TokenizeImagesOptions : ComponentOptions
 
     /// <summary>Layout of the latent vector: [tokens, c] (default) or [t, h, w, c].</summary>
     public LatentLayout Layout { get; set; } = TokenizeImagesEstimator.Defaults.Layout;
+
+    /// <summary>ViTok-v2 native-size mode (an image column of unknown size, or encoded bytes): images over this many tokens are
+    /// shrunk keeping their aspect ratio. Default 256.</summary>
+    public int MaxTokens { get; set; } = 256;
 
     /// <summary>For float pixel-vector input: value = input x scale + offset must land in [-1, 1].
     /// The defaults (<see cref="TokenizeImagesEstimator.Defaults.PixelScale"/>, <see cref="TokenizeImagesEstimator.Defaults.PixelOffset"/>)

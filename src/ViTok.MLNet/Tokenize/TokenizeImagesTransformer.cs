@@ -3,6 +3,8 @@ using Microsoft.ML.Data;
 using ViTok.MLNet.Data;
 using ViTok.MLNet.Persistence;
 using ViTok.MLNet.Tokenize;
+using ViTok.MLNet.V2;
+using ViTok.Models.TokenizerV2;
 using ViTok.Models.Tokenizer;
 
 namespace ViTok.MLNet;
@@ -15,7 +17,8 @@ namespace ViTok.MLNet;
 public sealed class TokenizeImagesTransformer : ViTokTransformer
 {
     readonly TokenizeImagesOptions _options;
-    readonly TokenizeMapping _mapping;
+    readonly BatchedMapping _mapping;
+    readonly V2ModelHandle? _v2;
 
     internal TokenizeImagesTransformer(TokenizeImagesOptions options, TokenizerHandle tokenizer)
     {
@@ -24,16 +27,28 @@ public sealed class TokenizeImagesTransformer : ViTokTransformer
         _mapping = new TokenizeMapping(options, options.InputColumnName ?? options.OutputColumnName, tokenizer);
     }
 
-    /// <summary>The tokenizer's configuration (variant, image size, channels...).</summary>
-    public ViTokConfig TokenizerConfig => Tokenizer.Config;
+    /// <summary>A ViTok-v2 encoder: fixed-size mode for <paramref name="fixedSize"/>, native-size mode for null.</summary>
+    internal TokenizeImagesTransformer(TokenizeImagesOptions options, V2ModelHandle model, (int Height, int Width)? fixedSize)
+    {
+        _v2 = model;
+        _options = options;
+        _mapping = new V2TokenizeMapping(options, options.InputColumnName ?? options.OutputColumnName, model, fixedSize);
+    }
+
+    /// <summary>The tokenizer's configuration (variant, image size, channels...); see <see cref="V2Config"/> for a ViTok-v2 model.</summary>
+    public ViTokConfig TokenizerConfig => Tokenizer?.Config
+        ?? throw new InvalidOperationException($"This transformer runs a ViTok-v2 model ({_v2!.Config.Variant}); read V2Config.");
+
+    /// <summary>The ViTok-v2 configuration (variant, patch, channels) when this transformer runs a v2 checkpoint; else null.</summary>
+    public ViTokV2Config? V2Config => _v2?.Config;
 
     public string OutputColumnName => _options.OutputColumnName;
     public string InputColumnName => _mapping.InputColumn;
 
-    TokenizerHandle Tokenizer { get; }
+    TokenizerHandle? Tokenizer { get; }
 
     private protected override BatchedMapping Mapping => _mapping;
-    private protected override byte[] WeightBytes => Tokenizer.FileBytes;
+    private protected override byte[] WeightBytes => _v2?.FileBytes ?? Tokenizer!.FileBytes;
 
     private protected override ComponentManifest Manifest => new()
     {
@@ -49,6 +64,10 @@ public sealed class TokenizeImagesTransformer : ViTokTransformer
         Layout = _options.Layout.ToString(),
         PixelScale = _options.PixelScale,
         PixelOffset = _options.PixelOffset,
+        Format = _v2 is null ? null : V2ModelHandle.Format,
+        MaxTokens = _options.MaxTokens,
+        ImageHeight = (_mapping as V2TokenizeMapping)?.FixedSize?.Height ?? 0,
+        ImageWidth = (_mapping as V2TokenizeMapping)?.FixedSize?.Width ?? 0,
     };
 
     internal static TokenizeImagesTransformer FromManifest(CatalogHost host, ComponentManifest m, byte[] weights)
@@ -66,7 +85,11 @@ public sealed class TokenizeImagesTransformer : ViTokTransformer
             Layout = Enum.Parse<LatentLayout>(m.Layout),
             PixelScale = m.PixelScale,
             PixelOffset = m.PixelOffset,
+            MaxTokens = m.MaxTokens,
         };
+        if (m.Format == V2ModelHandle.Format)
+            return new TokenizeImagesTransformer(options, V2ModelHandle.FromBytes(host, weights, V2Half.Encoder, m.Device, m.Threads, options.Precision),
+                m.ImageHeight > 0 ? (m.ImageHeight, m.ImageWidth) : null);
         return new TokenizeImagesTransformer(options, TokenizerHandle.FromBytes(host, weights, m.Device, m.Threads, options.Precision));
     }
 }

@@ -44,7 +44,7 @@ public static class TokenizerBenchmark
     }
 
     /// <summary>Median seconds of one call over <paramref name="iterations"/> timed calls, after one warm-up call.</summary>
-    static double Time(int iterations, Action action)
+    public static double Time(int iterations, Action action)
     {
         action();
         var times = new double[iterations];

@@ -137,9 +137,12 @@ public sealed class SafeTensorsFile
     /// <summary>
     /// Writes tensors and metadata atomically: a temporary file beside the target is written and flushed, then
     /// renamed over it, so a crash never leaves a half-written file under <paramref name="path"/>.
+    /// With <paramref name="storeAs"/>, floating-point tensors are converted to that dtype one at a time as they are written.
     /// </summary>
-    public static void Write(string path, IEnumerable<(string Name, Tensor Tensor)> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    public static void Write(string path, IEnumerable<(string Name, Tensor Tensor)> tensors, IReadOnlyDictionary<string, string>? metadata = null,
+        ScalarType? storeAs = null)
     {
+        ScalarType Stored(Tensor t) => storeAs is { } s && t.is_floating_point() ? s : t.dtype;
         var list = tensors.ToList();
         var duplicate = list.GroupBy(t => t.Name).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null) throw new ArgumentException($"Tensor name '{duplicate.Key}' appears twice.");
@@ -157,9 +160,9 @@ public sealed class SafeTensorsFile
             long offset = 0;
             foreach (var (name, t) in list)
             {
-                long size = t.numel() * ElementSize(t.dtype);
+                long size = t.numel() * ElementSize(Stored(t));
                 json.WriteStartObject(name);
-                json.WriteString("dtype", Name(t.dtype));
+                json.WriteString("dtype", Name(Stored(t)));
                 json.WriteStartArray("shape");
                 foreach (long d in t.shape) json.WriteNumberValue(d);
                 json.WriteEndArray();
@@ -191,7 +194,8 @@ public sealed class SafeTensorsFile
                 buffer.CopyTo(file);
                 foreach (var (_, t) in list)
                 {
-                    using var cpu = t.detach().cpu().contiguous();
+                    using var tensorScope = NewDisposeScope();                    // frees each converted copy before the next
+                    var cpu = t.detach().cpu().to(Stored(t)).contiguous();
                     file.Write(cpu.bytes);
                 }
                 file.Flush(flushToDisk: true);

@@ -1,0 +1,116 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.ML;
+using ViTok.MLNet;
+using ViTok.MLNet.Data;
+using ViTok.MLNet.Tokenize;
+using TorchSharp;
+using ViTok.Cli.Verbs;
+using ViTok.Models.Runtime;
+using ViTok.Models.TokenizerV2;
+using ViTok.Models.Weights;
+using static TorchSharp.torch;
+
+namespace ViTok.Cli.V2;
+
+/// <summary>
+/// `vitok encode` with a ViTok-v2 checkpoint folder: the latents of every image of a folder, at its native size,
+/// into one safetensors file: a float32 tensor [tokens, c] per image named by its path relative to the folder, and
+/// per image a metadata entry of the same name holding its grid and sizes as JSON (Python: safetensors.safe_open).
+/// </summary>
+static class V2EncodeCommand
+{
+    public static int Run(string modelFolder, string data, string output, int maxTokens, int batch, bool bf16, ComputeOptions compute, TextWriter o)
+    {
+        string format = Path.GetExtension(output).ToLowerInvariant();
+        if (format is not (".safetensors" or ".idv" or ".parquet"))
+            throw new UsageException($"--out: '{output}' must end in .safetensors (one [tokens, c] tensor per image), .idv (ML.NET binary) or .parquet.");
+        var files = V2Images.List("--data", data);
+        if (format != ".safetensors") return RunTable(modelFolder, data, files, output, format, maxTokens, batch, bf16, compute, o);
+        var device = TorchRuntime.Resolve(compute);
+        var clock = Stopwatch.StartNew();
+        using var inference = new ViTokV2Inference(ViTokV2Checkpoint.Load(modelFolder, decoder: false), device, bf16 ? ScalarType.BFloat16 : ScalarType.Float32);
+        var config = inference.Config;
+        // The variant of the whole checkpoint when its decoder is there too (only the encoder is loaded).
+        string variant = ViTokV2Checkpoint.ReadConfig(modelFolder, decoder: File.Exists(Path.Combine(modelFolder, ViTokV2Checkpoint.DecoderFile))).Variant;
+        o.WriteLine($"encoding {files.Count} images of {data} with ViTok-v2 {variant} (native size, at most {maxTokens} tokens) into {output}");
+
+        var names = new List<string>();
+        var latents = new List<V2Latent>();
+        var metadata = new Dictionary<string, string>
+        {
+            ["format"] = "pt",
+            ["vitok.kind"] = "vitok-v2-latents",
+            ["vitok.variant"] = variant,
+            ["vitok.patch"] = config.Patch.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["vitok.channels"] = config.Channels.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        foreach (var chunk in files.Chunk(batch))
+        {
+            var sources = new List<(int Height, int Width)>();
+            var images = chunk.Select(f =>
+            {
+                var (image, h, w) = V2Images.Load(f.Path, inference, maxTokens);
+                sources.Add((h, w));
+                return image;
+            }).ToList();
+            var encoded = inference.Encode(images, batch);
+            for (int i = 0; i < chunk.Length; i++)
+            {
+                var l = encoded[i];
+                names.Add(chunk[i].Name);
+                latents.Add(l);
+                metadata[chunk[i].Name] = JsonSerializer.Serialize(new Dictionary<string, int>
+                {
+                    ["rows"] = l.Grid.Rows, ["cols"] = l.Grid.Cols, ["height"] = l.Height, ["width"] = l.Width,
+                    ["source_height"] = sources[i].Height, ["source_width"] = sources[i].Width,
+                });
+            }
+            o.WriteLine($"  {names.Count}/{files.Count} images, {names.Count / Math.Max(clock.Elapsed.TotalSeconds, 1e-9):F1} images/s");
+        }
+        using (var scope = NewDisposeScope())
+        {
+            var tensors = names.Select((n, i) => (n, tensor(latents[i].Values, [latents[i].Grid.Count, config.Channels]))).ToList();
+            SafeTensorsFile.Write(output, tensors, metadata);
+        }
+        o.WriteLine($"wrote {files.Count} latents [tokens, {config.Channels}] to {output} in {clock.Elapsed.TotalSeconds:F1} s");
+        return VitokApp.Success;
+    }
+
+    /// <summary>One row per image (Origin = relative name, Latent = tokens x c floats, LatentRows/Cols/Height/Width) as
+    /// ML.NET binary or Parquet, through the ML.NET native-size tokenizer.</summary>
+    static int RunTable(string modelFolder, string data, IReadOnlyList<(string Name, string Path)> files, string output, string format,
+        int maxTokens, int batch, bool bf16, ComputeOptions compute, TextWriter o)
+    {
+        var clock = Stopwatch.StartNew();
+        var ml = new MLContext(seed: 0);
+        var rows = ml.Data.LoadFromEnumerable(files.Select(f => new ImageFileRow { Origin = f.Name, Path = f.Path }));
+        var latents = ml.Transforms.LoadImages("Image", null, nameof(ImageFileRow.Path))
+            .Append(ml.Transforms.TokenizeImages(new TokenizeImagesOptions
+            {
+                OutputColumnName = "Latent", InputColumnName = "Image", TokenizerPath = modelFolder, MaxTokens = maxTokens, BatchSize = batch,
+                Precision = bf16 ? InferencePrecision.BFloat16 : InferencePrecision.Float32, Device = compute.Device, Threads = compute.Threads,
+            }))
+            .Append(ml.Transforms.SelectColumns(["Origin", "Latent", .. V2ColumnNames]))
+            .Fit(rows).Transform(rows);
+        o.WriteLine($"encoding {files.Count} images of {data} with ViTok-v2 (native size, at most {maxTokens} tokens) into {output}");
+        Directory.CreateDirectory(Path.GetDirectoryName(output)!);
+        if (format == ".parquet") ParquetExport.Write(latents, output);
+        else
+        {
+            string temp = output + ".tmp";
+            using (var stream = File.Create(temp)) ml.Data.SaveAsBinary(latents, stream, keepHidden: false);
+            File.Move(temp, output, overwrite: true);
+        }
+        o.WriteLine($"wrote {files.Count} rows (Origin, Latent, {string.Join(", ", V2ColumnNames)}) to {output} in {clock.Elapsed.TotalSeconds:F1} s");
+        return VitokApp.Success;
+    }
+
+    static readonly string[] V2ColumnNames = ["LatentRows", "LatentCols", "LatentHeight", "LatentWidth"];
+
+    sealed class ImageFileRow
+    {
+        public string Origin { get; set; } = "";
+        public string Path { get; set; } = "";
+    }
+}

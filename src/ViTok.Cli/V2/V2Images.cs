@@ -1,0 +1,41 @@
+using ViTok.Cli.Verbs;
+using ViTok.Models.Data;
+using ViTok.Models.TokenizerV2;
+
+namespace ViTok.Cli.V2;
+
+/// <summary>
+/// The images a ViTok-v2 model reads on the command line: every image file of a folder (and its immediate
+/// sub-folders), each named by its path relative to the folder, at its own size; images over the token budget are
+/// shrunk keeping their aspect ratio, as the reference's preprocessing does.
+/// </summary>
+static class V2Images
+{
+    /// <summary>The files of <c>--data folder:PATH</c> (or a plain folder path); other SOURCE kinds are a usage error.</summary>
+    public static IReadOnlyList<(string Name, string Path)> List(string option, string source)
+    {
+        string folder = source.StartsWith("folder:", StringComparison.Ordinal) ? source["folder:".Length..] : source;
+        int query = folder.IndexOf('?');
+        if (query >= 0)
+            throw new UsageException($"{option}: '{source}': a ViTok-v2 model reads images at their native size; resize/crop keys are not used (use --max-tokens).");
+        if (!Directory.Exists(folder))
+            throw new UsageException($"{option}: '{source}' is not an image folder; a ViTok-v2 model reads folder:PATH (images at their native size).");
+        var files = ImageFiles.ListWithSubfolders(folder);
+        if (files.Count == 0) throw new UsageException($"{option}: folder '{folder}' holds no images ({string.Join(", ", ImageFiles.Extensions.Order())}).");
+        return files;
+    }
+
+    /// <summary>Reads one image, shrunk to the budget when it is over it; also gives the size of the file's image.</summary>
+    public static (V2Image Image, int SourceHeight, int SourceWidth) Load(string path, ViTokV2Inference inference, int maxTokens)
+    {
+        using var image = ImageFiles.Load(path);
+        var v2 = new V2Image(image.data<float>().ToArray(), (int)image.shape[1], (int)image.shape[2]);
+        return (inference.ResizeToTokenBudget(v2, maxTokens), v2.Height, v2.Width);
+    }
+
+    public static int MaxTokens(string option, int value) =>
+        value >= 1 ? value : throw new UsageException($"{option}: {value} must be at least 1.");
+
+    /// <summary>The PNG name of an image named <paramref name="name"/> ("Coat/b.jpg" -> "Coat/b.png").</summary>
+    public static string PngName(string name) => System.IO.Path.ChangeExtension(name, ".png");
+}

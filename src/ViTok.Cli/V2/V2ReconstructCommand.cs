@@ -1,0 +1,70 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using TorchSharp;
+using ViTok.Cli.Verbs;
+using ViTok.Models.Data;
+using ViTok.Models.Metrics;
+using ViTok.Models.Runtime;
+using ViTok.Models.TokenizerV2;
+using static TorchSharp.torch;
+
+namespace ViTok.Cli.V2;
+
+/// <summary>
+/// `vitok reconstruct` with a ViTok-v2 checkpoint folder: every image of a folder is encoded and decoded at its
+/// native size (shrunk first when over the token budget). Writes originals/NAME.png (the image the model saw) and
+/// reconstructions/NAME.png (same relative names, so `vitok metrics` pairs them), and metrics.json with per-image
+/// and mean PSNR and SSIM (reconstructions clamped to [-1, 1]; SSIM needs at least 11x11 pixels).
+/// </summary>
+static class V2ReconstructCommand
+{
+    public sealed record Result(int Count, double Psnr, double? Ssim, string Originals, string Reconstructions);
+
+    /// <param name="count">At most this many images (the first by relative name); null: all.</param>
+    public static Result Run(string modelFolder, string data, string folder, int maxTokens, int batch, bool bf16, ComputeOptions compute, int? count = null)
+    {
+        var files = V2Images.List("--data", data).Take(count ?? int.MaxValue).ToList();
+        var device = TorchRuntime.Resolve(compute);
+        using var inference = new ViTokV2Inference(ViTokV2Checkpoint.Load(modelFolder), device, bf16 ? ScalarType.BFloat16 : ScalarType.Float32);
+        string originals = Path.Combine(folder, "originals"), reconstructions = Path.Combine(folder, "reconstructions");
+        var perImage = new List<Dictionary<string, object?>>();
+        var psnrs = new List<double>();
+        var ssims = new List<double>();
+        foreach (var chunk in files.Chunk(batch))
+        {
+            var images = chunk.Select(f => V2Images.Load(f.Path, inference, maxTokens).Image).ToList();
+            var decoded = inference.Decode(inference.Encode(images, batch), batch);
+            for (int i = 0; i < chunk.Length; i++)
+            {
+                using var scope = NewDisposeScope();
+                var original = tensor(images[i].Pixels, [3, images[i].Height, images[i].Width]);
+                var output = tensor(decoded[i].Pixels, [3, decoded[i].Height, decoded[i].Width]).clamp(-1, 1);
+                string png = V2Images.PngName(chunk[i].Name);
+                foreach (var (dir, image) in new[] { (originals, original), (reconstructions, output) })
+                {
+                    string path = Path.Combine(dir, png);
+                    Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                    ImageFiles.Save(image, path);
+                }
+                double psnr = Psnr.PerItem(original.unsqueeze(0), output.unsqueeze(0))[0];
+                double? ssim = images[i].Height >= Ssim.WindowSize && images[i].Width >= Ssim.WindowSize
+                    ? Ssim.PerItem(original.unsqueeze(0), output.unsqueeze(0))[0] : null;
+                psnrs.Add(psnr);
+                if (ssim is double s) ssims.Add(s);
+                perImage.Add(new() { ["name"] = chunk[i].Name, ["height"] = images[i].Height, ["width"] = images[i].Width, ["psnr"] = psnr, ["ssim"] = ssim });
+            }
+        }
+        var result = new Result(files.Count, psnrs.Average(), ssims.Count > 0 ? ssims.Average() : null, originals, reconstructions);
+        var report = new Dictionary<string, object?>
+        {
+            ["model"] = modelFolder, ["variant"] = inference.Config.Variant, ["channels"] = inference.Config.Channels, ["max_tokens"] = maxTokens,
+            ["data"] = data, ["count"] = files.Count, ["psnr"] = result.Psnr, ["ssim"] = result.Ssim,
+            ["dtype"] = bf16 ? "bf16" : "fp32", ["images"] = perImage,
+        };
+        string json = JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals });
+        string metricsPath = Path.Combine(folder, "metrics.json");
+        File.WriteAllText(metricsPath + ".tmp", json);
+        File.Move(metricsPath + ".tmp", metricsPath, overwrite: true);
+        return result;
+    }
+}

@@ -1,0 +1,36 @@
+using TorchSharp;
+using ViTok.Models.TokenizerV2;
+using static TorchSharp.torch;
+
+namespace ViTok.Models.Benchmarks;
+
+/// <summary>
+/// Inference speed of a ViTok-v2 model on square images: encode and decode under no_grad in one precision, as
+/// items per second and as achieved multiply-adds per second over a matrix product of the same dtype timed in the
+/// same run (see <see cref="TokenizerBenchmark"/>).
+/// </summary>
+public static class V2Benchmark
+{
+    public static PrecisionResult Run(ViTokV2AutoEncoder model, int imageSize, int batch, ScalarType dtype, int iterations, Device device)
+    {
+        if (batch < 1) throw new ArgumentOutOfRangeException(nameof(batch), batch, "Batch must be at least 1.");
+        if (iterations < 1) throw new ArgumentOutOfRangeException(nameof(iterations), iterations, "Iterations must be at least 1.");
+        var config = model.Config;
+        var grid = PatchGrid.ForImage(imageSize, imageSize, config.Patch);
+        var cost = V2Cost.Of(config, grid.Count);
+        using var _ = no_grad();
+        model.eval();
+        model.to(device).to(dtype);
+        using var scope = NewDisposeScope();
+        var patches = (rand([batch, grid.Count, config.PixelsPerToken], device: device) * 2 - 1).to(dtype);
+        var latents = randn([batch, grid.Count, config.Channels], device: device).to(dtype);
+        double encodeSeconds = TokenizerBenchmark.Time(iterations, () => model.Encode(patches, grid).Dispose());
+        double decodeSeconds = TokenizerBenchmark.Time(iterations, () => model.Decode(latents, grid).Dispose());
+        double matmul = TokenizerBenchmark.MatmulGMacs(dtype, device);
+        return new PrecisionResult(
+            TokenizerBenchmark.DTypeName(dtype), matmul,
+            batch / encodeSeconds, batch / decodeSeconds,
+            cost.Encoder.MultiplyAdds * batch / encodeSeconds / 1e9,
+            cost.Decoder.MultiplyAdds * batch / decodeSeconds / 1e9);
+    }
+}

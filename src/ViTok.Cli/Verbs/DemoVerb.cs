@@ -191,15 +191,6 @@ public sealed class DemoVerb : IVerb
         return tensor(values, [values.Length / (3 * size * size), 3, size, size]) / 127.5f - 1f;
     }
 
-    static void Grid(Tensor originals, Tensor reconstructions, string path, int perRow)
-    {
-        var rows = new List<IReadOnlyList<Tensor>>();
-        for (long i = 0; i < originals.shape[0]; i += perRow)
-        {
-            var row = new List<Tensor>();
-            for (long j = i; j < Math.Min(originals.shape[0], i + perRow); j++) { row.Add(originals[j]); row.Add(reconstructions[j]); }
-            rows.Add(row);
-        }
-        ImageGrid.Save(rows, path);
-    }
+    static void Grid(Tensor originals, Tensor reconstructions, string path, int perRow) =>
+        ImageGrid.Save(ImageGrid.Pairs(originals, reconstructions, perRow), path);
 }

@@ -47,6 +47,18 @@ public sealed class TorchRuntimeTests
         TorchRuntime.LoadFromAssemblyFolder();
         using var scope = NewDisposeScope();
         Assert.AreEqual(6f, arange(4, ScalarType.Float32).sum().item<float>());
+        // Other native libraries of the build output are found by their DllImport names.
+        string? c10 = NativeLibraryFallback.Find(OperatingSystem.IsWindows() ? "c10" : "libc10");
+        Assert.IsNotNull(c10);
+        Assert.IsTrue(File.Exists(c10));
+        Assert.IsNull(NativeLibraryFallback.Find("no-such-native-library"));
+    }
+
+    [TestMethod]
+    public void Native_fallback_folder_that_does_not_exist_is_named()
+    {
+        var e = Assert.ThrowsExactly<DirectoryNotFoundException>(() => NativeLibraryFallback.Register("/no/such/native/folder"));
+        StringAssert.Contains(e.Message, "/no/such/native/folder");
     }
 
     [TestMethod]

@@ -5,6 +5,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Transforms.Image;
 using TorchSharp;
 using ViTok.MLNet;
+using ViTok.MLNet.Data;
 using ViTok.MLNet.Decode;
 using ViTok.MLNet.Generate;
 using ViTok.MLNet.Tokenize;
@@ -185,11 +186,7 @@ public sealed class DemoVerb : IVerb
     }
 
     /// <summary>A float pixel column (0..255, [3, H, W]) as a tensor [N, 3, H, W] in [-1, 1].</summary>
-    static Tensor Pixels(IDataView view, string column, int size)
-    {
-        var values = view.GetColumn<VBuffer<float>>(column).SelectMany(v => v.DenseValues()).ToArray();
-        return tensor(values, [values.Length / (3 * size * size), 3, size, size]) / 127.5f - 1f;
-    }
+    static Tensor Pixels(IDataView view, string column, int size) => view.ReadImages(column, size, size);
 
     static void Grid(Tensor originals, Tensor reconstructions, string path, int perRow) =>
         ImageGrid.Save(ImageGrid.Pairs(originals, reconstructions, perRow), path);

@@ -12,6 +12,7 @@ public sealed class PcaBaseline : IDisposable
 {
     readonly Tensor _mean;        // [D] float64
     readonly Tensor _components;  // [k, D] float64, orthonormal rows
+    readonly double _low, _high;  // the fitted data's value range
 
     /// <summary>Numbers kept per item (k).</summary>
     public int Components { get; }
@@ -22,8 +23,10 @@ public sealed class PcaBaseline : IDisposable
     /// <summary>Share of the fitted data's variance the k components explain.</summary>
     public double ExplainedVariance { get; }
 
-    PcaBaseline(Tensor mean, Tensor components, double explained)
+    PcaBaseline(Tensor mean, Tensor components, double explained, double low, double high)
     {
+        _low = low;
+        _high = high;
         _mean = mean;
         _components = components;
         Components = (int)components.shape[0];
@@ -49,7 +52,8 @@ public sealed class PcaBaseline : IDisposable
         var (_, s, vh) = linalg.svd(centred, fullMatrices: false);
         var variance = s.square();
         double explained = (variance[..components].sum() / variance.sum()).item<double>();
-        return new PcaBaseline(mean.MoveToOuterDisposeScope(), vh[..components].contiguous().MoveToOuterDisposeScope(), explained);
+        return new PcaBaseline(mean.MoveToOuterDisposeScope(), vh[..components].contiguous().MoveToOuterDisposeScope(), explained,
+            x.min().item<double>(), x.max().item<double>());
     }
 
     /// <summary>The k coordinates [N, k] (float64) of <paramref name="items"/> [N, ...].</summary>
@@ -61,13 +65,17 @@ public sealed class PcaBaseline : IDisposable
         return (x - _mean).matmul(_components.t()).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Reconstructions of <paramref name="items"/> from their k coordinates, in the items' shape and dtype.</summary>
+    /// <summary>
+    /// Reconstructions of <paramref name="items"/> from their k coordinates, in the items' shape and dtype, clamped to
+    /// the value range of the fitted data (pixels stay valid pixels).
+    /// </summary>
     public Tensor Reconstruct(Tensor items)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var codes = Encode(items);
-        var back = codes.matmul(_components) + _mean;
+        using Scalar low = _low.ToScalar(), high = _high.ToScalar();
+        var back = codes.matmul(_components).add(_mean).clamp(low, high);
         return back.reshape(items.shape).to(items.dtype).to(items.device).MoveToOuterDisposeScope();
     }
 

@@ -40,11 +40,17 @@ public static class TorchRuntime
     /// For hosts whose own folder lacks torch (a .NET Interactive notebook kernel, which references the built
     /// ViTok assemblies with <c>#r</c>): loads libtorch's native libraries from <c>runtimes/RID/native</c> beside
     /// ViTok.Models.dll (the build output, whose copy the build patched for Debian 12) in dependency order, then
-    /// initialises torch. Call before the first torch operation; calling again is harmless (the OS loader counts references).
+    /// initialises torch; other native libraries the host cannot find (libSkiaSharp for ML.NET's images, ...) are then
+    /// taken from the same folder (<see cref="NativeLibraryFallback"/>). Call before the first torch operation; calling
+    /// again is harmless (the OS loader counts references).
     /// </summary>
     /// <exception cref="TorchLoadException">A library is missing or the OS loader refuses it (its message says which).</exception>
-    public static void LoadFromAssemblyFolder() =>
-        LoadFrom(Path.Combine(Path.GetDirectoryName(typeof(TorchRuntime).Assembly.Location) ?? AppContext.BaseDirectory, "runtimes", NativeRid, "native"));
+    public static void LoadFromAssemblyFolder()
+    {
+        string native = Path.Combine(Path.GetDirectoryName(typeof(TorchRuntime).Assembly.Location) ?? AppContext.BaseDirectory, "runtimes", NativeRid, "native");
+        LoadFrom(native);
+        NativeLibraryFallback.Register(native);
+    }
 
     /// <summary>Loads libtorch's native libraries from <paramref name="nativeDirectory"/> in dependency order, then initialises torch.</summary>
     /// <exception cref="TorchLoadException">A library is missing from the folder or the OS loader refuses it.</exception>

@@ -60,6 +60,11 @@ public sealed class BaselineTests
         Assert.IsTrue(two.ExplainedVariance is > 0.3 and < 1.0, $"two of three directions explain {two.ExplainedVariance}");
         double error2 = (two.Reconstruct(items) - items).square().mean().item<double>();
         Assert.IsTrue(error2 > 1e-3, "dropping a direction loses information");
+
+        // Reconstructions stay within the fitted data's range: far-off items are clamped to it.
+        var far = pca.Reconstruct(items * 100);
+        Assert.IsTrue(far.max().item<double>() <= items.max().item<double>() + 1e-12);
+        Assert.IsTrue(far.min().item<double>() >= items.min().item<double>() - 1e-12);
     }
 
     [TestMethod]

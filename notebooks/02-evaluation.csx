@@ -73,7 +73,7 @@ foreach (var (m, color) in methods.Zip(new[] { ScottPlot.Colors.C0, ScottPlot.Co
     line.Color = color; line.LineWidth = 2; line.LegendText = $"{m.Name.Split(" (")[0]}: mean {values.Average():F2} dB";
 }
 plot.XLabel("PSNR (dB)"); plot.YLabel("images per 0.75 dB bin"); plot.Title($"Fashion-MNIST, {EvalItems} held-out test items, E = {e}");
-plot.ShowLegend(ScottPlot.Alignment.UpperLeft);
+plot.ShowLegend(ScottPlot.Alignment.UpperRight);
 new Png(plot.GetImageBytes(760, 380, ScottPlot.ImageFormat.Png))
 // %% [markdown]
 // ## Best and worst reconstructions

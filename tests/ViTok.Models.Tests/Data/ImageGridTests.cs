@@ -43,6 +43,16 @@ public sealed class ImageGridTests
         using var scope = NewDisposeScope();
         var clips = full([2, 3, 5, 4, 4], -1f);
         clips[1, .., 2] = ones(3, 4, 4);                                // clip 1, frame 2: white
+        // Reading an image folder must not change how the rest of the process decodes GIFs (it once set the shared decoder to one frame).
+        string folder = Path.Combine(Path.GetTempPath(), "vitok-gif-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        try
+        {
+            ImageFiles.Save(zeros(3, 4, 4), Path.Combine(folder, "a.png"));
+            new ImageFolderSource(folder).Read(0, new Random(0));
+        }
+        finally { Directory.Delete(folder, true); }
+
         byte[] gif = AnimatedGif.Encode(clips, frameMilliseconds: 100);
         using var image = Image.Load<Rgb24>(gif);
         Assert.AreEqual(5, image.Frames.Count);

@@ -63,8 +63,8 @@ Png Chart(string title, string label, Func<SetResult, double> metric)
         line.LineWidth = 2; line.MarkerSize = 7;
     }
     plot.Title(title); plot.XLabel("guidance scale"); plot.YLabel(label);
-    plot.ShowLegend(ScottPlot.Alignment.LowerRight);
-    return new Png(plot.GetImageBytes(620, 360, ScottPlot.ImageFormat.Png));
+    plot.ShowLegend(ScottPlot.Edge.Right);
+    return new Png(plot.GetImageBytes(760, 360, ScottPlot.ImageFormat.Png));
 }
 display(Chart("Inception Score (classifier)", "IS", r => r.IS));
 display(Chart("Frechet distance in classifier features", "FD-clf (lower is better)", r => r.FdClassifier));

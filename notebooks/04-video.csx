@@ -50,8 +50,8 @@ for (int b = 0; b < clips.shape[0]; b++)
     line.LegendText = $"clip {b} ({video.ClassNames[video.Read(b, new Random(0)).Label]})"; line.LineWidth = 2; line.MarkerSize = 7;
 }
 plot.Title("Per-frame PSNR, frame-by-frame tokenization"); plot.XLabel("frame"); plot.YLabel("PSNR (dB)");
-plot.ShowLegend(ScottPlot.Alignment.LowerRight);
-display(new Png(plot.GetImageBytes(620, 340, ScottPlot.ImageFormat.Png)));
+plot.ShowLegend(ScottPlot.Edge.Right);
+display(new Png(plot.GetImageBytes(760, 340, ScottPlot.ImageFormat.Png)));
 var clipPsnr = VideoMetrics.PsnrPerClip(clips, reconstructed);
 var clipSsim = VideoMetrics.SsimPerClip(clips, reconstructed);
 Table(Enumerable.Range(0, (int)clips.shape[0]).Select(b => new

@@ -39,4 +39,39 @@ public sealed class TorchRuntimeTests
     {
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => TorchRuntime.Resolve(new ComputeOptions { Threads = -1 }));
     }
+
+    [TestMethod]
+    public void Loading_from_the_assembly_folder_makes_torch_usable()
+    {
+        // What a notebook kernel calls: the libraries come from runtimes/<rid>/native beside ViTok.Models.dll.
+        TorchRuntime.LoadFromAssemblyFolder();
+        using var scope = NewDisposeScope();
+        Assert.AreEqual(6f, arange(4, ScalarType.Float32).sum().item<float>());
+        // Other native libraries of the build output are found by their DllImport names.
+        string? c10 = NativeLibraryFallback.Find(OperatingSystem.IsWindows() ? "c10" : "libc10");
+        Assert.IsNotNull(c10);
+        Assert.IsTrue(File.Exists(c10));
+        Assert.IsNull(NativeLibraryFallback.Find("no-such-native-library"));
+    }
+
+    [TestMethod]
+    public void Native_fallback_folder_that_does_not_exist_is_named()
+    {
+        var e = Assert.ThrowsExactly<DirectoryNotFoundException>(() => NativeLibraryFallback.Register("/no/such/native/folder"));
+        StringAssert.Contains(e.Message, "/no/such/native/folder");
+    }
+
+    [TestMethod]
+    public void Loading_from_a_folder_without_libtorch_names_the_library_and_the_folder()
+    {
+        string folder = Path.Combine(Path.GetTempPath(), "vitok-no-torch-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        try
+        {
+            var e = Assert.ThrowsExactly<TorchLoadException>(() => TorchRuntime.LoadFrom(folder));
+            StringAssert.Contains(e.Message, OperatingSystem.IsWindows() ? "c10.dll" : "libc10");
+            StringAssert.Contains(e.Message, folder);
+        }
+        finally { Directory.Delete(folder, true); }
+    }
 }

@@ -182,21 +182,8 @@ public sealed class DemoVerb : IVerb
     }
 
     /// <summary>A float pixel column (0..255, [3, H, W]) as a tensor [N, 3, H, W] in [-1, 1].</summary>
-    static Tensor Pixels(IDataView view, string column, int size)
-    {
-        var values = view.GetColumn<VBuffer<float>>(column).SelectMany(v => v.DenseValues()).ToArray();
-        return tensor(values, [values.Length / (3 * size * size), 3, size, size]) / 127.5f - 1f;
-    }
+    static Tensor Pixels(IDataView view, string column, int size) => view.ReadImages(column, size, size);
 
-    static void Grid(Tensor originals, Tensor reconstructions, string path, int perRow)
-    {
-        var rows = new List<IReadOnlyList<Tensor>>();
-        for (long i = 0; i < originals.shape[0]; i += perRow)
-        {
-            var row = new List<Tensor>();
-            for (long j = i; j < Math.Min(originals.shape[0], i + perRow); j++) { row.Add(originals[j]); row.Add(reconstructions[j]); }
-            rows.Add(row);
-        }
-        ImageGrid.Save(rows, path);
-    }
+    static void Grid(Tensor originals, Tensor reconstructions, string path, int perRow) =>
+        ImageGrid.Save(ImageGrid.Pairs(originals, reconstructions, perRow), path);
 }

@@ -85,14 +85,8 @@ public sealed class ReconstructVerb : IVerb
         {
             var first = (Tensor t, int i) => t[i].select(1, 0);                 // [3, T, H, W] -> first frame [3, H, W]
             int n = (int)originals.shape[0];
-            var rows = new List<IReadOnlyList<Tensor>>();
-            for (int i = 0; i < n; i += 8)
-            {
-                var row = new List<Tensor>();
-                for (int j = i; j < Math.Min(n, i + 8); j++) { row.Add(first(originals, j)); row.Add(first(reconstructions, j)); }
-                rows.Add(row);
-            }
-            ImageGrid.Save(rows, Path.Combine(folder, "grid.png"));
+            using (var scope = NewDisposeScope())
+                ImageGrid.Save(ImageGrid.Pairs(originals.select(2, 0), reconstructions.select(2, 0), 8), Path.Combine(folder, "grid.png"));
             string images = Path.Combine(folder, "reconstructions");
             Directory.CreateDirectory(images);
             for (int i = 0; i < Math.Min(save, n); i++)

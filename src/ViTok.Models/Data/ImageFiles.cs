@@ -1,5 +1,6 @@
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace ViTok.Models.Data;
@@ -73,8 +74,20 @@ public static class ImageFiles
     {
         if (image.dim() != 3 || image.shape[0] != 3) throw new ArgumentException($"Expected an image [3, H, W]; got [{string.Join(", ", image.shape)}].");
         int h = (int)image.shape[1], w = (int)image.shape[2];
-        using var scaled = ((image.detach().cpu().to(ScalarType.Float32).clamp(-1, 1) + 1) * 127.5f).round().to(ScalarType.Byte).permute(1, 2, 0).contiguous();
-        using var rgb = Image.LoadPixelData<Rgb24>(scaled.data<byte>().ToArray(), w, h);
+        using var rgb = Image.LoadPixelData<Rgb24>(ToRgb24(image), w, h);
         rgb.Save(path);
+    }
+
+    /// <summary>A [3, H, W] tensor in [-1, 1] as 8-bit RGB bytes, row-major (H x W x 3): clamped, scaled by 127.5, rounded.</summary>
+    public static byte[] ToRgb24(Tensor image)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        if (image.dim() != 3 || image.shape[0] != 3) throw new ArgumentException($"Expected an image [3, H, W]; got [{string.Join(", ", image.shape)}].");
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        using Scalar low = (-1.0).ToScalar(), high = 1.0.ToScalar(), one = 1.0.ToScalar(), half = 127.5.ToScalar();
+        var bytes = image.detach().cpu().to(ScalarType.Float32).clamp(low, high).add(one).mul(half).round()
+            .to(ScalarType.Byte).permute(1, 2, 0).contiguous();
+        return bytes.data<byte>().ToArray();
     }
 }

@@ -80,5 +80,24 @@ public sealed class LatentGenerator : IDisposable
         return tokenizer.Decode(z.to(weight.dtype, weight.device)).to(ScalarType.Float32).clamp(-1, 1).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// The samples <c>vitok generate</c> draws, in one batch: images [classes x perClass, 3, T, H, W] in [-1, 1], class-major
+    /// (samples 0..perClass-1 of <paramref name="classes"/>[0], then of the next class), sample i of every class starting
+    /// from the noise of <see cref="RowNoise.RowSeed"/>(options.Seed, i).
+    /// </summary>
+    public Tensor SampleClasses(ViTokAutoEncoder tokenizer, IReadOnlyList<int> classes, int perClass, SamplingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(classes);
+        if (classes.Count == 0) throw new ArgumentException("No class to draw.", nameof(classes));
+        if (perClass < 1) throw new ArgumentOutOfRangeException(nameof(perClass), perClass, "At least one sample per class.");
+        foreach (int k in classes)
+            if (k < 0 || k >= ClassNames.Count)
+                throw new ArgumentOutOfRangeException(nameof(classes), k, $"Class {k} is outside 0..{ClassNames.Count - 1} ({string.Join(", ", ClassNames)}).");
+        var rowSeeds = RowNoise.Seeds(options.Seed, 0, perClass);
+        var seeds = classes.SelectMany(_ => rowSeeds).ToArray();
+        using var labels = tensor(classes.SelectMany(k => Enumerable.Repeat((long)k, perClass)).ToArray());
+        return SampleImages(tokenizer, labels, options, seeds);
+    }
+
     public void Dispose() => Model.Dispose();
 }

@@ -36,6 +36,51 @@ public static class TorchRuntime
         }
     }
 
+    /// <summary>
+    /// For hosts whose own folder lacks torch (a .NET Interactive notebook kernel, which references the built
+    /// ViTok assemblies with <c>#r</c>): loads libtorch's native libraries from <c>runtimes/RID/native</c> beside
+    /// ViTok.Models.dll (the build output, whose copy the build patched for Debian 12) in dependency order, then
+    /// initialises torch; other native libraries the host cannot find (libSkiaSharp for ML.NET's images, ...) are then
+    /// taken from the same folder (<see cref="NativeLibraryFallback"/>). Call before the first torch operation; calling
+    /// again is harmless (the OS loader counts references).
+    /// </summary>
+    /// <exception cref="TorchLoadException">A library is missing or the OS loader refuses it (its message says which).</exception>
+    public static void LoadFromAssemblyFolder()
+    {
+        string native = Path.Combine(Path.GetDirectoryName(typeof(TorchRuntime).Assembly.Location) ?? AppContext.BaseDirectory, "runtimes", NativeRid, "native");
+        LoadFrom(native);
+        NativeLibraryFallback.Register(native);
+    }
+
+    /// <summary>Loads libtorch's native libraries from <paramref name="nativeDirectory"/> in dependency order, then initialises torch.</summary>
+    /// <exception cref="TorchLoadException">A library is missing from the folder or the OS loader refuses it.</exception>
+    public static void LoadFrom(string nativeDirectory)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(nativeDirectory);
+        lock (Gate)
+        {
+            foreach (string name in NativeLibraryOrder)
+            {
+                string path = Path.Combine(nativeDirectory, name);
+                if (!File.Exists(path))
+                    throw new TorchLoadException($"{name} is not in {nativeDirectory}; build the project that references TorchSharp-cpu " +
+                                                 "(dotnet build -c Release) and load from its output folder.", new FileNotFoundException(path));
+                if (!NativeLibrary.TryLoad(path, out _))
+                    throw new TorchLoadException(LoaderMessage(path), new DllNotFoundException(path));
+            }
+            EnsureLoaded();
+        }
+    }
+
+    /// <summary>libtorch's libraries in the order they depend on each other, then TorchSharp's native shim.</summary>
+    static string[] NativeLibraryOrder =>
+        OperatingSystem.IsWindows() ? ["c10.dll", "torch_cpu.dll", "torch.dll", "LibTorchSharp.dll"]
+        : OperatingSystem.IsMacOS() ? ["libc10.dylib", "libtorch_cpu.dylib", "libtorch.dylib", "libLibTorchSharp.dylib"]
+        : ["libc10.so", "libtorch_cpu.so", "libtorch.so", "libLibTorchSharp.so"];
+
+    static string NativeRid =>
+        OperatingSystem.IsWindows() ? "win-x64" : OperatingSystem.IsMacOS() ? "osx-arm64" : "linux-x64";
+
     /// <summary>Tries to load libLibTorchSharp the way the OS loader would; returns the loader's message or null.</summary>
     static string? DiagnoseNativeLoad()
     {

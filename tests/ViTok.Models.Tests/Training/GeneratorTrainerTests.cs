@@ -109,6 +109,14 @@ public sealed class GeneratorTrainerTests
         Assert.IsTrue(alone[0].allclose(a[2], rtol: 1e-4, atol: 1e-5));
         using var images = generator.SampleImages(tokenizer, labels, options);
         CollectionAssert.AreEqual(new long[] { 4, 3, 1, 16, 16 }, images.shape);
+
+        // SampleClasses: sample i of every class from seed (9, i), class-major, in one batch.
+        using var perClass = generator.SampleClasses(tokenizer, [2, 0], 2, options);
+        long[] seeds = [RowNoise.RowSeed(9, 0), RowNoise.RowSeed(9, 1), RowNoise.RowSeed(9, 0), RowNoise.RowSeed(9, 1)];
+        using var classLabels = tensor(new long[] { 2, 2, 0, 0 });
+        using var expected = generator.SampleImages(tokenizer, classLabels, options, seeds);
+        Assert.IsTrue(perClass.eq(expected).all().item<bool>());
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => generator.SampleClasses(tokenizer, [generator.ClassNames.Count], 1, options));
     }
 
     [TestMethod]

@@ -14,7 +14,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms.Image;
 using ViTok.MLNet;
-using ViTok.Models.Data;
+using ViTok.Models.Clips;
 using ViTok.Models.Metrics;
 using ViTok.Models.Tokenizer;
 

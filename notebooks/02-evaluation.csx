@@ -19,7 +19,7 @@ using System.IO;
 using TorchSharp;
 using static TorchSharp.torch;
 using ViTok.Models.Baselines;
-using ViTok.Models.Data;
+using ViTok.Models.Clips;
 using ViTok.Models.Metrics;
 using ViTok.Models.Onnx;
 using ViTok.Models.Tokenizer;

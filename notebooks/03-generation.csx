@@ -28,7 +28,7 @@ using System.IO;
 using System.Text.Json;
 using TorchSharp;
 using static TorchSharp.torch;
-using ViTok.Models.Data;
+using ViTok.Models.Clips;
 using ViTok.Models.Generation;
 using ViTok.Models.Metrics;
 using ViTok.Models.Tokenizer;

@@ -11,7 +11,7 @@
 // %%
 using TorchSharp;
 using static TorchSharp.torch;
-using ViTok.Models.Data;
+using ViTok.Models.Clips;
 using ViTok.Models.Metrics;
 using ViTok.Models.Tokenizer;
 

@@ -5,7 +5,7 @@ using Microsoft.ML.Transforms;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 using ViTok.MLNet;
-using ViTok.Models.Data;
+using ViTok.Models.Clips;
 using ViTok.Models.Runtime;
 using ViTok.Models.Tokenizer;
 using static TorchSharp.torch;

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using ViTok.Cli.Verbs;
-using ViTok.Models.Data;
+using ViTok.Models.Clips;
 
 namespace ViTok.Cli;
 

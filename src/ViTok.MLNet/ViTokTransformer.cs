@@ -1,6 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using ViTok.MLNet.Data;
+using ViTok.MLNet.DataViews;
 using ViTok.MLNet.Persistence;
 
 namespace ViTok.MLNet;

@@ -1,4 +1,4 @@
-using ViTok.Models.Data;
+using ViTok.Models.Clips;
 using ViTok.Models.Metrics;
 
 namespace ViTok.Cli.Tests;

@@ -2,7 +2,7 @@ using System.Text.Json;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using TorchSharp;
-using ViTok.Models.Data;
+using ViTok.Models.Clips;
 using ViTok.Models.Runtime;
 using ViTok.Models.Weights;
 using static TorchSharp.torch;

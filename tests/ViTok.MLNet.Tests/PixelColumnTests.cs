@@ -1,7 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using TorchSharp;
-using ViTok.MLNet.Data;
+using ViTok.MLNet.DataViews;
 using static TorchSharp.torch;
 
 namespace ViTok.MLNet.Tests;

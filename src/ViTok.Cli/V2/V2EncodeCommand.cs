@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.ML;
 using ViTok.MLNet;
-using ViTok.MLNet.Data;
+using ViTok.MLNet.DataViews;
 using ViTok.MLNet.Tokenize;
 using TorchSharp;
 using ViTok.Cli.Verbs;

@@ -1,5 +1,5 @@
 using ViTok.Cli.Verbs;
-using ViTok.Models.Data;
+using ViTok.Models.Clips;
 using ViTok.Models.TokenizerV2;
 
 namespace ViTok.Cli.V2;

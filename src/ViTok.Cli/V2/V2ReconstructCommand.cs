@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using TorchSharp;
 using ViTok.Cli.Verbs;
-using ViTok.Models.Data;
+using ViTok.Models.Clips;
 using ViTok.Models.Metrics;
 using ViTok.Models.Runtime;
 using ViTok.Models.TokenizerV2;

@@ -5,7 +5,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Transforms.Image;
 using TorchSharp;
 using ViTok.MLNet;
-using ViTok.Models.Data;
+using ViTok.Models.Clips;
 using ViTok.Models.Generation;
 using ViTok.Models.Metrics;
 using ViTok.Models.Runtime;

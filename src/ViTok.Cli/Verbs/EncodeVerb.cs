@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using Microsoft.ML;
 using ViTok.MLNet;
-using ViTok.Models.Data;
+using ViTok.Models.Clips;
 using ViTok.Models.Runtime;
 using ViTok.Models.Tokenizer;
 using ViTok.Models.TokenizerV2;

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using TorchSharp;
-using ViTok.Models.Data;
+using ViTok.Models.Clips;
 using ViTok.Models.Metrics;
 using ViTok.Models.Onnx;
 using ViTok.Models.Runtime;

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using ViTok.Models.Data;
+using ViTok.Models.Clips;
 using ViTok.Models.Metrics;
 using ViTok.Models.Runtime;
 using ViTok.Models.Training;

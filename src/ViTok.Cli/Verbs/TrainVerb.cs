@@ -1,6 +1,6 @@
 using System.CommandLine;
 using TorchSharp;
-using ViTok.Models.Data;
+using ViTok.Models.Clips;
 using ViTok.Models.Losses;
 using ViTok.Models.Onnx;
 using ViTok.Models.Runtime;

@@ -1,7 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms.Image;
-using ViTok.MLNet.Data;
+using ViTok.MLNet.DataViews;
 using ViTok.Models.Runtime;
 
 namespace ViTok.MLNet.Decode;

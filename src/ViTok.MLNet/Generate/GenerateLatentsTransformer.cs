@@ -1,5 +1,5 @@
 using Microsoft.ML;
-using ViTok.MLNet.Data;
+using ViTok.MLNet.DataViews;
 using ViTok.MLNet.Generate;
 using ViTok.MLNet.Persistence;
 using ViTok.Models.Generation;

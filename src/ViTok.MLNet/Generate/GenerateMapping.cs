@@ -1,6 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using ViTok.MLNet.Data;
+using ViTok.MLNet.DataViews;
 using ViTok.Models.Generation;
 using ViTok.Models.Runtime;
 using static TorchSharp.torch;

@@ -3,7 +3,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Transforms.Image;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
-using ViTok.MLNet.Data;
+using ViTok.MLNet.DataViews;
 
 namespace ViTok.MLNet.Tokenize;
 

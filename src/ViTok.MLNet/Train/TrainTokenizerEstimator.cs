@@ -1,7 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
-using ViTok.MLNet.Data;
+using ViTok.MLNet.DataViews;
 using ViTok.MLNet.Persistence;
 using ViTok.MLNet.Tokenize;
 using ViTok.Models.Runtime;

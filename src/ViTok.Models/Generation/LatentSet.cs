@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
-using ViTok.Models.Data;
+using ViTok.Models.Clips;
 using ViTok.Models.Tokenizer;
 using ViTok.Models.Weights;
 using static TorchSharp.torch;

@@ -1,5 +1,5 @@
 using TorchSharp;
-using ViTok.Models.Data;
+using ViTok.Models.Clips;
 using static TorchSharp.torch;
 
 namespace ViTok.Models.Metrics;

@@ -1,5 +1,5 @@
 using TorchSharp;
-using ViTok.Models.Data;
+using ViTok.Models.Clips;
 using ViTok.Models.Onnx;
 using static TorchSharp.torch;
 

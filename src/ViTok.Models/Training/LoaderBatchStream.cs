@@ -1,4 +1,4 @@
-using ViTok.Models.Data;
+using ViTok.Models.Clips;
 using static TorchSharp.torch;
 
 namespace ViTok.Models.Training;

@@ -1,5 +1,5 @@
 using TorchSharp;
-using ViTok.Models.Data;
+using ViTok.Models.Clips;
 using ViTok.Models.Metrics;
 using ViTok.Models.Onnx;
 using ViTok.Models.Tokenizer;

@@ -1,6 +1,6 @@
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
-using ViTok.Models.Data;
+using ViTok.Models.Clips;
 
 namespace ViTok.Models.Tests.Data;
 

@@ -1,7 +1,7 @@
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 using TorchSharp;
-using ViTok.Models.Data;
+using ViTok.Models.Clips;
 using static TorchSharp.torch;
 
 namespace ViTok.Models.Tests.Data;

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using ViTok.Models.Data;
+using ViTok.Models.Clips;
 
 namespace ViTok.Models.Tests.Data;
 

@@ -1,4 +1,4 @@
-using ViTok.Models.Data;
+using ViTok.Models.Clips;
 
 namespace ViTok.Models.Tests.Metrics;
 

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using ViTok.Models.Data;
+using ViTok.Models.Clips;
 using ViTok.Models.Metrics;
 using ViTok.Models.Runtime;
 

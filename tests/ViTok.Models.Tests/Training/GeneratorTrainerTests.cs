@@ -1,5 +1,5 @@
 using TorchSharp;
-using ViTok.Models.Data;
+using ViTok.Models.Clips;
 using ViTok.Models.Generation;
 using ViTok.Models.Runtime;
 using ViTok.Models.Tokenizer;

@@ -1,0 +1,194 @@
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats;
+using SixLabors.ImageSharp.Formats.Gif;
+using SixLabors.ImageSharp.Formats.Jpeg;
+using SixLabors.ImageSharp.Metadata;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace ViTok.Models.Clips;
+
+/// <summary>Options of <see cref="ImageFolderSource"/>.</summary>
+public sealed record ImageFolderOptions
+{
+    /// <summary>Default decompression-bomb limit: 40 megapixels.</summary>
+    public const long DefaultMaxPixels = 40_000_000;
+
+    /// <summary>Resize, crop and flip applied to each image.</summary>
+    public ImageTransform Transform { get; init; } = ImageTransform.None;
+
+    /// <summary>Images whose header announces more pixels (width x height) than this are rejected before decoding.</summary>
+    public long MaxPixels { get; init; } = DefaultMaxPixels;
+
+    /// <summary>
+    /// Label each image by the immediate sub-folder of the root that holds it (class names sorted ordinally).
+    /// Images lying directly in the root are then an error.
+    /// </summary>
+    public bool LabelsFromSubfolders { get; init; }
+}
+
+/// <summary>
+/// The images under a folder, recursively: png, jpg/jpeg, bmp, gif (first frame) and webp, decoded by ImageSharp.
+/// The file list is sorted ordinally by relative path, so item i is the same file on every machine.
+/// Grey images become RGB with equal channels; images with alpha are composited over black.
+/// Before decoding, the header is read (<see cref="Image.Identify(string)"/>) and an image with more than
+/// <see cref="ImageFolderOptions.MaxPixels"/> pixels is rejected as a <see cref="BadItemException"/>.
+/// </summary>
+public sealed class ImageFolderSource : IClipSource
+{
+    /// <summary>File extensions that are read (lower case, with the dot).</summary>
+    public static IReadOnlyList<string> Extensions { get; } = [".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"];
+
+    static readonly Configuration Decoding = CreateConfiguration();
+
+    readonly string[] _files;
+    readonly int[] _labels;
+    readonly ImageFolderOptions _options;
+
+    /// <summary>Lists the images under <paramref name="root"/>; throws when the folder is missing or holds no image.</summary>
+    public ImageFolderSource(string root, ImageFolderOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(root);
+        _options = options ?? new ImageFolderOptions();
+        _options.Transform.Validate();
+        if (_options.MaxPixels <= 0)
+            throw new ArgumentException($"MaxPixels must be positive, not {_options.MaxPixels}.", nameof(options));
+        Root = Path.GetFullPath(root);
+        if (!Directory.Exists(Root)) throw new DirectoryNotFoundException($"Image folder '{Root}' does not exist.");
+
+        var files = FolderWalk.Files(Root, out int skippedLinks)
+            .Where(f => Extensions.Contains(Path.GetExtension(f).ToLowerInvariant()))
+            .Select(f => (Full: f, Relative: Path.GetRelativePath(Root, f).Replace('\\', '/')))
+            .OrderBy(f => f.Relative, StringComparer.Ordinal)
+            .ToArray();
+        if (files.Length == 0)
+            throw new ArgumentException($"Image folder '{Root}' holds no image ({string.Join(", ", Extensions)}).", nameof(root));
+        _files = files.Select(f => f.Full).ToArray();
+        SkippedFolderLinks = skippedLinks;
+
+        if (_options.LabelsFromSubfolders)
+        {
+            var loose = files.Where(f => !f.Relative.Contains('/')).Select(f => f.Relative).ToArray();
+            if (loose.Length > 0)
+                throw new ArgumentException(
+                    $"Labels from sub-folders were asked for, but {loose.Length} image(s) lie directly in '{Root}' " +
+                    $"(e.g. '{loose[0]}'); move them into a class folder.", nameof(options));
+            string[] classOf = files.Select(f => f.Relative[..f.Relative.IndexOf('/')]).ToArray();
+            ClassNames = classOf.Distinct().Order(StringComparer.Ordinal).ToArray();
+            var index = ClassNames.Select((n, i) => (n, i)).ToDictionary(p => p.n, p => p.i, StringComparer.Ordinal);
+            _labels = classOf.Select(c => index[c]).ToArray();
+        }
+        else
+        {
+            ClassNames = [];
+            _labels = new int[_files.Length];
+            Array.Fill(_labels, -1);
+        }
+    }
+
+    /// <summary>Symbolic links to folders that were not followed because they lead back into a folder already listed (a cycle or a duplicate).</summary>
+    public int SkippedFolderLinks { get; }
+
+    /// <summary>The folder, as a full path.</summary>
+    public string Root { get; }
+
+    /// <summary>The image files in item order (full paths).</summary>
+    public IReadOnlyList<string> Files => _files;
+
+    /// <inheritdoc/>
+    public string Description => $"folder {Root} ({_files.Length} images" + (ClassNames.Count > 0 ? $", {ClassNames.Count} classes" : "") +
+        (SkippedFolderLinks > 0 ? $"; {SkippedFolderLinks} folder link(s) leading back into the listed tree not followed)" : ")");
+
+    /// <inheritdoc/>
+    public int Count => _files.Length;
+
+    /// <inheritdoc/>
+    public IReadOnlyList<string> ClassNames { get; }
+
+    /// <inheritdoc/>
+    public Clip Read(int index, Random rng)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, _files.Length);
+        ArgumentNullException.ThrowIfNull(rng);
+        string path = _files[index];
+        using var image = Decode(path, _options.MaxPixels);
+        _options.Transform.Apply(image, rng);
+        return new Clip(ClipPixels.FromImage(image), 1, image.Height, image.Width, _labels[index], path);
+    }
+
+    /// <summary>
+    /// Decodes one image file to RGB: checks the header's pixel count against <paramref name="maxPixels"/> first and
+    /// that a JPEG is complete (ImageSharp decodes a cut JPEG without complaint, leaving the missing rows black),
+    /// composites alpha over black, expands grey. Every failure is a <see cref="BadItemException"/> naming the file.
+    /// </summary>
+    public static Image<Rgb24> Decode(string path, long maxPixels = ImageFolderOptions.DefaultMaxPixels)
+    {
+        byte[] bytes;
+        try { bytes = File.ReadAllBytes(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new BadItemException(path, $"the file could not be read: {e.Message}", e);
+        }
+        IImageInfo? info;
+        IImageFormat format;
+        try
+        {
+            info = Image.Identify(Decoding, bytes, out format);
+        }
+        catch (Exception e) when (e is not (OutOfMemoryException or OperationCanceledException))
+        {
+            throw new BadItemException(path, $"the image header could not be read: {e.Message}", e);
+        }
+        if (info is null) throw new BadItemException(path, "not a recognised image format (png, jpeg, bmp, gif, webp).");
+        long pixels = (long)info.Width * info.Height;
+        if (pixels > maxPixels)
+            throw new BadItemException(path, $"{info.Width}x{info.Height} = {pixels} pixels exceeds the limit of {maxPixels} pixels (decompression-bomb guard).");
+        if (info.Width <= 0 || info.Height <= 0) throw new BadItemException(path, $"invalid size {info.Width}x{info.Height}.");
+        if (format is JpegFormat && !JpegMarkers.IsComplete(bytes))
+            throw new BadItemException(path, "the JPEG is truncated (its last scan has no end-of-image marker).");
+
+        try
+        {
+            using var rgba = Image.Load<Rgba32>(Decoding, bytes);
+            var rgb = new Image<Rgb24>(Decoding, rgba.Width, rgba.Height);
+            rgba.ProcessPixelRows(rgb, (src, dst) =>
+            {
+                for (int y = 0; y < src.Height; y++)
+                {
+                    var s = src.GetRowSpan(y);
+                    var d = dst.GetRowSpan(y);
+                    for (int x = 0; x < s.Length; x++)
+                    {
+                        var p = s[x];
+                        d[x] = p.A == 255 ? new Rgb24(p.R, p.G, p.B)
+                            : new Rgb24((byte)((p.R * p.A + 127) / 255), (byte)((p.G * p.A + 127) / 255), (byte)((p.B * p.A + 127) / 255));
+                    }
+                }
+            });
+            return rgb;
+        }
+        catch (Exception e) when (e is not (OutOfMemoryException or OperationCanceledException))
+        {
+            // Any failure inside a decoder means this file is unreadable (ImageSharp throws several kinds).
+            throw new BadItemException(path, $"the image could not be decoded: {e.Message}", e);
+        }
+    }
+
+    static Configuration CreateConfiguration()
+    {
+        // Configuration.Default's formats, in a manager of our own: Clone() shares the default's ImageFormatsManager, so
+        // setting the GIF decoder on a clone changed it for the whole process (every later Image.Load of a GIF read one frame).
+        var config = new Configuration(
+            new SixLabors.ImageSharp.Formats.Png.PngConfigurationModule(),
+            new SixLabors.ImageSharp.Formats.Jpeg.JpegConfigurationModule(),
+            new GifConfigurationModule(),
+            new SixLabors.ImageSharp.Formats.Bmp.BmpConfigurationModule(),
+            new SixLabors.ImageSharp.Formats.Pbm.PbmConfigurationModule(),
+            new SixLabors.ImageSharp.Formats.Tga.TgaConfigurationModule(),
+            new SixLabors.ImageSharp.Formats.Tiff.TiffConfigurationModule(),
+            new SixLabors.ImageSharp.Formats.Webp.WebpConfigurationModule());
+        // An animated GIF is read as its first frame only: memory stays bounded by the pixel check above.
+        config.ImageFormatsManager.SetDecoder(GifFormat.Instance, new GifDecoder { DecodingMode = FrameDecodingMode.First });
+        return config;
+    }
+}

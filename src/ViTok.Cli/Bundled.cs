@@ -3,7 +3,11 @@ namespace ViTok.Cli;
 /// <summary>Files that travel with the `vitok` program (copied next to it by the build): shipped models (tokenizers, the Fashion-MNIST classifier) and samples.</summary>
 static class Bundled
 {
-    public static string Root => AppContext.BaseDirectory;
+    /// <summary>
+    /// The folder of vitok's own assembly (not the host's: a notebook kernel that references vitok.dll runs from its
+    /// own folder); the application folder when the assembly has no file (single-file publishing).
+    /// </summary>
+    public static string Root { get; } = Path.GetDirectoryName(typeof(Bundled).Assembly.Location) is { Length: > 0 } folder ? folder : AppContext.BaseDirectory;
 
     public static string FashionMnistTokenizer => Path.Combine(Root, "models", "vitok-fmnist-t8-c8.safetensors");
     public static string FashionMnistGenerator => Path.Combine(Root, "models", "vitok-fmnist-dit-t-ddpm.safetensors");

@@ -221,7 +221,10 @@ public sealed class GeneratorTests
             CollectionAssert.AreEqual(byText[i], byNamedKey[i], $"row {i}");
         }
         var blue = Run(ml, ml.Data.LoadFromEnumerable(Requests(6).Select(r => { r.Label = "blue"; return r; })), Generate());
-        Assert.IsTrue(MaxDifference(byText[0], blue[0]) > 0.01f * byText[0].Max(MathF.Abs), "another class, same seed: another latent");
+        // The generator is trained for 8 steps from adaLN-zero, so the class moves the latent by little yet: ask for a
+        // difference far above float rounding (about 1e-7 of the values), not for a large one.
+        float difference = MaxDifference(byText[0], blue[0]), scale = byText[0].Max(MathF.Abs);
+        Assert.IsTrue(difference > 1e-4f * scale, $"another class, same seed: another latent (max difference {difference}, max value {scale})");
     }
 
     [TestMethod]

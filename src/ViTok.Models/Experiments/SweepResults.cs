@@ -68,6 +68,12 @@ public sealed class SweepResults
             node = node is JsonObject o ? o[part] : null;
             if (node is null) return null;
         }
-        return node is JsonValue v && v.GetValueKind() == JsonValueKind.Number ? v.GetValue<double>() : null;
+        if (node is not JsonValue v || v.GetValueKind() != JsonValueKind.Number) return null;
+        // Parsed rows hold JSON elements (any number reads as double); rows built in code hold the CLR value.
+        if (v.TryGetValue<double>(out var d)) return d;
+        if (v.TryGetValue<long>(out var l)) return l;
+        if (v.TryGetValue<int>(out var i)) return i;
+        if (v.TryGetValue<float>(out var f)) return f;
+        return null;
     }
 }

@@ -16,8 +16,8 @@
 // # copied to notebooks/results/generation-sweep-flow.json
 // ```
 //
-// Each set: 50 samples of each of the 10 classes (500), scored by the shipped Fashion-MNIST classifier (92.0 % on real
-// test images) against the 1,000 bundled test items: **IS** (its Inception Score, 10 at most), **FD-clf** (Frechet
+// Each set: 50 samples of each of the 10 classes (500), scored by the shipped Fashion-MNIST classifier (its accuracy on real
+// test images: models/README.md) against the 1,000 bundled test items: **IS** (its Inception Score, 10 at most), **FD-clf** (Frechet
 // distance in its 128-d features) and **class accuracy** (share of samples it labels with the class asked for).
 // A small live run at the end draws and scores a subset again in this notebook.
 // %%
@@ -72,7 +72,7 @@ Chart("Class accuracy", "share labelled as the class asked for", r => r.ClassAcc
 // %% [markdown]
 // In these files guidance raises IS and class accuracy at every setting, and FD-clf is lowest at guidance 2 (at 4 the
 // samples are more prototypical and less varied than the real test set). Flow matching with Heun has the lowest FD-clf
-// at guidance 1 and 2; at guidance 4 every setting lies between 3.1 and 4.0.
+// at guidance 1 and 2 (the tables above hold the values).
 // These are 500-sample sets against 1,000 reference items, so differences of a few hundredths are noise.
 //
 // ## A small live run

@@ -91,7 +91,7 @@ Console.WriteLine("Ours: " + ScalingAnalysis.WidthAgainstDoublingE(decoders, bas
 // %%
 var loss = ScalingAnalysis.ForFinding(fmnist, 5);
 if (loss.Count > 0)
-    display(Table(loss.Select(r => new { Run = (string)r["name"]!, Note = (string?)r["note"], PSNR = Math.Round(N(r, "psnr"), 2), SSIM = Math.Round(N(r, "ssim"), 4),
+    display(Table(loss.Select(r => new { Run = (string)r["name"]!, Note = (string)r["note"], PSNR = Math.Round(N(r, "psnr"), 2), SSIM = Math.Round(N(r, "ssim"), 4),
         FdResNet18 = SweepResults.Number(r, "fd_resnet18") is double f ? Math.Round(f, 1) : double.NaN, FdClf = Math.Round(N(r, "fd_clf"), 3) })));
 Console.WriteLine(Cite(5));
 Console.WriteLine("Ours: " + ScalingAnalysis.LossTradeOff(loss, fmnist.Find("loss-pw0"), fmnist.Find("loss-pw1-gan0.2")));
@@ -134,7 +134,7 @@ if (code != 0) throw new Exception("the live re-run failed:\n" + output);
 var again = SweepResults.Load(Path.Combine(live, "results.jsonl")).Find("p16-c16")!;
 var committed = fmnist.Find("p16-c16")!;
 Directory.Delete(live, recursive: true);
-bool sameBuild = (string?)again["vitok"] == (string?)committed["vitok"];
+bool sameBuild = (string)again["vitok"] == (string)committed["vitok"];
 var tolerance = new Dictionary<string, Func<double, double>> { ["psnr"] = _ => 0.05, ["ssim"] = _ => 0.001, ["fd_clf"] = v => 0.02 * Math.Abs(v) };
 var checks = tolerance.Select(t => new { Metric = t.Key, Committed = N(committed, t.Key), LiveRun = N(again, t.Key), Difference = N(again, t.Key) - N(committed, t.Key),
     Allowed = sameBuild ? 0 : t.Value(N(committed, t.Key)) }).ToList();

@@ -9,7 +9,7 @@ foreach (var image in Guide.Generate(ml, ViTokModels.Path(ViTokModels.FashionMni
              .GetColumn<MLImage>("Image"))
     Console.WriteLine($"generated a {image.Width}x{image.Height} image");
 
-/// <summary>The snippets of docs/ml-net.md, each a region below.</summary>
+/// <summary>The snippets of docs/ml-net.md and docs/vitok-v2.md, each a region below.</summary>
 static class Guide
 {
     public static ITransformer Classify(MLContext ml, IDataView images, string imageFolder, string tokenizerPath)
@@ -85,6 +85,48 @@ static class Guide
         _ = (loaded, schema);
     }
 
+    public static void ViTokV2()
+    {
+        // <vitok-v2>
+        var ml = new MLContext(seed: 0);
+        string model = "models/vitok-v2-350M-f16x64", photos = "photos";
+        var rows = Directory.GetFiles(photos).Select(p => new Photo { Path = Path.GetFileName(p), IsOutdoor = p.Contains("out") }).ToArray();
+        var data = ml.Data.LoadFromEnumerable(rows);
+
+        // 1. Native size: latents of each photo at its own size, and the photos decoded back at their sizes.
+        var native = ml.Transforms.LoadImages("Image", photos, nameof(Photo.Path))
+            .Append(ml.Transforms.TokenizeImages(new TokenizeImagesOptions
+                { OutputColumnName = "Latent", InputColumnName = "Image", TokenizerPath = model, MaxTokens = 256, BatchSize = 8 }))
+            .Append(ml.Transforms.DecodeLatents(new DecodeLatentsOptions
+                { OutputColumnName = "Decoded", InputColumnName = "Latent", TokenizerPath = model }))
+            .Fit(data);
+        var output = native.Transform(data);
+        using (var cursor = output.GetRowCursor(output.Schema))
+        {
+            var rowsGetter = cursor.GetGetter<int>(output.Schema["LatentRows"]);
+            var colsGetter = cursor.GetGetter<int>(output.Schema["LatentCols"]);
+            var decoded = cursor.GetGetter<MLImage>(output.Schema["Decoded"]);
+            int r = 0, c = 0; MLImage image = null!;
+            while (cursor.MoveNext())
+            {
+                rowsGetter(ref r); colsGetter(ref c); decoded(ref image);
+                Console.WriteLine($"{r}x{c} tokens -> decoded {image.Width}x{image.Height}");
+            }
+        }
+        ml.Model.Save(native, data.Schema, "vitok-v2-native.zip");                 // weights travel inside the zip
+        var reloaded = ml.LoadWithViTok("vitok-v2-native.zip", out _);
+
+        // 2. Fixed size: 256x256 -> [256 tokens, 64] latents feeding a trainer.
+        var classifier = ml.Transforms.LoadImages("Image", photos, nameof(Photo.Path))
+            .Append(ml.Transforms.ResizeImages("Image", 256, 256))
+            .Append(ml.Transforms.TokenizeImages(new TokenizeImagesOptions
+                { OutputColumnName = "Latent", InputColumnName = "Image", TokenizerPath = model, Precision = InferencePrecision.BFloat16 }))
+            .Append(ml.BinaryClassification.Trainers.SdcaLogisticRegression(nameof(Photo.IsOutdoor), "Latent"))
+            .Fit(data);
+        // </vitok-v2>
+        _ = (reloaded, classifier);
+    }
+
     public static void Tables(IDataView output)
     {
         // <dataframe>
@@ -111,4 +153,10 @@ public sealed class PhotoRow
 public sealed class LatentRow
 {
     public float[] Latent { get; set; } = [];
+}
+
+public sealed class Photo
+{
+    public string Path { get; set; } = "";
+    public bool IsOutdoor { get; set; }
 }

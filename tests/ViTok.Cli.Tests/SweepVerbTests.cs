@@ -114,10 +114,10 @@ public sealed class SweepVerbTests
     {
         string work = Path.Combine(_dir, "work");
         Directory.CreateDirectory(work);
-        using var held = new FileStream(Path.Combine(work, ".sweep.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        using var held = new FileStream(Path.Combine(work, ViTok.Models.Training.RunFolderLock.FileName), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         var (code, _, err) = Sweep(WritePlan());
         Assert.AreEqual(2, code, err);
-        StringAssert.Contains(err, "another sweep is running in");
+        StringAssert.Contains(err, "is in use by another run");
     }
 
     [TestMethod]

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using ViTok.Cli.Verbs;
 using ViTok.Models.Experiments;
+using ViTok.Models.Training;
 
 namespace ViTok.Cli.Sweeps;
 
@@ -32,7 +33,10 @@ sealed class SweepRunner(SweepPlan plan, string planPath, string resultsPath, st
     public bool Run(string[]? only)
     {
         Directory.CreateDirectory(work);
-        using var workLock = WorkLock.Acquire(work);
+        RunFolderLock workLock;
+        try { workLock = RunFolderLock.Acquire(work); }
+        catch (IOException e) { throw new UsageException($"--work: {e.Message}"); }
+        using var _ = workLock;
         var results = SweepResults.Load(resultsPath);
         var runs = plan.Runs.Where(r => only is null || only.Contains(r.Name)).ToList();
         int index = 0;
@@ -183,34 +187,6 @@ sealed class SweepRunner(SweepPlan plan, string planPath, string resultsPath, st
 
 /// <summary>A finished stage: the exact command and its wall-clock and CPU seconds.</summary>
 sealed record StageRecord(string Stage, string Command, double WallSeconds, double CpuSeconds);
-
-/// <summary>One sweep per work folder: a lock file held open for the whole sweep (the OS frees it when the process dies).</summary>
-sealed class WorkLock : IDisposable
-{
-    readonly FileStream _stream;
-    WorkLock(FileStream stream) => _stream = stream;
-
-    public static WorkLock Acquire(string folder)
-    {
-        string path = Path.Combine(folder, ".sweep.lock");
-        try
-        {
-            var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            stream.SetLength(0);
-            using (var w = new StreamWriter(stream, leaveOpen: true)) w.Write($"pid {Environment.ProcessId} on {Environment.MachineName} since {DateTime.UtcNow:O}\n");
-            stream.Flush();
-            return new WorkLock(stream);
-        }
-        catch (IOException)
-        {
-            string holder = "";
-            try { holder = File.ReadAllText(path).Trim(); } catch (IOException) { }
-            throw new UsageException($"--work: another sweep is running in '{folder}' ({(holder.Length > 0 ? holder : "lock file " + path)}); one sweep per work folder.");
-        }
-    }
-
-    public void Dispose() => _stream.Dispose();
-}
 
 /// <summary>Prefixes every line written through it.</summary>
 sealed class IndentedWriter(TextWriter inner, string prefix) : TextWriter

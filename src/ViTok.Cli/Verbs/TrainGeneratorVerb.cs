@@ -76,7 +76,7 @@ public sealed class TrainGeneratorVerb : IVerb
 
         var device = TorchRuntime.Resolve(_compute.Read(parse));
         string folder = parse.GetValue(_out)!;
-        Directory.CreateDirectory(folder);
+        using var folderLock = RunFolderLock.Acquire(folder);   // before the latent cache is written: one run per folder
         using var console = new TrainingConsole(context.Out);
         using var latents = CachedLatents(Path.Combine(folder, "latents.safetensors"), tokenizerPath, tokenizerConfig, source, device, workers, context, console.Token);
         var trainer = new GeneratorTrainer(config, options, latents, device);

@@ -40,7 +40,7 @@ public sealed class GeneratorTrainer
     public TrainingResult Run(string folder, bool resume = false, IProgress<TrainingProgress>? progress = null,
         Action<string>? log = null, CancellationToken cancel = default)
     {
-        Directory.CreateDirectory(folder);
+        using var folderLock = RunFolderLock.Acquire(folder);    // one run per folder
         var o = _options;
         random.manual_seed(o.Seed);
         using var run = new GeneratorRun(this);

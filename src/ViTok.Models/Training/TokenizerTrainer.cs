@@ -52,7 +52,7 @@ public sealed class TokenizerTrainer
     public TrainingResult Run(string folder, bool resume = false, ViTokAutoEncoder? initial = null,
         IProgress<TrainingProgress>? progress = null, Action<string>? log = null, CancellationToken cancel = default)
     {
-        Directory.CreateDirectory(folder);
+        using var folderLock = RunFolderLock.Acquire(folder);    // one run per folder
         var o = _options;
         if (o.Stage == 2 && initial is null && !resume)
             throw new ArgumentException("Stage 2 starts from a trained stage-1 tokenizer: pass it as the initial model (--from).");

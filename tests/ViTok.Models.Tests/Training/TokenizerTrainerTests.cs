@@ -70,6 +70,28 @@ public sealed class TokenizerTrainerTests
     }
 
     [TestMethod]
+    public void A_second_run_into_a_folder_in_use_is_refused_naming_the_holder_and_writes_nothing()
+    {
+        // Another process's run: the lock file held open exclusively (as RunFolderLock holds it), naming its holder.
+        string lockPath = Path.Combine(_dir, RunFolderLock.FileName);
+        using (var held = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
+        {
+            held.Write("pid 4242 on other-host since 2026-11-30T00:00:00Z\n"u8);
+            held.Flush();
+            var e = Assert.ThrowsExactly<IOException>(() => Trainer(Options(3)).Run(_dir));
+            StringAssert.Contains(e.Message, _dir);
+            StringAssert.Contains(e.Message, "is in use by another run");
+            Assert.IsFalse(File.Exists(Path.Combine(_dir, "history.jsonl")));
+            Assert.AreEqual(0, TrainingCheckpoint.List(_dir).Count());
+        }
+        // A lock file left behind by a run that died is not in the way (the OS released it).
+        Assert.IsTrue(File.Exists(lockPath));
+        Assert.IsTrue(Trainer(Options(3)).Run(_dir).Completed);
+        using (var again = RunFolderLock.Acquire(_dir))
+        using (var nested = RunFolderLock.Acquire(_dir)) { }     // the same process may hold it twice
+    }
+
+    [TestMethod]
     public void Stopped_and_resumed_run_gives_the_same_losses_as_an_uninterrupted_one()
     {
         string whole = Path.Combine(_dir, "whole"), split = Path.Combine(_dir, "split");

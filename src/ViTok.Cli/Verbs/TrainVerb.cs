@@ -22,6 +22,7 @@ public sealed class TrainVerb : IVerb
     readonly Option<double> _lr = new("--lr") { Description = "Peak learning rate (paper 1e-4 at batch 256; small CPU runs: ~1e-3).", DefaultValueFactory = _ => TokenizerTrainingOptions.Defaults.LearningRate };
     readonly Option<int> _stage = new("--stage") { Description = "1: MSE + KL + perceptual; 2: decoder fine-tuning with a GAN (needs --from).", DefaultValueFactory = _ => TokenizerTrainingOptions.Defaults.Stage };
     readonly Option<string?> _from = new("--from") { Description = "Stage 2: the stage-1 tokenizer file (tokenizer.safetensors) to start from." };
+    readonly Option<bool> _forceOptions = new("--force-options") { Description = "With --resume: accept a checkpoint written with other options (seed, batch, learning rate, loss weights...), which is otherwise refused naming each change." };
     readonly Option<bool> _resume = new("--resume") { Description = "Continue from the newest checkpoint in --out." };
     readonly Option<bool> _bf16 = new("--bf16") { Description = "bfloat16 matrix products with fp32 weights (faster on AVX512-BF16 CPUs)." };
     readonly Option<double> _perceptual = new("--perceptual-weight") { Description = "ResNet18 perceptual loss weight (paper: 1.0; 0 turns it off).", DefaultValueFactory = _ => TokenizerTrainingOptions.Defaults.PerceptualWeight };
@@ -42,7 +43,7 @@ public sealed class TrainVerb : IVerb
     {
         var command = new Command("train", "Train a ViTok tokenizer (stage 1, or stage 2 with --stage 2 --from FILE).");
         _variant.AddTo(command);
-        foreach (var o in new Option[] { _data, _evalData, _out, _steps, _batch, _lr, _stage, _from, _resume, _bf16, _perceptual, _kl, _l1, _gan, _ema, _seed,
+        foreach (var o in new Option[] { _data, _evalData, _out, _steps, _batch, _lr, _stage, _from, _resume, _forceOptions, _bf16, _perceptual, _kl, _l1, _gan, _ema, _seed,
                      _checkpointEvery, _evalEvery, _logEvery, _evalItems, _noFd, _workers, _skipBad })
             command.Options.Add(o);
         _compute.AddTo(command);
@@ -58,7 +59,7 @@ public sealed class TrainVerb : IVerb
             Bf16 = parse.GetValue(_bf16), PerceptualWeight = parse.GetValue(_perceptual), KlWeight = parse.GetValue(_kl), L1Weight = parse.GetValue(_l1),
             GanWeight = parse.GetValue(_gan), EmaDecay = parse.GetValue(_ema), Seed = parse.GetValue(_seed),
             CheckpointEvery = parse.GetValue(_checkpointEvery), EvalEvery = parse.GetValue(_evalEvery), EvalItems = parse.GetValue(_evalItems), LogEvery = parse.GetValue(_logEvery),
-            SkipBadItems = parse.GetValue(_skipBad),
+            SkipBadItems = parse.GetValue(_skipBad), ResumeWithChangedOptions = parse.GetValue(_forceOptions),
         };
         try { options.Validate(); }
         catch (ArgumentException e) { throw new UsageException(e.Message); }

@@ -53,6 +53,7 @@ public sealed class TokenizerTrainer
         IProgress<TrainingProgress>? progress = null, Action<string>? log = null, CancellationToken cancel = default)
     {
         using var folderLock = RunFolderLock.Acquire(folder);    // one run per folder
+        _log = log;
         var o = _options;
         if (o.Stage == 2 && initial is null && !resume)
             throw new ArgumentException("Stage 2 starts from a trained stage-1 tokenizer: pass it as the initial model (--from).");
@@ -268,12 +269,19 @@ public sealed class TokenizerTrainer
         return TrainingCheckpoint.PathFor(folder, step);
     }
 
+    Action<string>? _log;
+
+    /// <summary>Options a resumed run may change: its length and its cadence.</summary>
+    static readonly IReadOnlySet<string> MayChangeOnResume = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+        { "Steps", "CheckpointEvery", "KeepCheckpoints", "EvalEvery", "EvalItems", "LogEvery", "SkipBadItems" };
+
     (long Step, string Position) Restore(SafeTensorsFile file, ViTokAutoEncoder model, ViTokAutoEncoder ema, AdamW opt, AdamW? dopt,
         StyleGanDiscriminator? disc, Generator noise, List<string> skipped)
     {
         var saved = ViTokConfig.FromJson(file.Metadata["vitok.config"]);
         if (saved != _config)
             throw new InvalidDataException($"Checkpoint '{file.Path}' is for {saved.Variant} ({saved.ToJson()}), not for the requested {_config.Variant}.");
+        TrainingState.CheckResumedOptions(file.Path, file.Metadata.GetValueOrDefault("train.options"), _options.ToJson(), MayChangeOnResume, _options.ResumeWithChangedOptions, _log);
         TrainingState.LoadPrefixed(file, "model.", model);
         TrainingState.LoadPrefixed(file, "ema.", ema);
         opt.Load(file.Read, "opt", long.Parse(file.Metadata["train.opt_step"], CultureInfo.InvariantCulture));

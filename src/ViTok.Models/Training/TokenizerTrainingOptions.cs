@@ -97,6 +97,13 @@ public sealed record TokenizerTrainingOptions
     /// <summary>Skip unreadable items (counted and listed at the end) instead of stopping. Default false.</summary>
     public bool SkipBadItems { get; init; }
 
+    /// <summary>
+    /// Resume even when the checkpoint was written with other options (seed, batch, learning rate, loss weights...);
+    /// without it such a resume is refused, naming each changed option. Steps and the log/eval/checkpoint cadence may
+    /// always change. Not stored.
+    /// </summary>
+    [JsonIgnore] public bool ResumeWithChangedOptions { get; init; }
+
     static readonly JsonSerializerOptions Json = new() { Converters = { new JsonStringEnumConverter() } };
     public string ToJson() => JsonSerializer.Serialize(this, Json);
     public static TokenizerTrainingOptions FromJson(string json) =>

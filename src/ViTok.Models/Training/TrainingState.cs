@@ -7,6 +7,26 @@ namespace ViTok.Models.Training;
 /// <summary>What the trainers share for checkpoints and history: copying weights, restoring prefixed tensors, history lines.</summary>
 static class TrainingState
 {
+    /// <summary>
+    /// Refuses to resume a checkpoint written with other options than <paramref name="currentJson"/> (both the options'
+    /// JSON), naming each changed option, unless <paramref name="force"/>; options in <paramref name="mayChange"/> are
+    /// not compared. With <paramref name="force"/> the changes are logged.
+    /// </summary>
+    public static void CheckResumedOptions(string checkpointPath, string? savedJson, string currentJson, IReadOnlySet<string> mayChange, bool force, Action<string>? log)
+    {
+        if (savedJson is null) return;                       // checkpoints written before options were stored
+        var saved = System.Text.Json.Nodes.JsonNode.Parse(savedJson)!.AsObject();
+        var current = System.Text.Json.Nodes.JsonNode.Parse(currentJson)!.AsObject();
+        var changed = current.Where(p => !mayChange.Contains(p.Key))
+            .Where(p => !System.Text.Json.Nodes.JsonNode.DeepEquals(p.Value, saved[p.Key]))
+            .Select(p => $"{p.Key} {saved[p.Key]?.ToJsonString() ?? "(absent)"} -> {p.Value?.ToJsonString() ?? "null"}").ToList();
+        if (changed.Count == 0) return;
+        string list = string.Join(", ", changed);
+        if (!force)
+            throw new InvalidDataException($"Checkpoint '{checkpointPath}' was written with other options: {list}. Resume with the same options, or accept the change (--force-options).");
+        log?.Invoke($"resuming with changed options: {list}");
+    }
+
     /// <summary>Copies every state tensor of <paramref name="source"/> into <paramref name="target"/> (same architecture).</summary>
     public static void CopyWeights(nn.Module target, nn.Module source)
     {

@@ -92,6 +92,22 @@ public sealed class TokenizerTrainerTests
     }
 
     [TestMethod]
+    public void Resuming_with_changed_options_is_refused_naming_them_unless_forced()
+    {
+        Trainer(Options(3)).Run(_dir);                                           // checkpoint at step 3
+        var changed = Options(6) with { Seed = 9, LearningRate = 0.5 };
+        var e = Assert.ThrowsExactly<InvalidDataException>(() => Trainer(changed).Run(_dir, resume: true));
+        StringAssert.Contains(e.Message, "Seed 5 -> 9");
+        StringAssert.Contains(e.Message, "LearningRate");
+        StringAssert.Contains(e.Message, "--force-options");
+        Assert.IsFalse(e.Message.Contains("Steps"), "more steps may always be asked for");
+        var log = new List<string>();
+        Assert.IsTrue(Trainer(changed with { ResumeWithChangedOptions = true }).Run(_dir, resume: true, log: log.Add).Completed);
+        Assert.IsTrue(log.Any(l => l.StartsWith("resuming with changed options: ")), string.Join("\n", log));
+        Assert.IsTrue(Trainer(Options(9) with { Seed = 9, LearningRate = 0.5 }).Run(_dir, resume: true).Completed, "the same options as the checkpoint's");
+    }
+
+    [TestMethod]
     public void Stopped_and_resumed_run_gives_the_same_losses_as_an_uninterrupted_one()
     {
         string whole = Path.Combine(_dir, "whole"), split = Path.Combine(_dir, "split");
@@ -131,7 +147,7 @@ public sealed class TokenizerTrainerTests
     public void A_nan_stops_the_run_cleanly_and_keeps_the_last_checkpoint()
     {
         var items = Items();
-        var options = Options(10) with { LearningRate = 1e-3 };
+        var options = Options(10) with { LearningRate = 1e-3, ResumeWithChangedOptions = true };   // resumed with another learning rate on purpose
         items[0] = items[0].Select(_ => float.NaN).ToArray();   // every epoch reaches it
         Trainer(Options(3)).Run(_dir);
         string good = TrainingCheckpoint.PathFor(_dir, 3);

@@ -122,6 +122,20 @@ public static class TorchRuntime
         }
     }
 
+    /// <summary>
+    /// Readies a model for inference: checks the dtype (fp32 or bf16), puts it in eval mode and moves it to
+    /// <paramref name="device"/> and <paramref name="dtype"/>. Shared by the tokenizer and ViTok-v2 inference.
+    /// </summary>
+    public static void PrepareForInference(torch.nn.Module model, torch.Device device, torch.ScalarType dtype)
+    {
+        if (dtype is not (torch.ScalarType.Float32 or torch.ScalarType.BFloat16))
+            throw new ArgumentException($"Inference dtype {dtype} is not supported; use Float32 or BFloat16.", nameof(dtype));
+        EnsureLoaded();
+        model.eval();
+        if (device.type != DeviceType.CPU) model.to(device);
+        if (dtype != torch.ScalarType.Float32) model.to(dtype);
+    }
+
     /// <summary>Applies the thread count (0 = leave torch's default, which is the number of cores).</summary>
     public static void ApplyThreads(int threads)
     {

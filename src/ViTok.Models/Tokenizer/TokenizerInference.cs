@@ -31,16 +31,11 @@ public sealed class TokenizerInference : IDisposable
     /// <param name="ownsModel">Dispose the model with this object.</param>
     public TokenizerInference(ViTokAutoEncoder model, Device device, ScalarType dtype = ScalarType.Float32, bool ownsModel = true)
     {
-        if (dtype is not (ScalarType.Float32 or ScalarType.BFloat16))
-            throw new ArgumentException($"Inference dtype {dtype} is not supported; use Float32 or BFloat16.", nameof(dtype));
-        TorchRuntime.EnsureLoaded();
+        TorchRuntime.PrepareForInference(model, device, dtype);
         _model = model;
         _ownsModel = ownsModel;
         Device = device;
         DType = dtype;
-        _model.eval();
-        if (device.type != DeviceType.CPU) _model.to(device);
-        if (dtype != ScalarType.Float32) _model.to(dtype);
     }
 
     /// <summary>Floats per input item: 3 x T x H x W (channel-major RGB in [-1, 1]).</summary>

@@ -23,16 +23,11 @@ public sealed class ViTokV2Inference : IDisposable
     /// <param name="ownsModel">Dispose the model with this object.</param>
     public ViTokV2Inference(ViTokV2AutoEncoder model, Device device, ScalarType dtype = ScalarType.Float32, bool ownsModel = true)
     {
-        if (dtype is not (ScalarType.Float32 or ScalarType.BFloat16))
-            throw new ArgumentException($"Inference dtype {dtype} is not supported; use Float32 or BFloat16.", nameof(dtype));
-        TorchRuntime.EnsureLoaded();
+        TorchRuntime.PrepareForInference(model, device, dtype);
         _model = model;
         _ownsModel = ownsModel;
         Device = device;
         DType = dtype;
-        _model.eval();
-        if (device.type != DeviceType.CPU) _model.to(device);
-        if (dtype != ScalarType.Float32) _model.to(dtype);
     }
 
     /// <summary>Latents of <paramref name="images"/> (each at its own size; resize large ones first with

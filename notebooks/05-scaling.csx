@@ -25,10 +25,10 @@ using System.Text.Json.Nodes;
 using ViTok.Models.Experiments;
 using ViTok.Models.Runtime;
 
-var fmnist = SweepResults.Load(Repo("notebooks", "sweeps", "fmnist-scaling.results.jsonl"));
-var photos = SweepResults.Load(Repo("notebooks", "sweeps", "photos-e-law.results.jsonl"));
-var video = SweepResults.Load(Repo("notebooks", "sweeps", "video-e-law.results.jsonl"));
-var paper = JsonNode.Parse(File.ReadAllText(Repo("notebooks", "sweeps", "paper.json")))!["findings"]!;
+var findings = ScalingFindings.Load(Repo("notebooks", "sweeps"));
+var (fmnist, photos, video) = (findings.FashionMnist, findings.Photos, findings.Video);
+var paperFile = JsonNode.Parse(File.ReadAllText(Repo("notebooks", "sweeps", "paper.json")))!;
+var paper = paperFile["findings"]!;
 double N(JsonObject r, string key) => ScalingAnalysis.Value(r, key);
 string Cite(int finding) => $"Paper ({paper[finding.ToString()]!["where"]}): \"{paper[finding.ToString()]!["statement"]}\"";
 Table(new[] { ("fmnist-scaling", fmnist), ("photos-e-law", photos), ("video-e-law", video) }
@@ -48,7 +48,7 @@ Png EPlot(IEnumerable<JsonObject> rows, string metric, string label, string by, 
     plot.XLabel("log2 E"); plot.YLabel(label); plot.ShowLegend(ScottPlot.Alignment.LowerRight);
     return new Png(plot.GetImageBytes(560, 340, ScottPlot.ImageFormat.Png));
 }
-var eLaw = ScalingAnalysis.ForFinding(fmnist, 1);
+var eLaw = findings.ELawRows;
 display(EPlot(eLaw, "psnr", "PSNR (dB)", "p"));
 display(EPlot(eLaw.Where(r => SweepResults.Number(r, "fd_clf") is not null), "fd_clf", "ln FD-clf", "p", logY: true));
 Table(eLaw.OrderBy(r => N(r, "p")).ThenBy(r => N(r, "E")).Select(r => new { Run = (string)r["name"]!, p = N(r, "p"), c = N(r, "c"), E = N(r, "E"),
@@ -65,10 +65,11 @@ display(Table(new[] {
     new { Fit = "ln FD-clf vs log2 E", Ours = Math.Round(fdFit.RSquared, 3), Slope = Math.Round(fdFit.Slope, 3), Paper = (double)paperR2["rFID"]!, PaperSource = "Fig. 2, ImageNet 256p (rFID)" } }));
 display(Table(ScalingAnalysis.EqualE(eLaw).SelectMany(g => g.Rows.Select(r => new { E = g.E, Run = (string)r["name"]!, p = N(r, "p"), c = N(r, "c"),
     PSNR = Math.Round(N(r, "psnr"), 2), FdClf = Math.Round(N(r, "fd_clf"), 3), SpreadDb = Math.Round(g.PsnrSpread, 2) }))));
-var photoRows = ScalingAnalysis.ForFinding(photos, 1);
+var photoRows = findings.PhotoRows;
+if (photoRows.Count > 0) display(EPlot(photoRows, "psnr", "PSNR, photos 64x64 (dB)", "p"));
 Console.WriteLine(Cite(1));
-Console.WriteLine("Ours, Fashion-MNIST: " + ScalingAnalysis.ELaw(eLaw));
-Console.WriteLine("Ours, photos 64x64: " + ScalingAnalysis.ELaw(photoRows));
+Console.WriteLine("Ours, Fashion-MNIST: " + findings.ELaw);
+Console.WriteLine("Ours, photos 64x64: " + findings.PhotoELaw);
 // %% [markdown]
 // Why p = 16 departs from the line here: its decoder turns each token's 192 numbers into a 16 x 16 patch through one
 // linear layer, so a patch can only be one of a 192-dimensional family, whatever E is. The paper's S-B/16 is 768 wide,
@@ -77,43 +78,47 @@ Console.WriteLine("Ours, photos 64x64: " + ScalingAnalysis.ELaw(photoRows));
 // ## Findings 3 and 4: a wider encoder does not help; a wider decoder helps less than doubling E
 // Base: p = 8, c = 16 (E = 256), both sides 192 wide; doubling E: c = 32.
 // %%
-var baseRow = fmnist.Find("p8-c16"); var doubled = fmnist.Find("p8-c32");
-var encoders = ScalingAnalysis.ForFinding(fmnist, 3).Concat(baseRow is null ? [] : [baseRow]).ToList();
-var decoders = ScalingAnalysis.ForFinding(fmnist, 4).Concat(baseRow is null ? [] : [baseRow]).ToList();
+var encoders = findings.EncoderRows;
+var decoders = findings.DecoderRows;
 display(Table(encoders.Concat(decoders).Distinct().Select(r => new { Run = (string)r["name"]!, Encoder = N(r, "encoder.width"), Decoder = N(r, "decoder.width"),
     EncoderParamsM = N(r, "params_m.encoder"), DecoderParamsM = N(r, "params_m.decoder"), PSNR = Math.Round(N(r, "psnr"), 2), SSIM = Math.Round(N(r, "ssim"), 4), FdClf = Math.Round(N(r, "fd_clf"), 3) })));
 Console.WriteLine(Cite(3));
-Console.WriteLine("Ours: " + ScalingAnalysis.WidthAgainstDoublingE(encoders, baseRow, doubled, decoder: false));
+Console.WriteLine("Ours: " + findings.Encoder);
 Console.WriteLine(Cite(4));
-Console.WriteLine("Ours: " + ScalingAnalysis.WidthAgainstDoublingE(decoders, baseRow, doubled, decoder: true));
+Console.WriteLine("Ours: " + findings.Decoder);
 // %% [markdown]
 // ## Finding 5: perceptual and GAN weight trade PSNR for FD
 // %%
-var loss = ScalingAnalysis.ForFinding(fmnist, 5);
+var loss = findings.LossRows;
 if (loss.Count > 0)
     display(Table(loss.Select(r => new { Run = (string)r["name"]!, Note = (string)r["note"], PSNR = Math.Round(N(r, "psnr"), 2), SSIM = Math.Round(N(r, "ssim"), 4),
         FdResNet18 = SweepResults.Number(r, "fd_resnet18") is double f ? Math.Round(f, 1) : double.NaN, FdClf = Math.Round(N(r, "fd_clf"), 3) })));
 Console.WriteLine(Cite(5));
-Console.WriteLine("Ours: " + ScalingAnalysis.LossTradeOff(loss, fmnist.Find("loss-pw0"), fmnist.Find("loss-pw1-gan0.2")));
+Console.WriteLine("Ours: " + findings.LossTradeOff);
 // %% [markdown]
 // ## Finding 2: generation has an optimum channel count
 // A DiT-N trained for the same steps on the latents of each p = 8 tokenizer; 100 samples per class scored by the
 // shipped classifier.
 // %%
-var gen = ScalingAnalysis.ForFinding(fmnist, 2);
+var gen = findings.ChannelRows;
 if (gen.Count > 0)
     display(Table(gen.Select(r => new { Run = (string)r["name"]!, c = N(r, "c"), E = N(r, "E"), PSNR = Math.Round(N(r, "psnr"), 2),
         GenFdClf = Math.Round(N(r, "generation.fd_clf"), 3), GenIS = Math.Round(N(r, "generation.is"), 2), ClassAccuracy = Math.Round(N(r, "generation.class_accuracy"), 3) })));
 Console.WriteLine(Cite(2));
-Console.WriteLine("Ours: " + ScalingAnalysis.ChannelOptimum(gen));
+Console.WriteLine("Ours: " + findings.Channels);
 // %% [markdown]
 // ## Finding 6: video follows the same E law, with less E per frame
 // 8-frame 32x32 sprite clips, tubelets q x 8 x 8.
 // %%
-var clips = ScalingAnalysis.ForFinding(video, 6);
+var clips = findings.ClipRows;
 if (clips.Count > 0) display(EPlot(clips, "psnr", "PSNR per frame (dB)", "q"));
 Console.WriteLine(Cite(6));
-Console.WriteLine("Ours: " + ScalingAnalysis.ELaw(clips, by: "q"));
+Console.WriteLine("Ours: " + findings.VideoELaw);
+// %% [markdown]
+// ## Summary
+// The same table is in `docs/sweeps.md` (`vitok sweep --summary notebooks/sweeps`).
+// %%
+Table(findings.Summary(paperFile).Select(s => new { s.Finding, Paper = s.Paper, Ours = s.Ours.Sentence, Verdict = s.Ours.OutcomeText }))
 // %% [markdown]
 // ## Live check: one row re-run here
 // `p16-c16` is the smallest run of the Fashion-MNIST plan (4 tokens). It is trained again from scratch by the same

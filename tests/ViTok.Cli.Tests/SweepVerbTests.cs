@@ -132,4 +132,42 @@ public sealed class SweepVerbTests
         Assert.AreEqual(2, code);
         StringAssert.Contains(err, "--plan: " + plan);
     }
+
+    [TestMethod]
+    public void Summary_prints_one_line_per_finding_from_the_folders_result_files()
+    {
+        string folder = Path.Combine(_dir, "sweeps");
+        Directory.CreateDirectory(folder);
+        var (code, _, err) = CliHarness.Run(["sweep", "--summary", folder]);
+        Assert.AreEqual(2, code);
+        StringAssert.Contains(err, "paper.json not found");
+
+        var paper = new JsonObject { ["findings"] = new JsonObject() };
+        for (int f = 1; f <= 6; f++) paper["findings"]![f.ToString()] = new JsonObject { ["summary"] = $"paper says {f} (Fig. {f})" };
+        File.WriteAllText(Path.Combine(folder, "paper.json"), paper.ToJsonString());
+        // Encoder widths 96/192/288 and the doubled-E run: finding 3 gets a verdict, the others stay pending.
+        var results = SweepResults.Load(Path.Combine(folder, "fmnist-scaling.results.jsonl"));
+        JsonObject Row(string name, int c, int encoder, double psnr, int finding) => new()
+        {
+            ["name"] = name, ["p"] = 8, ["c"] = c, ["E"] = 16 * c, ["psnr"] = psnr, ["date"] = "2026-12-01", ["vitok"] = "1.0.0+0123456789abcdef",
+            ["findings"] = new JsonArray(finding), ["encoder"] = new JsonObject { ["width"] = encoder },
+            ["params_m"] = new JsonObject { ["encoder"] = encoder * encoder / 1e4 },
+        };
+        results.Put(Row(ScalingFindings.BaseRun, 16, 192, 25.0, 1));
+        results.Put(Row(ScalingFindings.DoubledERun, 32, 192, 28.0, 1));
+        results.Put(Row("enc-w96", 16, 96, 24.9, 3));
+        results.Put(Row("enc-w288", 16, 288, 25.1, 3));
+
+        (code, var output, err) = CliHarness.Run(["sweep", "--summary", folder]);
+        Assert.AreEqual(0, code, err);
+        var lines = output.Split('\n');
+        Assert.AreEqual(7, lines.Count(l => l.StartsWith("| ") && !l.StartsWith("| finding")), output);
+        StringAssert.Contains(output, "| 3. a wider encoder does not help | paper says 3 (Fig. 3) | from the narrowest to the widest encoder (96 -> 288 wide, x9.0 encoder parameters) PSNR changes by +0.20 dB, while doubling E at the base size changes it by +3.00 dB. | reproduced |");
+        StringAssert.Contains(output, "| 6. video follows the E law | paper says 6 (Fig. 6) | 0 run(s) so far; the fit needs at least 4. | pending |");
+        StringAssert.Contains(output, "4 rows (4 Fashion-MNIST, 0 photos, 0 video), measured 2026-12-01 with vitok 1.0.0+0123456.");
+
+        (code, _, err) = CliHarness.Run(["sweep", "--summary", folder, "--only", "x"]);
+        Assert.AreEqual(2, code);
+        StringAssert.Contains(err, "does not take --only");
+    }
 }

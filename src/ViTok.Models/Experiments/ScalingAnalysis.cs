@@ -8,7 +8,10 @@ public enum Outcome { Reproduced, Partly, NotReproduced, Pending }
 /// <summary>A finding's verdict: the outcome and one sentence with the numbers behind it.</summary>
 public sealed record Verdict(Outcome Outcome, string Sentence)
 {
-    public override string ToString() => $"{Outcome switch { Outcome.Reproduced => "reproduced", Outcome.Partly => "partly reproduced", Outcome.NotReproduced => "not reproduced", _ => "pending" }}: {Sentence}";
+    /// <summary>"reproduced", "partly reproduced", "not reproduced" or "pending".</summary>
+    public string OutcomeText => Outcome switch { Outcome.Reproduced => "reproduced", Outcome.Partly => "partly reproduced", Outcome.NotReproduced => "not reproduced", _ => "pending" };
+
+    public override string ToString() => $"{OutcomeText}: {Sentence}";
 }
 
 /// <summary>Runs of one E (= L x c) at different patch sizes (or tubelet depths), for the equal-E table.</summary>

@@ -74,6 +74,27 @@ public static class ScalingAnalysis
     }
 
     /// <summary>
+    /// Finding 6's second half, "less E per frame": for each tubelet depth q with at least 2 runs, PSNR is fitted
+    /// against log2 (E per frame) and solved for the E per frame that reaches <paramref name="targetPsnr"/> (default:
+    /// the mean PSNR of the runs). q = 1 codes every frame on its own, as an image tokenizer would; the ratio of its E
+    /// per frame to a deeper tubelet's says how much less E per frame the clip needs. Null with fewer than two depths.
+    /// </summary>
+    public static string? EPerFrame(IReadOnlyList<JsonObject> rows, double? targetPsnr = null)
+    {
+        var fits = rows.GroupBy(r => Value(r, "q")).Where(g => g.Select(r => Value(r, "E_per_frame")).Distinct().Count() >= 2)
+            .OrderBy(g => g.Key)
+            .Select(g => (Q: g.Key, Fit: LinearFit.Of(g.Select(r => Math.Log2(Value(r, "E_per_frame"))).ToList(), g.Select(r => Value(r, "psnr")).ToList())))
+            .Where(x => x.Fit.Slope > 0).ToList();
+        if (fits.Count < 2) return null;
+        double target = targetPsnr ?? rows.Average(r => Value(r, "psnr"));
+        var needed = fits.Select(x => (x.Q, E: Math.Pow(2, (target - x.Fit.Intercept) / x.Fit.Slope))).ToList();
+        string text = $"E per frame for {target:F1} dB (fitted per q): " + string.Join(", ", needed.Select(n => $"q{n.Q} {n.E:F0}"));
+        if (needed[0].Q == 1)
+            text += "; " + string.Join(", ", needed.Skip(1).Select(n => $"q{n.Q} needs {needed[0].E / n.E:F1}x less than frame by frame (q1)"));
+        return text;
+    }
+
+    /// <summary>
     /// Finding 3 (encoder) or 4 (decoder): the PSNR gain from the narrowest to the widest part against the gain from
     /// doubling E at the base size (<paramref name="baseRow"/> -> <paramref name="doubledRow"/>). Finding 3 is
     /// reproduced when the encoder's gain is below 0.5 dB and below a quarter of doubling E's, partly when it is below

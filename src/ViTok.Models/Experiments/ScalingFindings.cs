@@ -53,7 +53,15 @@ public sealed class ScalingFindings
     public Verdict Encoder => ScalingAnalysis.WidthAgainstDoublingE(EncoderRows, Base, DoubledE, decoder: false);
     public Verdict Decoder => ScalingAnalysis.WidthAgainstDoublingE(DecoderRows, Base, DoubledE, decoder: true);
     public Verdict LossTradeOff => ScalingAnalysis.LossTradeOff(LossRows, FashionMnist.Find(PlainLossRun), FashionMnist.Find(StrongestLossRun));
-    public Verdict VideoELaw => ScalingAnalysis.ELaw(ClipRows, by: "q");
+    /// <summary>The E law over tubelet depths q, and the E per frame each depth needs (<see cref="ScalingAnalysis.EPerFrame"/>).</summary>
+    public Verdict VideoELaw
+    {
+        get
+        {
+            var law = ScalingAnalysis.ELaw(ClipRows, by: "q");
+            return law.Outcome == Outcome.Pending || ScalingAnalysis.EPerFrame(ClipRows) is not { } perFrame ? law : law with { Sentence = law.Sentence.TrimEnd('.') + "; " + perFrame + "." };
+        }
+    }
 
     /// <summary>
     /// One line per finding (finding 1 twice: Fashion-MNIST and photos); the paper column is each finding's

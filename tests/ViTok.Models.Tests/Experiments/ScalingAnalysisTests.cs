@@ -63,4 +63,17 @@ public sealed class ScalingAnalysisTests
         var worse = loss.Select(r => Row((string)r["name"]!, 8, 16, 256, (double)r["psnr"]!, fdResNet: 200 - (double)r["fd_resnet18"]!)).ToArray();
         Assert.AreEqual(Outcome.NotReproduced, ScalingAnalysis.LossTradeOff(worse, worse[0], worse[3]).Outcome);
     }
+
+    [TestMethod]
+    public void E_per_frame_is_solved_per_tubelet_depth()
+    {
+        // 8 frames; PSNR = 10 + 2 log2(E per frame) + 2 log2 q: a q-frame tubelet reaches a PSNR with q times less E per frame.
+        var rows = new List<JsonObject>();
+        foreach (int q in new[] { 1, 2, 4 })
+            foreach (double perFrame in new[] { 16.0, 32, 64 })
+                rows.Add(new JsonObject { ["name"] = $"q{q}-{perFrame}", ["q"] = q, ["E_per_frame"] = perFrame, ["psnr"] = 10 + 2 * Math.Log2(perFrame) + 2 * Math.Log2(q) });
+        string text = ScalingAnalysis.EPerFrame(rows, targetPsnr: 22)!;
+        Assert.AreEqual("E per frame for 22.0 dB (fitted per q): q1 64, q2 32, q4 16; q2 needs 2.0x less than frame by frame (q1), q4 needs 4.0x less than frame by frame (q1)", text);
+        Assert.IsNull(ScalingAnalysis.EPerFrame(rows.Where(r => (int)r["q"]! == 1).ToList()));
+    }
 }

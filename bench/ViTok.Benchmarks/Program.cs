@@ -86,13 +86,15 @@ var inputs = pixelRows.Select(r => r.Pixels.Select(v => v / 127.5f - 1f).ToArray
 
 // 2. The ML.NET transform over pixel vectors, batch 32 and batch 1.
 ITransformer Tokenize(int batch) => ml.Transforms.TokenizeImages("Latent", tokenizer, "Pixels", batchSize: batch).Fit(pixels);
+var rawPixels = inference.PixelBuffer(Batch);
+var rawLatents = inference.LatentBuffer(Batch);
 void Raw()
 {
-    var outputs = new float[Batch][];
     for (int i = 0; i < rows; i += Batch)
     {
         int n = Math.Min(Batch, rows - i);
-        inference.Encode(inputs[i..(i + n)], n, outputs);
+        for (int k = 0; k < n; k++) inputs[i + k].CopyTo(rawPixels.Slot(k));
+        inference.Encode(rawPixels, n, rawLatents);
     }
 }
 var transform32 = Tokenize(Batch);

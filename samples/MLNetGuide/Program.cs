@@ -79,10 +79,24 @@ static class Guide
     public static void Save(MLContext ml, ITransformer model, IDataView data)
     {
         // <save-load>
-        ml.Model.Save(model, data.Schema, "pipeline.zip");              // the weights travel inside the zip
+        ml.Model.Save(model, data.Schema, "pipeline.zip");              // the weights travel inside the zip, the device does not
         var loaded = ml.LoadWithViTok("pipeline.zip", out var schema);  // not ml.Model.Load: it cannot restore the weights
+        // ... use it; then free its native weights (a pipeline and each ViTok transformer are IDisposable)
+        (loaded as IDisposable)?.Dispose();
         // </save-load>
-        _ = (loaded, schema);
+        _ = schema;
+    }
+
+    public static IDataView GuardedLoading(MLContext ml, IDataView files, string imageFolder, string tokenizerPath)
+    {
+        // <guarded-loading>
+        // Untrusted image files: read their bytes and let TokenizeImages decode them with the CLI's checks.
+        var latents = ml.Transforms.LoadRawImageBytes("Bytes", imageFolder, "Path")
+            .Append(ml.Transforms.TokenizeImages("Latent", tokenizerPath, "Bytes"))   // images of the tokenizer's size
+            .Fit(files)
+            .Transform(files);
+        // </guarded-loading>
+        return latents;
     }
 
     public static void ViTokV2()

@@ -24,11 +24,4 @@ static class EstimatorChecks
         columns[column.Name] = column;
         return new SchemaShape(columns.Values);
     }
-
-    public static SchemaShape.Column Find(SchemaShape schema, string name, string what)
-    {
-        foreach (var c in schema)
-            if (c.Name == name) return c;
-        throw new ArgumentOutOfRangeException(nameof(schema), $"{what} column '{name}' was not found.");
-    }
 }

@@ -61,4 +61,49 @@ public sealed class ImageReadErrorTests
         var e = Assert.Throws<InvalidDataException>(() => pipeline.Fit(images));
         StringAssert.Contains(e.Message, $"Column 'Image', row {rows.Count - 1} (Path 'parrot.ppm', Label 'bird')");
     }
+
+    /// <summary>
+    /// The guarded ML.NET loading path (docs/ml-net.md): LoadRawImageBytes, then TokenizeImages on the bytes, decodes with
+    /// the CLI's checks. A truncated PNG, a truncated JPEG and a PNG whose header claims 15000 x 15000 pixels are each
+    /// refused before any pixel memory is taken, naming the column, the row and the file; the sound rows tokenize.
+    /// </summary>
+    [TestMethod]
+    [DataRow("cut.png")]
+    [DataRow("cut.jpg")]
+    [DataRow("huge.png")]
+    public void Guarded_bytes_path_refuses_truncated_and_oversized_images_naming_the_file(string bad)
+    {
+        using var data = new TestData(perClass: 1, imageSize: 32);
+        string first = Path.Combine(data.Folder, data.Rows[0].Path);
+        byte[] bytes = bad switch
+        {
+            "cut.png" => File.ReadAllBytes(first)[..(int)(new FileInfo(first).Length / 2)],
+            "cut.jpg" => Jpeg(first)[..(int)(Jpeg(first).Length * 5 / 8)],
+            _ => [],
+        };
+        if (bad == "huge.png") ViTok.Models.Tests.Data.TestFiles.PngHeaderOnly(Path.Combine(data.Folder, bad), 15000, 15000);
+        else File.WriteAllBytes(Path.Combine(data.Folder, bad), bytes);
+        var rows = data.Rows.ToList();
+        rows.Insert(2, new ImageRow { Path = bad, Label = "bad" });
+
+        var ml = new MLContext(seed: 1);
+        var files = ml.Data.LoadFromEnumerable(rows);
+        var model = ml.Transforms.LoadRawImageBytes("Bytes", data.Folder, nameof(ImageRow.Path))
+            .Append(ml.Transforms.TokenizeImages(new TokenizeImagesOptions { OutputColumnName = "Latent", InputColumnName = "Bytes", TokenizerPath = data.TokenizerPath, BatchSize = 2 }))
+            .Fit(files);
+        var e = Assert.Throws<InvalidDataException>(() => model.Transform(files).GetColumn<VBuffer<float>>("Latent").ToList());
+        StringAssert.Contains(e.Message, $"Column 'Bytes', row 2 (Path '{bad}', Label 'bad')");
+        StringAssert.Contains(e.Message, bad switch { "cut.png" => "could not be decoded", "cut.jpg" => "truncated", _ => "exceeds the limit" });
+
+        var sound = ml.Data.LoadFromEnumerable(data.Rows);
+        Assert.AreEqual(data.Rows.Count, model.Transform(sound).GetColumn<VBuffer<float>>("Latent").Count());
+    }
+
+    static byte[] Jpeg(string png)
+    {
+        using var image = SixLabors.ImageSharp.Image.Load(png);
+        var m = new MemoryStream();
+        SixLabors.ImageSharp.ImageExtensions.SaveAsJpeg(image, m);
+        return m.ToArray();
+    }
 }

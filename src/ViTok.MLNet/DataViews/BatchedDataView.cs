@@ -13,12 +13,16 @@ sealed class BatchedDataView : IDataView
 {
     readonly IDataView _source;
     readonly BatchedMapping _mapping;
+    readonly BatchRunStarter _start;
+    readonly Action _throwIfDisposed;
 
-    public BatchedDataView(IDataView source, BatchedMapping mapping)
+    /// <param name="throwIfDisposed">Throws once the model behind <paramref name="mapping"/> is disposed; called before each batch.</param>
+    public BatchedDataView(IDataView source, BatchedMapping mapping, Action throwIfDisposed)
     {
-        mapping.CheckInput(source.Schema);
+        _start = mapping.Bind(source.Schema);
         _source = source;
         _mapping = mapping;
+        _throwIfDisposed = throwIfDisposed;
         Schema = OutputSchema(source.Schema, mapping);
     }
 
@@ -80,7 +84,7 @@ sealed class BatchedDataView : IDataView
             var shared = new OncePerRowImages(input);
             foreach (int i in passThrough) _passThrough[i] = ColumnBuffer.Create(shared, input.Schema[i], _slots);
             _ids = new IdBuffer(input.GetIdGetter(), _slots);
-            _run = computeOutput ? parent._mapping.Start(shared, _slots) : null;
+            _run = computeOutput ? parent._start(shared, _slots) : null;
         }
 
         public override DataViewSchema Schema => _parent.Schema;
@@ -110,7 +114,11 @@ sealed class BatchedDataView : IDataView
                 _filled++;
             }
             if (_filled == 0) return false;
-            _run?.Compute(_filled);
+            if (_run is not null)
+            {
+                _parent._throwIfDisposed();
+                _run.Compute(_filled);
+            }
             _slot = 0;
             _position++;
             return true;

@@ -6,7 +6,9 @@ namespace ViTok.MLNet.DataViews;
 /// <summary>
 /// A model that maps one input column to one output column a batch at a time. <see cref="BatchedDataView"/>
 /// drives it: it captures B input rows into slots, asks for one forward pass over them, then serves the results
-/// row by row. One <see cref="IBatchRun"/> is created per cursor, so its buffers are never shared between threads.
+/// row by row. The input schema is checked once per stage (<see cref="Bind"/>: when a transformer gives its output
+/// schema, when a data view or row mapper is made), never per cursor. One <see cref="IBatchRun"/> is created per
+/// cursor, so its buffers are never shared between threads.
 /// </summary>
 abstract class BatchedMapping(string inputColumn, string outputColumn, int batchSize)
 {
@@ -21,11 +23,15 @@ abstract class BatchedMapping(string inputColumn, string outputColumn, int batch
     /// <summary>Every input column the output is computed from: <see cref="InputColumn"/>, plus any others.</summary>
     public virtual IReadOnlyList<string> InputColumns => [InputColumn];
 
-    /// <summary>Checks the input column (exists, type, size); throws naming the column and what was expected.</summary>
-    public abstract void CheckInput(DataViewSchema schema);
-
-    public abstract IBatchRun Start(DataViewRow input, int slots);
+    /// <summary>
+    /// Checks the input columns of <paramref name="schema"/> (exist, type, size; throws naming the column and what was
+    /// expected) and returns what starts a run over rows of that schema, one per cursor.
+    /// </summary>
+    public abstract BatchRunStarter Bind(DataViewSchema schema);
 }
+
+/// <summary>Starts a run of a bound <see cref="BatchedMapping"/> over a cursor's rows, with <paramref name="slots"/> rows per batch.</summary>
+delegate IBatchRun BatchRunStarter(DataViewRow input, int slots);
 
 interface IBatchRun : IDisposable
 {

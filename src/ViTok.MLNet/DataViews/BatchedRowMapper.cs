@@ -10,11 +10,15 @@ namespace ViTok.MLNet.DataViews;
 sealed class BatchedRowMapper : IRowToRowMapper
 {
     readonly BatchedMapping _mapping;
+    readonly BatchRunStarter _start;
+    readonly Action _throwIfDisposed;
 
-    public BatchedRowMapper(DataViewSchema inputSchema, BatchedMapping mapping)
+    /// <param name="throwIfDisposed">Throws once the model behind <paramref name="mapping"/> is disposed; called before each row's pass.</param>
+    public BatchedRowMapper(DataViewSchema inputSchema, BatchedMapping mapping, Action throwIfDisposed)
     {
-        mapping.CheckInput(inputSchema);
+        _start = mapping.Bind(inputSchema);
         _mapping = mapping;
+        _throwIfDisposed = throwIfDisposed;
         InputSchema = inputSchema;
         OutputSchema = BatchedDataView.OutputSchema(inputSchema, mapping);
     }
@@ -43,7 +47,7 @@ sealed class BatchedRowMapper : IRowToRowMapper
         bool computeOutput = activeColumns.Any(c => c.Index >= InputSchema.Count);
         // A pass-through image column and the model's input share one fetch per row (see OncePerRowImages).
         var shared = new OncePerRowImages(input);
-        return new Row(this, shared, computeOutput ? _mapping.Start(shared, 1) : null);
+        return new Row(this, shared, computeOutput ? _start(shared, 1) : null);
     }
 
     sealed class Row(BatchedRowMapper parent, DataViewRow input, IBatchRun? run) : DataViewRow
@@ -70,6 +74,7 @@ sealed class BatchedRowMapper : IRowToRowMapper
             {
                 if (_computedFor != input.Position || input.Position < 0)
                 {
+                    parent._throwIfDisposed();
                     run.Capture(0, input.Position);
                     run.Compute(1);
                     _computedFor = input.Position;

@@ -1,6 +1,8 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Transforms.Image;
+using ViTok.MLNet.DataViews;
+using ViTok.MLNet.Decode;
 using ViTok.MLNet.Persistence;
 using ViTok.MLNet.V2;
 using ViTok.Models.TokenizerV2;
@@ -26,7 +28,6 @@ public sealed class DecodeLatentsEstimator : IEstimator<DecodeLatentsTransformer
 
     readonly CatalogHost _host;
     readonly DecodeLatentsOptions _options;
-    TokenizerHandle? _tokenizer;
 
     internal DecodeLatentsEstimator(CatalogHost host, DecodeLatentsOptions options)
     {
@@ -35,36 +36,35 @@ public sealed class DecodeLatentsEstimator : IEstimator<DecodeLatentsTransformer
         _options = options;
     }
 
-    TokenizerHandle Tokenizer => _tokenizer ??= TokenizerHandle.Create(_host, _options.TokenizerPath, _options.Tokenizer, _options.Device, _options.Threads, _options.Precision);
-
-    V2ModelHandle? _v2;
     bool IsV2 => _options.TokenizerPath is { } path && ViTokV2Checkpoint.IsCheckpointFolder(path);
-    V2ModelHandle V2Model => _v2 ??= V2ModelHandle.Create(_host, _options.TokenizerPath!, V2Half.Decoder, _options.Device, _options.Threads, _options.Precision);
+    string Input => _options.InputColumnName ?? _options.OutputColumnName;
 
+    /// <summary>Loads the decoder (each transformer owns its own copy of the weights) and checks the input schema before any row is read.</summary>
     public DecodeLatentsTransformer Fit(IDataView input)
     {
-        var transformer = IsV2 ? new DecodeLatentsTransformer(_options, V2Model) : new DecodeLatentsTransformer(_options, Tokenizer);
-        transformer.GetOutputSchema(input.Schema);
-        return transformer;
-    }
-
-    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
-    {
-        string input = _options.InputColumnName ?? _options.OutputColumnName;
         if (IsV2)
         {
-            var latent = EstimatorChecks.Find(inputSchema, input, "Latent");
-            if (latent.Kind == SchemaShape.Column.VectorKind.Scalar || latent.ItemType.RawType != typeof(float))
-                throw new ArgumentException($"Column '{input}' is not a float vector; the ViTok-v2 decoder expects latents (tokens x {V2Model.Config.Channels}).");
-            foreach (var (name, _) in V2Columns.For(input)) EstimatorChecks.Find(inputSchema, name, "Latent grid/size");
+            var v2 = V2ModelHandle.Create(_host, _options.TokenizerPath!, V2Half.Decoder, _options.Device, _options.Threads, _options.Precision);
+            return ViTokTransformer.Fitted(v2, () => new DecodeLatentsTransformer(_options, v2), input.Schema);
+        }
+        var tokenizer = TokenizerHandle.Create(_host, _options.TokenizerPath, _options.Tokenizer, _options.Device, _options.Threads, _options.Precision);
+        return ViTokTransformer.Fitted(tokenizer, () => new DecodeLatentsTransformer(_options, tokenizer), input.Schema);
+    }
+
+    /// <summary>Checks the latent column with the transformer's own check; reads only the tokenizer file's header, never its weights.</summary>
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        var latent = ColumnShape.Find(inputSchema, Input, "Latent");
+        if (IsV2)
+        {
+            var config = V2ModelHandle.ReadConfig(_options.TokenizerPath!, V2Half.Decoder);
+            V2DecodeMapping.Check(latent, V2Columns.For(Input).Select(c => ColumnShape.Find(inputSchema, c.Name, V2DecodeMapping.GridColumnsHint(Input))), config);
             return EstimatorChecks.With(inputSchema, _options.Output == DecodedOutput.Image
                 ? MLNetInternals.Column(_options.OutputColumnName, SchemaShape.Column.VectorKind.Scalar, new ImageDataViewType())
                 : MLNetInternals.Column(_options.OutputColumnName, SchemaShape.Column.VectorKind.VariableVector, NumberDataViewType.Single));
         }
-        var c = Tokenizer.Config;
-        var column = EstimatorChecks.Find(inputSchema, input, "Latent");
-        if (column.Kind != SchemaShape.Column.VectorKind.Vector || column.ItemType.RawType != typeof(float))
-            throw new ArgumentException($"Column '{input}' is not a float vector; the decoder expects {c.Tokens * c.Channels} latents.");
+        var c = TokenizerHandle.ReadConfig(_options.TokenizerPath, _options.Tokenizer);
+        DecodeMapping.Check(latent, c, _options);
         return EstimatorChecks.With(inputSchema, _options.Output == DecodedOutput.Image
             ? MLNetInternals.Column(_options.OutputColumnName, SchemaShape.Column.VectorKind.Scalar, new ImageDataViewType(c.ImageSize, c.ImageSize))
             : MLNetInternals.Column(_options.OutputColumnName, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single));

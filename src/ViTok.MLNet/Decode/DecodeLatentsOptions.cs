@@ -15,7 +15,7 @@ public sealed class DecodeLatentsOptions : ComponentOptions
     /// Rows/Cols/Height/Width columns give each image's size). Either this or <see cref="Tokenizer"/>.</summary>
     public string? TokenizerPath { get; set; }
 
-    /// <summary>A tokenizer already in memory (owned by the transformer from then on).</summary>
+    /// <summary>A tokenizer already in memory. Each fitted transformer gets its own copy of its weights; the model stays yours to dispose.</summary>
     public ViTokAutoEncoder? Tokenizer { get; set; }
 
     /// <summary>What to produce: an MLImage (default; images only) or a float pixel vector [3, T, H, W].</summary>

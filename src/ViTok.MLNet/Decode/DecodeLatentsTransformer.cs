@@ -37,6 +37,11 @@ public sealed class DecodeLatentsTransformer : ViTokTransformer
 
     private protected override BatchedMapping Mapping => _mapping;
     private protected override byte[] WeightBytes => _v2?.FileBytes ?? Tokenizer!.FileBytes;
+    private protected override void DisposeModel()
+    {
+        Tokenizer?.Dispose();
+        _v2?.Dispose();
+    }
 
     private protected override ComponentManifest Manifest => new()
     {
@@ -44,7 +49,6 @@ public sealed class DecodeLatentsTransformer : ViTokTransformer
         OutputColumn = _options.OutputColumnName,
         InputColumn = _mapping.InputColumn,
         BatchSize = _options.BatchSize,
-        Device = _options.Device,
         Threads = _options.Threads,
         Precision = _options.Precision.ToString(),
         PixelScale = _options.PixelScale,
@@ -53,14 +57,15 @@ public sealed class DecodeLatentsTransformer : ViTokTransformer
         Format = _v2 is null ? null : V2ModelHandle.Format,
     };
 
-    internal static DecodeLatentsTransformer FromManifest(CatalogHost host, ComponentManifest m, byte[] weights)
+    /// <summary>The transformer a saved pipeline describes, on <paramref name="device"/> (null: the loading MLContext's).</summary>
+    internal static DecodeLatentsTransformer FromManifest(CatalogHost host, ComponentManifest m, byte[] weights, string name, string? device)
     {
         var options = new DecodeLatentsOptions
         {
             OutputColumnName = m.OutputColumn,
             InputColumnName = m.InputColumn,
             BatchSize = m.BatchSize,
-            Device = m.Device,
+            Device = device,
             Threads = m.Threads,
             Precision = Enum.Parse<InferencePrecision>(m.Precision),
             PixelScale = m.PixelScale,
@@ -68,7 +73,11 @@ public sealed class DecodeLatentsTransformer : ViTokTransformer
             Output = Enum.Parse<DecodedOutput>(m.DecodeOutput),
         };
         if (m.Format == V2ModelHandle.Format)
-            return new DecodeLatentsTransformer(options, V2ModelHandle.FromBytes(host, weights, V2Half.Decoder, m.Device, m.Threads, options.Precision));
-        return new DecodeLatentsTransformer(options, TokenizerHandle.FromBytes(host, weights, m.Device, m.Threads, options.Precision));
+        {
+            var v2 = V2ModelHandle.FromBytes(host, weights, name, V2Half.Decoder, device, m.Threads, options.Precision);
+            return Owning(v2, () => new DecodeLatentsTransformer(options, v2));
+        }
+        var tokenizer = TokenizerHandle.FromBytes(host, weights, name, device, m.Threads, options.Precision);
+        return Owning(tokenizer, () => new DecodeLatentsTransformer(options, tokenizer));
     }
 }

@@ -3,6 +3,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Transforms.Image;
 using ViTok.MLNet.DataViews;
 using ViTok.Models.Runtime;
+using ViTok.Models.Tokenizer;
 
 namespace ViTok.MLNet.Decode;
 
@@ -24,22 +25,22 @@ sealed class DecodeMapping(DecodeLatentsOptions options, string input, Tokenizer
         }
     }
 
-    public override void CheckInput(DataViewSchema schema)
+    public override BatchRunStarter Bind(DataViewSchema schema)
     {
-        var c = tokenizer.Config;
-        int length = c.Tokens * c.Channels;
-        var col = schema.GetColumnOrNull(InputColumn)
-            ?? throw new ArgumentOutOfRangeException(nameof(schema), $"Latent column '{InputColumn}' was not found in the data.");
-        if (col.Type is not VectorDataViewType { ItemType: NumberDataViewType n } v || n.RawType != typeof(float) || v.Size != length)
-            throw new ArgumentException($"Column '{InputColumn}' has type {col.Type}; the decoder expects a float vector of {length} latents ({c.Tokens} tokens x {c.Channels} channels).");
-        if (options.Output == DecodedOutput.Image && c.Frames != 1)
-            throw new ArgumentException($"This tokenizer decodes {c.Frames}-frame clips; use Output = PixelVector for column '{options.OutputColumnName}'.");
+        Check(ColumnShape.Find(schema, InputColumn, "Latent"), tokenizer.Config, options);
+        return (row, slots) => new Run(this, row.GetGetter<VBuffer<float>>(row.Schema[InputColumn]), slots);
     }
 
-    public override IBatchRun Start(DataViewRow row, int slots) => new Run(this, row.GetGetter<VBuffer<float>>(row.Schema[InputColumn]), slots);
+    /// <summary>The one check of a decoder's input, for the estimator's schema and the transformer's.</summary>
+    public static void Check(ColumnShape latent, ViTokConfig config, DecodeLatentsOptions options)
+    {
+        LatentColumn.Check(latent, config, "the decoder");
+        if (options.Output == DecodedOutput.Image && config.Frames != 1)
+            throw new ArgumentException($"This tokenizer decodes {config.Frames}-frame clips; use Output = PixelVector for column '{options.OutputColumnName}'.");
+    }
 
     /// <summary>Channel-major pixels [3, H, W] in [-1, 1] as an 8-bit Rgba32 MLImage (rounded, clamped, opaque).</summary>
-    internal static MLImage ToImage(float[] pixels, int height, int width)
+    internal static MLImage ToImage(ReadOnlySpan<float> pixels, int height, int width)
     {
         int n = height * width;
         var rgba = new byte[n * 4];
@@ -57,14 +58,17 @@ sealed class DecodeMapping(DecodeLatentsOptions options, string input, Tokenizer
 
     sealed class Run(DecodeMapping mapping, ValueGetter<VBuffer<float>> getter, int slots) : IBatchRun
     {
-        readonly float[][] _latents = Enumerable.Range(0, slots).Select(_ => new float[mapping.tokenizer.Inference.LatentLength]).ToArray();
-        readonly float[][] _pixels = new float[slots][];
+        readonly BatchBuffer _latents = mapping.tokenizer.Inference.LatentBuffer(slots);
+        readonly BatchBuffer _pixels = mapping.tokenizer.Inference.PixelBuffer(slots);
         VBuffer<float> _buffer;
 
         public void Capture(int slot, long rowPosition)
         {
             getter(ref _buffer);
-            _buffer.CopyTo(_latents[slot]);
+            var latent = _latents.Slot(slot);
+            if (_buffer.Length != latent.Length)
+                throw new InvalidDataException($"Column '{mapping.InputColumn}', row {rowPosition}: {_buffer.Length} latent values; the decoder expects {latent.Length}.");
+            _buffer.CopyTo(latent);
         }
 
         public void Compute(int count) => TorchThreads.Run(TorchThreads.For(mapping.options.Threads, count), () =>
@@ -76,7 +80,7 @@ sealed class DecodeMapping(DecodeLatentsOptions options, string input, Tokenizer
             if (o.Output == DecodedOutput.PixelVector)
                 return (ValueGetter<VBuffer<float>>)((ref VBuffer<float> dst) =>
                 {
-                    var pixels = _pixels[slot()];
+                    var pixels = _pixels.Slot(slot());
                     var editor = VBufferEditor.Create(ref dst, pixels.Length);
                     for (int i = 0; i < pixels.Length; i++) editor.Values[i] = (pixels[i] - o.PixelOffset) / o.PixelScale;
                     dst = editor.Commit();
@@ -85,7 +89,7 @@ sealed class DecodeMapping(DecodeLatentsOptions options, string input, Tokenizer
             return (ValueGetter<MLImage>)((ref MLImage dst) =>
             {
                 dst?.Dispose();
-                dst = ToImage(_pixels[slot()], size, size);
+                dst = ToImage(_pixels.Slot(slot()), size, size);
             });
         }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using ViTok.MLNet.DataViews;
 
 namespace ViTok.MLNet.Generate;
 
@@ -40,8 +41,8 @@ static class ClassLabels
     /// </summary>
     public static Func<DataViewRow, Func<long, long>> ForGeneration(DataViewSchema schema, string column, IReadOnlyList<string> classes)
     {
-        var col = schema.GetColumnOrNull(column)
-            ?? throw new ArgumentOutOfRangeException(nameof(column), $"Label column '{column}' was not found in the data; the generator needs a class label per row.");
+        CheckGenerationLabel(ColumnShape.Find(schema, column, "Label"));
+        var col = schema[column];
         string known = Describe(classes);
         switch (col.Type)
         {
@@ -115,8 +116,25 @@ static class ClassLabels
                 };
             }
             default:
-                throw new ArgumentException($"Column '{column}' has type {col.Type}; the generator expects a class label: a key (U4), text (a class name) or an int/long class index (0-based).");
+                throw new InvalidOperationException($"Column '{column}' of type {col.Type} passed the label check but has no reader.");   // CheckGenerationLabel admits only the cases above
         }
+    }
+
+    /// <summary>The one check of a generation label column's type, for the estimator's schema and the transformer's.</summary>
+    public static void CheckGenerationLabel(ColumnShape label)
+    {
+        bool ok = label.IsScalar && (label.IsKey ? label.RawType == typeof(uint)
+            : label.ItemType is TextDataViewType || label.RawType == typeof(int) || label.RawType == typeof(long));
+        if (!ok)
+            throw new ArgumentException($"Column '{label.Name}' has type {label.Describe()}; " +
+                "the generator expects a class label: a key (U4), text (a class name) or an int/long class index (0-based).");
+    }
+
+    /// <summary>The one check of a seed column's type, for the estimator's schema and the transformer's.</summary>
+    public static void CheckSeed(ColumnShape seed)
+    {
+        if (!seed.IsScalar || seed.IsKey || (seed.RawType != typeof(long) && seed.RawType != typeof(int)))
+            throw new ArgumentException($"Column '{seed.Name}' has type {seed.Describe()}; the seed column must be a long (Int64) or an int (Int32).");
     }
 
     /// <summary>Case-insensitive class name to index (the first of names that differ only by case).</summary>
@@ -134,11 +152,8 @@ static class ClassLabels
     public static Func<DataViewRow, Func<long, long>> Seeds(DataViewSchema schema, string? column, long seed)
     {
         if (column is null) return _ => position => Models.Generation.RowNoise.RowSeed(seed, position);
-        var col = schema.GetColumnOrNull(column)
-            ?? throw new ArgumentOutOfRangeException(nameof(column), $"Seed column '{column}' was not found in the data.");
-        if (col.Type is not NumberDataViewType n || (n.RawType != typeof(long) && n.RawType != typeof(int)))
-            throw new ArgumentException($"Column '{column}' has type {col.Type}; the seed column must be a long (Int64) or an int (Int32).");
-        if (n.RawType == typeof(int))
+        CheckSeed(ColumnShape.Find(schema, column, "Seed"));
+        if (schema[column].Type.RawType == typeof(int))
             return row =>
             {
                 var getter = row.GetGetter<int>(row.Schema[column]);

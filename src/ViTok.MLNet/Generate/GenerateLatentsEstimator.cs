@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using ViTok.MLNet.DataViews;
 using ViTok.MLNet.Generate;
 using ViTok.MLNet.Persistence;
 
@@ -7,7 +8,7 @@ namespace ViTok.MLNet;
 
 /// <summary>
 /// Estimator of <see cref="GenerateLatentsTransformer"/>. The generator is already trained, so <see cref="Fit"/> only
-/// checks the label (and seed) column and loads the generator once. Create it with
+/// checks the label (and seed) column and loads the generator. Create it with
 /// <c>mlContext.Transforms.GenerateLatents(...)</c>.
 /// </summary>
 public sealed class GenerateLatentsEstimator : IEstimator<GenerateLatentsTransformer>
@@ -21,7 +22,6 @@ public sealed class GenerateLatentsEstimator : IEstimator<GenerateLatentsTransfo
 
     readonly CatalogHost _host;
     readonly GenerateLatentsOptions _options;
-    GeneratorHandle? _generator;
 
     internal GenerateLatentsEstimator(CatalogHost host, GenerateLatentsOptions options)
     {
@@ -44,32 +44,20 @@ public sealed class GenerateLatentsEstimator : IEstimator<GenerateLatentsTransfo
             throw new FileNotFoundException($"Generator file '{options.GeneratorPath}' does not exist.", options.GeneratorPath);
     }
 
-    GeneratorHandle Generator => _generator ??= GeneratorHandle.Create(_host, _options.GeneratorPath!, _options.Device, _options.Threads);
-
+    /// <summary>Loads the generator (a transformer owns its own copy of the weights) and checks the input schema before any row is read.</summary>
     public GenerateLatentsTransformer Fit(IDataView input)
     {
-        var transformer = new GenerateLatentsTransformer(_options, Generator);
-        transformer.GetOutputSchema(input.Schema);   // schema errors before any row is read
-        return transformer;
+        var generator = GeneratorHandle.Create(_host, _options.GeneratorPath!, _options.Device, _options.Threads);
+        return ViTokTransformer.Fitted(generator, () => new GenerateLatentsTransformer(_options, generator), input.Schema);
     }
 
+    /// <summary>Checks the label (and seed) column with the transformer's own checks; reads only the generator file's header
+    /// (a missing or damaged file fails here, before any row), never its weights.</summary>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
-        var label = EstimatorChecks.Find(inputSchema, _options.LabelColumnName, "Label");
-        bool labelOk = label.Kind == SchemaShape.Column.VectorKind.Scalar
-            && (label.IsKey && label.ItemType.RawType == typeof(uint)
-                || label.ItemType is TextDataViewType
-                || label.ItemType.RawType == typeof(int) || label.ItemType.RawType == typeof(long));
-        if (!labelOk)
-            throw new ArgumentException($"Column '{_options.LabelColumnName}' has type {label.ItemType}{(label.Kind == SchemaShape.Column.VectorKind.Scalar ? "" : " (vector)")}; " +
-                "the generator expects a class label: a key (U4), text (a class name) or an int/long class index (0-based).");
-        if (_options.SeedColumnName is { } seedName)
-        {
-            var seed = EstimatorChecks.Find(inputSchema, seedName, "Seed");
-            if (seed.Kind != SchemaShape.Column.VectorKind.Scalar || seed.IsKey || (seed.ItemType.RawType != typeof(long) && seed.ItemType.RawType != typeof(int)))
-                throw new ArgumentException($"Column '{seedName}' has type {seed.ItemType}; the seed column must be a long (Int64) or an int (Int32).");
-        }
-        _ = Generator;   // a missing or damaged generator file fails here, before any row
+        ClassLabels.CheckGenerationLabel(ColumnShape.Find(inputSchema, _options.LabelColumnName, "Label"));
+        if (_options.SeedColumnName is { } seedName) ClassLabels.CheckSeed(ColumnShape.Find(inputSchema, seedName, "Seed"));
+        Models.Generation.GeneratorFile.ReadHeader(_options.GeneratorPath!);
         return EstimatorChecks.With(inputSchema, MLNetInternals.Column(_options.OutputColumnName, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single));
     }
 }

@@ -13,7 +13,7 @@ namespace ViTok.MLNet;
 /// <see cref="ComponentOptions.BatchSize"/> rows, each row with its own seed, so a row's latent depends only on
 /// its label and seed (up to float rounding between batch shapes; see <see cref="GenerateLatentsOptions.SeedColumnName"/>). Decode the latents to images with <c>mlContext.Transforms.DecodeLatents</c> and the tokenizer
 /// the generator was trained on. Save with mlContext.Model.Save; load with
-/// <see cref="ViTokModelLoader.LoadWithViTok(MLContext, string, out DataViewSchema)"/>.
+/// <see cref="ViTokModelLoader.LoadWithViTok(MLContext, string, out DataViewSchema, string?)"/>.
 /// </summary>
 public sealed class GenerateLatentsTransformer : ViTokTransformer
 {
@@ -46,6 +46,7 @@ public sealed class GenerateLatentsTransformer : ViTokTransformer
 
     private protected override BatchedMapping Mapping => _mapping;
     private protected override byte[] WeightBytes => _generator.FileBytes;
+    private protected override void DisposeModel() => _generator.Dispose();
 
     private protected override ComponentManifest Manifest => new()
     {
@@ -54,7 +55,6 @@ public sealed class GenerateLatentsTransformer : ViTokTransformer
         InputColumn = _options.LabelColumnName,
         SeedColumn = _options.SeedColumnName,
         BatchSize = _options.BatchSize,
-        Device = _options.Device,
         Threads = _options.Threads,
         Seed = _options.Seed,
         Layout = _options.Layout.ToString(),
@@ -64,7 +64,8 @@ public sealed class GenerateLatentsTransformer : ViTokTransformer
         Eta = _options.Eta,
     };
 
-    internal static GenerateLatentsTransformer FromManifest(CatalogHost host, ComponentManifest m, byte[] weights)
+    /// <summary>The transformer a saved pipeline describes, on <paramref name="device"/> (null: the loading MLContext's).</summary>
+    internal static GenerateLatentsTransformer FromManifest(CatalogHost host, ComponentManifest m, byte[] weights, string name, string? device)
     {
         var options = new GenerateLatentsOptions
         {
@@ -72,7 +73,7 @@ public sealed class GenerateLatentsTransformer : ViTokTransformer
             LabelColumnName = m.InputColumn,
             SeedColumnName = m.SeedColumn,
             BatchSize = m.BatchSize,
-            Device = m.Device,
+            Device = device,
             Threads = m.Threads,
             Seed = m.Seed,
             Layout = Enum.Parse<LatentLayout>(m.Layout),
@@ -81,6 +82,7 @@ public sealed class GenerateLatentsTransformer : ViTokTransformer
             GuidanceScale = m.GuidanceScale,
             Eta = m.Eta,
         };
-        return new GenerateLatentsTransformer(options, GeneratorHandle.FromBytes(host, weights, m.Device, m.Threads));
+        var generator = GeneratorHandle.FromBytes(host, weights, name, device, m.Threads);
+        return Owning(generator, () => new GenerateLatentsTransformer(options, generator));
     }
 }

@@ -3,11 +3,13 @@ using Microsoft.ML.Data;
 using ViTok.MLNet.DataViews;
 using ViTok.Models.Generation;
 using ViTok.Models.Runtime;
-using static TorchSharp.torch;
 
 namespace ViTok.MLNet.Generate;
 
-/// <summary>Labels (and seeds) to latents: one sampling call per batch, each row with its own seed.</summary>
+/// <summary>
+/// Labels (and seeds) to latents: one sampling call per batch (<see cref="GeneratorInference"/>), each row with its own
+/// seed, the latents written into one batch buffer that the getter copies from.
+/// </summary>
 sealed class GenerateMapping : BatchedMapping
 {
     readonly GenerateLatentsOptions _options;
@@ -18,16 +20,22 @@ sealed class GenerateMapping : BatchedMapping
     {
         _options = options;
         _generator = generator;
-        var g = generator.Generator;
-        Sampling = new SamplingOptions
+        Sampling = Resolve(options, generator.Generator.Objective);
+    }
+
+    /// <summary>The sampling options of <paramref name="options"/> with the sampler resolved, checked against <paramref name="objective"/>.</summary>
+    public static SamplingOptions Resolve(GenerateLatentsOptions options, IDiffusionObjective objective)
+    {
+        var sampling = new SamplingOptions
         {
-            Sampler = options.Sampler ?? g.DefaultSampler,
+            Sampler = options.Sampler ?? objective.DefaultSampler,
             Steps = options.Steps,
             GuidanceScale = options.GuidanceScale,
             Eta = options.Eta,
             Seed = options.Seed,
         };
-        Sampling.Validate(g.Objective);
+        sampling.Validate(objective);
+        return sampling;
     }
 
     public SamplingOptions Sampling { get; }
@@ -37,21 +45,18 @@ sealed class GenerateMapping : BatchedMapping
 
     public override DataViewType OutputType => LatentColumn.Type(_generator.Generator.Tokenizer, _options.Layout);
 
-    public override void CheckInput(DataViewSchema schema)
+    public override BatchRunStarter Bind(DataViewSchema schema)
     {
-        ClassLabels.ForGeneration(schema, InputColumn, _generator.Generator.ClassNames);
-        ClassLabels.Seeds(schema, _options.SeedColumnName, _options.Seed);
+        var labels = ClassLabels.ForGeneration(schema, InputColumn, _generator.Generator.ClassNames);
+        var seeds = ClassLabels.Seeds(schema, _options.SeedColumnName, _options.Seed);
+        return (row, slots) => new Run(this, labels(row), seeds(row), slots);
     }
-
-    public override IBatchRun Start(DataViewRow row, int slots) => new Run(this,
-        ClassLabels.ForGeneration(row.Schema, InputColumn, _generator.Generator.ClassNames)(row),
-        ClassLabels.Seeds(row.Schema, _options.SeedColumnName, _options.Seed)(row), slots);
 
     sealed class Run(GenerateMapping mapping, Func<long, long> label, Func<long, long> seed, int slots) : IBatchRun
     {
         readonly long[] _labels = new long[slots];
         readonly long[] _seeds = new long[slots];
-        readonly float[][] _latents = new float[slots][];
+        readonly BatchBuffer _latents = mapping._generator.Inference.LatentBuffer(slots);
 
         public void Capture(int slot, long rowPosition)
         {
@@ -59,20 +64,8 @@ sealed class GenerateMapping : BatchedMapping
             _seeds[slot] = seed(rowPosition);
         }
 
-        public void Compute(int count) => TorchThreads.Run(TorchThreads.For(mapping._options.Threads, count), () => Sample(count));
-
-        void Sample(int count)
-        {
-            var generator = mapping._generator.Generator;
-            using var scope = NewDisposeScope();
-            using var _ = no_grad();
-            var y = tensor(_labels.AsSpan(0, count).ToArray());
-            var z = generator.Sample(y, mapping.Sampling, _seeds.AsSpan(0, count).ToArray()).to(ScalarType.Float32).cpu().contiguous();
-            var values = z.data<float>().ToArray();
-            int length = values.Length / count;
-            for (int i = 0; i < count; i++)
-                Array.Copy(values, (long)i * length, _latents[i] ??= new float[length], 0, length);
-        }
+        public void Compute(int count) => TorchThreads.Run(TorchThreads.For(mapping._options.Threads, count), () =>
+            mapping._generator.Inference.Sample(_labels.AsSpan(0, count), _seeds[..count], mapping.Sampling, _latents));
 
         public Delegate OutputGetter(Func<int> slot) => LatentColumn.Getter(_latents, slot);
 

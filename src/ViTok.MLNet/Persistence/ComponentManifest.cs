@@ -3,7 +3,11 @@ using System.Text.Json.Serialization;
 
 namespace ViTok.MLNet.Persistence;
 
-/// <summary>What a saved ViTok component needs besides its weights: its kind and options. Stored as ViTok.json.</summary>
+/// <summary>
+/// What a saved ViTok component needs besides its weights: its kind and options. Stored as ViTok.json. The device is
+/// not stored (files written before this read as before, their "Device" ignored): a pipeline runs on the device of
+/// the MLContext that loads it, or the one given to LoadWithViTok, as ML.NET's own components do.
+/// </summary>
 sealed record ComponentManifest
 {
     public const string TokenizeKind = "tokenize-images", DecodeKind = "decode-latents", GenerateKind = "generate-latents";
@@ -12,7 +16,6 @@ sealed record ComponentManifest
     public required string OutputColumn { get; init; }
     public required string InputColumn { get; init; }
     public int BatchSize { get; init; }
-    public string? Device { get; init; }
     public int Threads { get; init; }
     public string Precision { get; init; } = "Float32";
     public string Latent { get; init; } = "Mean";

@@ -12,20 +12,23 @@ public static class ViTokModelLoader
 {
     /// <summary>
     /// Loads a model saved with mlContext.Model.Save that contains ViTok transformers, with their weights and
-    /// options. Models without ViTok components load as with mlContext.Model.Load.
+    /// options. Models without ViTok components load as with mlContext.Model.Load. The device is not taken from the
+    /// file: the ViTok components run on <paramref name="device"/> ("cpu", "cuda" or "cuda:N") when given, else as
+    /// ML.NET's own components do, on <c>mlContext.GpuDeviceId</c> (cuda:N) when set, else the CPU, honouring
+    /// <c>mlContext.FallbackToCpu</c>. So a pipeline saved on a GPU machine loads on a CPU-only one.
     /// </summary>
-    public static ITransformer LoadWithViTok(this MLContext mlContext, string path, out DataViewSchema inputSchema)
+    public static ITransformer LoadWithViTok(this MLContext mlContext, string path, out DataViewSchema inputSchema, string? device = null)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"Model file '{path}' does not exist.", path);
         using var stream = File.OpenRead(path);
-        return mlContext.LoadWithViTok(stream, out inputSchema, $"Model file '{path}'");
+        return mlContext.LoadWithViTok(stream, out inputSchema, $"Model file '{path}'", device);
     }
 
-    /// <inheritdoc cref="LoadWithViTok(MLContext, string, out DataViewSchema)"/>
-    public static ITransformer LoadWithViTok(this MLContext mlContext, Stream stream, out DataViewSchema inputSchema) =>
-        mlContext.LoadWithViTok(stream, out inputSchema, "The model stream");
+    /// <inheritdoc cref="LoadWithViTok(MLContext, string, out DataViewSchema, string?)"/>
+    public static ITransformer LoadWithViTok(this MLContext mlContext, Stream stream, out DataViewSchema inputSchema, string? device = null) =>
+        mlContext.LoadWithViTok(stream, out inputSchema, "The model stream", device);
 
-    static ITransformer LoadWithViTok(this MLContext mlContext, Stream stream, out DataViewSchema inputSchema, string where)
+    static ITransformer LoadWithViTok(this MLContext mlContext, Stream stream, out DataViewSchema inputSchema, string where, string? device)
     {
         var seekable = stream.CanSeek ? stream : Copy(stream);
         long start = seekable.Position;
@@ -53,37 +56,50 @@ public static class ViTokModelLoader
                 string json;
                 using (var r = new StreamReader(manifestEntry.Open())) json = r.ReadToEnd();
                 var manifest = ComponentManifest.FromJson(json, $"{where}: {manifestEntry.FullName}");
-                byte[] weights;
-                using (var s = weightsEntry.Open())
-                using (var m = new MemoryStream())
+                var weights = new byte[weightsEntry.Length];
+                try
                 {
-                    s.CopyTo(m);
-                    weights = m.ToArray();
+                    using var s = weightsEntry.Open();
+                    s.ReadExactly(weights);
+                }
+                catch (Exception e) when (e is IOException or InvalidDataException)
+                {
+                    throw new InvalidDataException($"{where}: '{weightsEntry.FullName}' could not be read: {e.Message}", e);
                 }
                 var host = CatalogHost.Of(mlContext);
+                string name = $"{weightsEntry.FullName} (in the model)";
                 try
                 {
                     components.Enqueue(manifest.Kind switch
                     {
-                        ComponentManifest.TokenizeKind => TokenizeImagesTransformer.FromManifest(host, manifest, weights),
-                        ComponentManifest.DecodeKind => DecodeLatentsTransformer.FromManifest(host, manifest, weights),
-                        ComponentManifest.GenerateKind => GenerateLatentsTransformer.FromManifest(host, manifest, weights),
+                        ComponentManifest.TokenizeKind => TokenizeImagesTransformer.FromManifest(host, manifest, weights, name, device),
+                        ComponentManifest.DecodeKind => DecodeLatentsTransformer.FromManifest(host, manifest, weights, name, device),
+                        ComponentManifest.GenerateKind => GenerateLatentsTransformer.FromManifest(host, manifest, weights, name, device),
                         _ => throw new InvalidDataException($"names an unknown ViTok component '{manifest.Kind}'."),
                     });
                 }
                 catch (Exception e) when (e is not OutOfMemoryException)
                 {
-                    // The weights are rebuilt through a temporary file: the zip and the entry are what the caller knows.
+                    foreach (var loaded in components) (loaded as IDisposable)?.Dispose();
                     throw new InvalidDataException($"{where}: the ViTok component in '{folder}' could not be loaded: {e.Message}", e);
                 }
             }
         }
-        ITransformer result;
-        try { result = Replace(model, components); }
-        catch (InvalidDataException e) { throw new InvalidDataException($"{where} {e.Message}", e); }
-        if (components.Count > 0)
-            throw new InvalidDataException($"{where}: {components.Count} ViTok component(s) stored in the zip have no place in the loaded pipeline.");
-        return result;
+        var all = components.ToList();
+        try
+        {
+            ITransformer result;
+            try { result = Replace(model, components); }
+            catch (InvalidDataException e) { throw new InvalidDataException($"{where} {e.Message}", e); }
+            if (components.Count > 0)
+                throw new InvalidDataException($"{where}: {components.Count} ViTok component(s) stored in the zip have no place in the loaded pipeline.");
+            return result;
+        }
+        catch
+        {
+            foreach (var loaded in all) (loaded as IDisposable)?.Dispose();   // the weights of a pipeline that failed to load are freed now
+            throw;
+        }
     }
 
     static Exception Unwrap(Exception e)

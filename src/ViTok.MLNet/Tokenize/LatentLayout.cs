@@ -1,5 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using ViTok.MLNet.DataViews;
+using ViTok.Models.Runtime;
 using ViTok.Models.Tokenizer;
 
 namespace ViTok.MLNet;
@@ -21,12 +23,21 @@ static class LatentColumn
         ? new VectorDataViewType(NumberDataViewType.Single, tokenizer.GridT, tokenizer.GridH, tokenizer.GridW, tokenizer.Channels)
         : new VectorDataViewType(NumberDataViewType.Single, tokenizer.Tokens, tokenizer.Channels);
 
-    /// <summary>A getter that copies the latent of the current row's batch slot into the caller's buffer.</summary>
-    public static ValueGetter<VBuffer<float>> Getter(float[][] latents, Func<int> slot) => (ref VBuffer<float> dst) =>
+    /// <summary>The one check of a latent input column (decoder, generator training): a float vector of tokens x c values
+    /// (the length checked where the schema states it). Throws naming the column and what was expected.</summary>
+    public static void Check(ColumnShape column, ViTokConfig tokenizer, string who)
     {
-        var latent = latents[slot()];
-        var editor = VBufferEditor.Create(ref dst, latent.Length);
-        latent.AsSpan().CopyTo(editor.Values);
+        int length = tokenizer.Tokens * tokenizer.Channels;
+        if (column.Kind != SchemaShape.Column.VectorKind.Vector || column.RawType != typeof(float) || column.IsKey || (column.Size != 0 && column.Size != length))
+            throw new ArgumentException($"Column '{column.Name}' has type {column.Describe()}; {who} expects a float vector of {length} latents " +
+                $"(tokenizer {tokenizer.Variant} ({tokenizer.ImageSize}x{tokenizer.ImageSize}, c={tokenizer.Channels}) makes {tokenizer.Tokens} tokens x {tokenizer.Channels} channels = {length} values).");
+    }
+
+    /// <summary>A getter that copies the latent of the current row's batch slot into the caller's buffer: the one copy of a result.</summary>
+    public static ValueGetter<VBuffer<float>> Getter(BatchBuffer latents, Func<int> slot) => (ref VBuffer<float> dst) =>
+    {
+        var editor = VBufferEditor.Create(ref dst, latents.ItemLength);
+        latents.Slot(slot()).CopyTo(editor.Values);
         dst = editor.Commit();
     };
 }

@@ -4,6 +4,7 @@ using Microsoft.ML.Transforms.Image;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 using ViTok.MLNet.DataViews;
+using ViTok.Models.Clips;
 
 namespace ViTok.MLNet.Tokenize;
 
@@ -21,33 +22,35 @@ enum PixelInputKind
 /// <summary>Reads one row's pixels from an input column into a float[3 x T x H x W] in [-1, 1].</summary>
 abstract class PixelInput : IDisposable
 {
-    public const long MaxEncodedPixels = 40_000_000;
-
-    /// <summary>Checks the column's type and size and says which kind of input it is; throws naming the column otherwise.</summary>
-    public static PixelInputKind Check(DataViewSchema schema, string column, int frames, int size)
+    /// <summary>
+    /// The one check of a tokenizer's input column, for an estimator's schema (sizes unknown there) and a transformer's:
+    /// its type and, where the schema states it, its size. Says which kind of input it is; throws naming the column otherwise.
+    /// </summary>
+    public static PixelInputKind Check(ColumnShape column, int frames, int size)
     {
-        var col = schema.GetColumnOrNull(column)
-            ?? throw new ArgumentOutOfRangeException(nameof(column), $"Input column '{column}' was not found in the data; the tokenizer needs an image column.");
+        string name = column.Name;
         int length = 3 * frames * size * size;
-        switch (col.Type)
+        if (column.ItemType is ImageDataViewType image && column.IsScalar)
         {
-            case ImageDataViewType image:
-                if (frames != 1) throw new ArgumentException($"Column '{column}' holds images but this tokenizer takes {frames}-frame clips; give a float vector of {length} values [3, {frames}, {size}, {size}].");
-                if (image.Height == 0 || image.Width == 0)
-                    throw new ArgumentException($"Column '{column}' holds images of unknown size; the tokenizer expects {size}x{size}: add mlContext.Transforms.ResizeImages(\"{column}\", {size}, {size}) before it.");
-                if (image.Height != size || image.Width != size)
-                    throw new ArgumentException($"Column '{column}' holds {image.Width}x{image.Height} images; the tokenizer expects {size}x{size}: resize them with ResizeImages.");
-                return PixelInputKind.Image;
-            case VectorDataViewType { ItemType: NumberDataViewType n } v when n.RawType == typeof(float):
-                if (v.Size != length)
-                    throw new ArgumentException($"Column '{column}' is a float vector of size {v.Size}; the tokenizer expects {length} values [3, {frames}, {size}, {size}].");
-                return PixelInputKind.Vector;
-            case VectorDataViewType { ItemType: NumberDataViewType n } when n.RawType == typeof(byte):
-                if (frames != 1) throw new ArgumentException($"Column '{column}' holds encoded images but this tokenizer takes {frames}-frame clips.");
-                return PixelInputKind.Bytes;
-            default:
-                throw new ArgumentException($"Column '{column}' has type {col.Type}; the tokenizer expects an image ({size}x{size}), a float vector of {length} pixel values, or a byte vector of encoded image bytes.");
+            if (frames != 1) throw new ArgumentException($"Column '{name}' holds images but this tokenizer takes {frames}-frame clips; give a float vector of {length} values [3, {frames}, {size}, {size}].");
+            if (image.Height == 0 || image.Width == 0)
+                throw new ArgumentException($"Column '{name}' holds images of unknown size; the tokenizer expects {size}x{size}: add mlContext.Transforms.ResizeImages(\"{name}\", {size}, {size}) before it.");
+            if (image.Height != size || image.Width != size)
+                throw new ArgumentException($"Column '{name}' holds {image.Width}x{image.Height} images; the tokenizer expects {size}x{size}: resize them with ResizeImages.");
+            return PixelInputKind.Image;
         }
+        if (column.Kind == SchemaShape.Column.VectorKind.Vector && column.RawType == typeof(float) && !column.IsKey)
+        {
+            if (column.Size != 0 && column.Size != length)
+                throw new ArgumentException($"Column '{name}' is a float vector of size {column.Size}; the tokenizer expects {length} values [3, {frames}, {size}, {size}].");
+            return PixelInputKind.Vector;
+        }
+        if (column.IsVector && column.RawType == typeof(byte) && !column.IsKey)
+        {
+            if (frames != 1) throw new ArgumentException($"Column '{name}' holds encoded images but this tokenizer takes {frames}-frame clips.");
+            return PixelInputKind.Bytes;
+        }
+        throw new ArgumentException($"Column '{name}' has type {column.Describe()}; the tokenizer expects an image ({size}x{size}), a float vector of {length} pixel values, or a byte vector of encoded image bytes.");
     }
 
     public static PixelInput Create(PixelInputKind kind, DataViewRow row, string column, int size, float scale, float offset)
@@ -63,12 +66,12 @@ abstract class PixelInput : IDisposable
     }
 
     /// <summary>Fills <paramref name="pixels"/> with the current row's pixels; <paramref name="row"/> is for messages.</summary>
-    public abstract void Read(float[] pixels, long row);
+    public abstract void Read(Span<float> pixels, long row);
 
     public virtual void Dispose() { }
 
     /// <summary>Interleaved 8-bit RGB(A) to channel-major floats in [-1, 1].</summary>
-    internal static void FromInterleaved(ReadOnlySpan<byte> source, int channels, int r, int g, int b, float[] pixels)
+    internal static void FromInterleaved(ReadOnlySpan<byte> source, int channels, int r, int g, int b, Span<float> pixels)
     {
         int n = pixels.Length / 3;
         for (int i = 0; i < n; i++)
@@ -80,11 +83,22 @@ abstract class PixelInput : IDisposable
         }
     }
 
+    /// <summary>
+    /// Encoded image bytes to RGB through the CLI's guarded decoder (<see cref="ImageFolderSource.Decode(byte[], string, long)"/>:
+    /// the header's pixel count is checked before decoding, a truncated file is refused, alpha is composited over black);
+    /// a refusal is an <see cref="InvalidDataException"/> naming the column and the row (with its file, when a text column names it).
+    /// </summary>
+    internal static Image<Rgb24> Decode(byte[] bytes, string column, string row)
+    {
+        try { return ImageFolderSource.Decode(bytes, $"Column '{column}', {row}", ImageFolderOptions.DefaultMaxPixels); }
+        catch (BadItemException e) { throw new InvalidDataException(e.Message, e); }
+    }
+
     sealed class FromImage(ValueGetter<MLImage> getter, string column, int size, RowLabel label) : PixelInput
     {
         MLImage? _image;   // upstream's image, handed back on the next fetch; never disposed here (not ours)
 
-        public override void Read(float[] pixels, long row)
+        public override void Read(Span<float> pixels, long row)
         {
             // Upstream (LoadImages' decoder, ResizeImages) fails with messages that name no file or row.
             try { getter(ref _image!); }
@@ -109,9 +123,11 @@ abstract class PixelInput : IDisposable
     {
         VBuffer<float> _buffer;
 
-        public override void Read(float[] pixels, long row)
+        public override void Read(Span<float> pixels, long row)
         {
             getter(ref _buffer);
+            if (_buffer.Length != pixels.Length)
+                throw new InvalidDataException($"Row {row}: the pixel vector has {_buffer.Length} values; the tokenizer expects {pixels.Length}.");
             _buffer.CopyTo(pixels);
             for (int i = 0; i < pixels.Length; i++) pixels[i] = pixels[i] * scale + offset;
         }
@@ -121,26 +137,15 @@ abstract class PixelInput : IDisposable
     {
         VBuffer<byte> _buffer;
 
-        public override void Read(float[] pixels, long row)
+        public override void Read(Span<float> pixels, long row)
         {
             getter(ref _buffer);
-            var bytes = _buffer.DenseValues().ToArray();
-            try
-            {
-                var info = Image.Identify(bytes) ?? throw new InvalidDataException("not a recognised image format");
-                if ((long)info.Width * info.Height > MaxEncodedPixels)
-                    throw new InvalidDataException($"{info.Width}x{info.Height} exceeds the {MaxEncodedPixels:N0}-pixel limit");
-                if (info.Width != size || info.Height != size)
-                    throw new InvalidDataException($"the image is {info.Width}x{info.Height}; the tokenizer expects {size}x{size}");
-                using var image = Image.Load<Rgb24>(bytes);
-                var rgb = new byte[size * size * 3];
-                image.CopyPixelDataTo(rgb);
-                FromInterleaved(rgb, 3, 0, 1, 2, pixels);
-            }
-            catch (Exception e) when (e is InvalidDataException or UnknownImageFormatException or InvalidImageContentException or NotSupportedException)
-            {
-                throw new InvalidDataException($"Column '{column}', {label.Describe(row)}: {e.Message}", e);
-            }
+            using var image = Decode(_buffer.DenseValues().ToArray(), column, label.Describe(row));
+            if (image.Width != size || image.Height != size)
+                throw new InvalidDataException($"Column '{column}', {label.Describe(row)}: the image is {image.Width}x{image.Height}; the tokenizer expects {size}x{size}.");
+            var rgb = new byte[size * size * 3];
+            image.CopyPixelDataTo(rgb);
+            FromInterleaved(rgb, 3, 0, 1, 2, pixels);
         }
     }
 }

@@ -16,13 +16,15 @@ public sealed class TokenizeImagesOptions : ComponentOptions
     /// (encoder.safetensors; see docs/vitok-v2.md). Either this or <see cref="Tokenizer"/>.</summary>
     public string? TokenizerPath { get; set; }
 
-    /// <summary>A tokenizer already in memory. It is owned by the transformer from then on (moved to the device/dtype).</summary>
+    /// <summary>A tokenizer already in memory. Each fitted transformer gets its own copy of its weights (on its device and
+    /// precision); the model stays yours to dispose.</summary>
     public ViTokAutoEncoder? Tokenizer { get; set; }
 
     /// <summary>Posterior mean (default, deterministic) or a sample.</summary>
     public LatentKind Latent { get; set; } = TokenizeImagesEstimator.Defaults.Latent;
 
-    /// <summary>Seed of the sampling noise when <see cref="Latent"/> is Sample. Default 0.</summary>
+    /// <summary>Run seed of the sampling noise when <see cref="Latent"/> is Sample (default 0): a row's noise comes from
+    /// RowNoise.RowSeed(seed, row position), so its latent does not depend on <see cref="ComponentOptions.BatchSize"/>.</summary>
     public long Seed { get; set; }
 
     /// <summary>Computation precision: Float32 (default) or BFloat16 (faster on CPUs with AVX512-BF16; latents are returned as float).</summary>

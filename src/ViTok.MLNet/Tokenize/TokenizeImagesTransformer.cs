@@ -12,7 +12,7 @@ namespace ViTok.MLNet;
 /// <summary>
 /// Adds a latent column (<c>VBuffer&lt;float&gt;</c> shaped [tokens, c] or [t, h, w, c]) computed by a ViTok tokenizer
 /// from an image column. Lazy and batched: one forward pass per <see cref="ComponentOptions.BatchSize"/> rows.
-/// Save with mlContext.Model.Save; load with <see cref="ViTokModelLoader.LoadWithViTok(MLContext, string, out DataViewSchema)"/>.
+/// Save with mlContext.Model.Save; load with <see cref="ViTokModelLoader.LoadWithViTok(MLContext, string, out DataViewSchema, string?)"/>.
 /// </summary>
 public sealed class TokenizeImagesTransformer : ViTokTransformer
 {
@@ -49,6 +49,11 @@ public sealed class TokenizeImagesTransformer : ViTokTransformer
 
     private protected override BatchedMapping Mapping => _mapping;
     private protected override byte[] WeightBytes => _v2?.FileBytes ?? Tokenizer!.FileBytes;
+    private protected override void DisposeModel()
+    {
+        Tokenizer?.Dispose();
+        _v2?.Dispose();
+    }
 
     private protected override ComponentManifest Manifest => new()
     {
@@ -56,7 +61,6 @@ public sealed class TokenizeImagesTransformer : ViTokTransformer
         OutputColumn = _options.OutputColumnName,
         InputColumn = _mapping.InputColumn,
         BatchSize = _options.BatchSize,
-        Device = _options.Device,
         Threads = _options.Threads,
         Precision = _options.Precision.ToString(),
         Latent = _options.Latent.ToString(),
@@ -70,14 +74,15 @@ public sealed class TokenizeImagesTransformer : ViTokTransformer
         ImageWidth = (_mapping as V2TokenizeMapping)?.FixedSize?.Width ?? 0,
     };
 
-    internal static TokenizeImagesTransformer FromManifest(CatalogHost host, ComponentManifest m, byte[] weights)
+    /// <summary>The transformer a saved pipeline describes, on <paramref name="device"/> (null: the loading MLContext's).</summary>
+    internal static TokenizeImagesTransformer FromManifest(CatalogHost host, ComponentManifest m, byte[] weights, string name, string? device)
     {
         var options = new TokenizeImagesOptions
         {
             OutputColumnName = m.OutputColumn,
             InputColumnName = m.InputColumn,
             BatchSize = m.BatchSize,
-            Device = m.Device,
+            Device = device,
             Threads = m.Threads,
             Precision = Enum.Parse<InferencePrecision>(m.Precision),
             Latent = Enum.Parse<LatentKind>(m.Latent),
@@ -88,8 +93,11 @@ public sealed class TokenizeImagesTransformer : ViTokTransformer
             MaxTokens = m.MaxTokens,
         };
         if (m.Format == V2ModelHandle.Format)
-            return new TokenizeImagesTransformer(options, V2ModelHandle.FromBytes(host, weights, V2Half.Encoder, m.Device, m.Threads, options.Precision),
-                m.ImageHeight > 0 ? (m.ImageHeight, m.ImageWidth) : null);
-        return new TokenizeImagesTransformer(options, TokenizerHandle.FromBytes(host, weights, m.Device, m.Threads, options.Precision));
+        {
+            var v2 = V2ModelHandle.FromBytes(host, weights, name, V2Half.Encoder, device, m.Threads, options.Precision);
+            return Owning(v2, () => new TokenizeImagesTransformer(options, v2, m.ImageHeight > 0 ? (m.ImageHeight, m.ImageWidth) : null));
+        }
+        var tokenizer = TokenizerHandle.FromBytes(host, weights, name, device, m.Threads, options.Precision);
+        return Owning(tokenizer, () => new TokenizeImagesTransformer(options, tokenizer));
     }
 }

@@ -1,12 +1,16 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using Microsoft.ML.Transforms.Image;
 using ViTok.MLNet.DataViews;
+using ViTok.Models.Generation;
 using ViTok.Models.Runtime;
 
 namespace ViTok.MLNet.Tokenize;
 
-/// <summary>Images (or pixel vectors, or encoded bytes) to latents, one forward pass per batch.</summary>
+/// <summary>
+/// Images (or pixel vectors, or encoded bytes) to latents, one forward pass per batch: each row's pixels are written
+/// straight into its slot of one flat batch buffer that torch reads in place, and the latents come back into one
+/// buffer that the getter copies from.
+/// </summary>
 sealed class TokenizeMapping(TokenizeImagesOptions options, string input, TokenizerHandle tokenizer)
     : BatchedMapping(input, options.OutputColumnName, options.BatchSize)
 {
@@ -15,27 +19,27 @@ sealed class TokenizeMapping(TokenizeImagesOptions options, string input, Tokeni
 
     public override DataViewType OutputType => LatentColumn.Type(tokenizer.Config, options.Layout);
 
-    public override void CheckInput(DataViewSchema schema) => Kind(schema);
-
-    PixelInputKind Kind(DataViewSchema schema) => PixelInput.Check(schema, InputColumn, tokenizer.Config.Frames, tokenizer.Config.ImageSize);
-
-    public override IBatchRun Start(DataViewRow row, int slots) =>
-        new Run(this, PixelInput.Create(Kind(row.Schema), row, InputColumn, tokenizer.Config.ImageSize, options.PixelScale, options.PixelOffset), slots);
+    public override BatchRunStarter Bind(DataViewSchema schema)
+    {
+        var config = tokenizer.Config;
+        var kind = PixelInput.Check(ColumnShape.Find(schema, InputColumn, "Input"), config.Frames, config.ImageSize);
+        return (row, slots) => new Run(this, PixelInput.Create(kind, row, InputColumn, config.ImageSize, options.PixelScale, options.PixelOffset), slots);
+    }
 
     sealed class Run(TokenizeMapping mapping, PixelInput reader, int slots) : IBatchRun
     {
-        readonly float[][] _pixels = Enumerable.Range(0, slots).Select(_ => new float[mapping.tokenizer.Inference.PixelLength]).ToArray();
-        readonly float[][] _latents = new float[slots][];
-        long _firstRow;
+        readonly BatchBuffer _pixels = mapping.tokenizer.Inference.PixelBuffer(slots);
+        readonly BatchBuffer _latents = mapping.tokenizer.Inference.LatentBuffer(slots);
+        readonly long[] _seeds = new long[slots];
 
         public void Capture(int slot, long rowPosition)
         {
-            if (slot == 0) _firstRow = rowPosition;
-            reader.Read(_pixels[slot], rowPosition);
+            reader.Read(_pixels.Slot(slot), rowPosition);
+            _seeds[slot] = RowNoise.RowSeed(mapping.options.Seed, rowPosition);   // a sampled latent depends on its row, not its batch
         }
 
         public void Compute(int count) => TorchThreads.Run(TorchThreads.For(mapping.options.Threads, count), () =>
-            mapping.tokenizer.Inference.Encode(_pixels, count, _latents, mapping.options.Latent, mapping.options.Seed + _firstRow));
+            mapping.tokenizer.Inference.Encode(_pixels, count, _latents, mapping.options.Latent, _seeds));
 
         public Delegate OutputGetter(Func<int> slot) => LatentColumn.Getter(_latents, slot);
 

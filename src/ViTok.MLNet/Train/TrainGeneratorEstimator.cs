@@ -1,6 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
+using ViTok.MLNet.DataViews;
 using ViTok.MLNet.Generate;
 using ViTok.MLNet.Persistence;
 using ViTok.Models.Generation;
@@ -75,12 +76,11 @@ public sealed class TrainGeneratorEstimator : IEstimator<GenerateLatentsTransfor
     public GenerateLatentsTransformer Fit(IDataView input)
     {
         string latentName = _options.LatentColumnName, labelName = _options.LabelColumnName;
-        var latentColumn = CheckLatent(input.Schema);
-        var labelColumn = input.Schema.GetColumnOrNull(labelName)
-            ?? throw new ArgumentOutOfRangeException(nameof(input), $"Label column '{labelName}' was not found in the data; the generator needs a class label per row.");
-        bool isKey = labelColumn.Type is KeyDataViewType { RawType: var raw } && raw == typeof(uint);
-        if (!isKey && labelColumn.Type is not TextDataViewType)
-            throw new ArgumentException($"Column '{labelName}' has type {labelColumn.Type}; the generator trains on a key (U4) or text label column.");
+        CheckLatent(ColumnShape.Find(input.Schema, latentName, "Latent"));
+        CheckLabel(ColumnShape.Find(input.Schema, labelName, "Label"));
+        var latentColumn = input.Schema[latentName];
+        var labelColumn = input.Schema[labelName];
+        bool isKey = labelColumn.Type is KeyDataViewType;
 
         // One pass over the data: the latents and labels are held in memory from here on.
         int length = LatentLength;
@@ -205,28 +205,28 @@ public sealed class TrainGeneratorEstimator : IEstimator<GenerateLatentsTransfor
             Threads = _options.Threads,
             Layout = _options.Layout,
         };
-        return new GenerateLatentsTransformer(options, GeneratorHandle.Create(_host, result.ExportedModel, _options.Device, _options.Threads));
+        var generator = GeneratorHandle.Create(_host, result.ExportedModel, _options.Device, _options.Threads);
+        return ViTokTransformer.Owning(generator, () => new GenerateLatentsTransformer(options, generator));
     }
 
-    DataViewSchema.Column CheckLatent(DataViewSchema schema)
+    /// <summary>The one check of the training latents' column, for the estimator's schema and the data's (the length where the schema states it).</summary>
+    void CheckLatent(ColumnShape latent)
     {
-        string name = _options.LatentColumnName;
-        var column = schema.GetColumnOrNull(name)
-            ?? throw new ArgumentOutOfRangeException(nameof(schema), $"Latent column '{name}' was not found in the data.");
-        if (column.Type is not VectorDataViewType { ItemType: NumberDataViewType n } v || n.RawType != typeof(float) || v.Size != LatentLength)
-            throw new ArgumentException($"Column '{name}' has type {column.Type}; the generator trains on float vectors of {LatentLength} latents: {ExpectedLatent}.");
-        return column;
+        if (latent.Kind != SchemaShape.Column.VectorKind.Vector || latent.RawType != typeof(float) || latent.IsKey || (latent.Size != 0 && latent.Size != LatentLength))
+            throw new ArgumentException($"Column '{latent.Name}' has type {latent.Describe()}; the generator trains on float vectors of {LatentLength} latents: {ExpectedLatent}.");
+    }
+
+    /// <summary>The one check of the training labels' column: a key (U4) or text.</summary>
+    static void CheckLabel(ColumnShape label)
+    {
+        if (!label.IsScalar || !(label.IsKey && label.RawType == typeof(uint) || !label.IsKey && label.ItemType is TextDataViewType))
+            throw new ArgumentException($"Column '{label.Name}' has type {label.Describe()}; the generator trains on a key (U4) or text label column.");
     }
 
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
-        var latent = EstimatorChecks.Find(inputSchema, _options.LatentColumnName, "Latent");
-        if (latent.Kind != SchemaShape.Column.VectorKind.Vector || latent.ItemType.RawType != typeof(float))
-            throw new ArgumentException($"Column '{_options.LatentColumnName}' has type {latent.ItemType}{(latent.Kind == SchemaShape.Column.VectorKind.Scalar ? "" : " (vector)")}; " +
-                $"the generator trains on float vectors of {LatentLength} latents: {ExpectedLatent}.");
-        var label = EstimatorChecks.Find(inputSchema, _options.LabelColumnName, "Label");
-        if (label.Kind != SchemaShape.Column.VectorKind.Scalar || !(label.IsKey && label.ItemType.RawType == typeof(uint) || label.ItemType is TextDataViewType))
-            throw new ArgumentException($"Column '{_options.LabelColumnName}' has type {label.ItemType}; the generator trains on a key (U4) or text label column.");
+        CheckLatent(ColumnShape.Find(inputSchema, _options.LatentColumnName, "Latent"));
+        CheckLabel(ColumnShape.Find(inputSchema, _options.LabelColumnName, "Label"));
         return EstimatorChecks.With(inputSchema, MLNetInternals.Column(_options.OutputColumnName, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single));
     }
 }

@@ -8,7 +8,7 @@ namespace ViTok.MLNet;
 /// training recipe (default: the DiT paper's, <see cref="GeneratorTrainingOptions.Defaults"/>); small runs want far fewer
 /// steps and usually a higher learning rate with warm-up and a floor. <see cref="ComponentOptions.BatchSize"/>,
 /// <see cref="ComponentOptions.Device"/> and <see cref="ComponentOptions.Threads"/> are those of the fitted transformer
-/// (the device is also the training device); the training batch is <see cref="GeneratorTrainingOptions.BatchSize"/>.
+/// (the device is also the training device); the training batch is <see cref="TrainingOptions.BatchSize"/>.
 /// </summary>
 public sealed class TrainGeneratorOptions : ComponentOptions
 {
@@ -39,7 +39,7 @@ public sealed class TrainGeneratorOptions : ComponentOptions
     public double ClassDropout { get; set; } = DiTConfig.Defaults.ClassDropout;
 
     /// <summary>The training recipe: steps, batch, learning rate and schedule, EMA, seed, checkpoint and log intervals
-    /// (progress messages go to MLContext.Log every <see cref="GeneratorTrainingOptions.LogEvery"/> steps).</summary>
+    /// (progress messages go to MLContext.Log every <see cref="TrainingOptions.LogEvery"/> steps).</summary>
     public GeneratorTrainingOptions Training { get; set; } = new();
 
     /// <summary>Run folder: latents.safetensors (the latents read from the data), checkpoints, history.jsonl,

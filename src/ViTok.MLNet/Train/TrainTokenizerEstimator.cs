@@ -56,7 +56,7 @@ public sealed class TrainTokenizerEstimator : IEstimator<TokenizeImagesTransform
 
     public TokenizeImagesTransformer Fit(IDataView input)
     {
-        var kind = PixelInput.Check(input.Schema, Input, 1, _config.ImageSize);
+        var kind = PixelInput.Check(ColumnShape.Find(input.Schema, Input, "Image"), 1, _config.ImageSize);
         var items = new List<float[]>();
         using (var cursor = input.GetRowCursor(RowLabel.TextColumns(input.Schema).Append(input.Schema[Input])))
         using (var reader = PixelInput.Create(kind, cursor, Input, _config.ImageSize, _options.PixelScale, _options.PixelOffset))
@@ -93,13 +93,13 @@ public sealed class TrainTokenizerEstimator : IEstimator<TokenizeImagesTransform
             PixelScale = _options.PixelScale,
             PixelOffset = _options.PixelOffset,
         };
-        return new TokenizeImagesTransformer(options,
-            TokenizerHandle.Create(_host, result.ExportedModel, null, _options.Device, _options.Threads, InferencePrecision.Float32));
+        var tokenizer = TokenizerHandle.Create(_host, result.ExportedModel, null, _options.Device, _options.Threads, InferencePrecision.Float32);
+        return ViTokTransformer.Owning(tokenizer, () => new TokenizeImagesTransformer(options, tokenizer));
     }
 
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
-        EstimatorChecks.Find(inputSchema, Input, "Image");
+        PixelInput.Check(ColumnShape.Find(inputSchema, Input, "Image"), 1, _config.ImageSize);
         return EstimatorChecks.With(inputSchema, MLNetInternals.Column(_options.OutputColumnName, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single));
     }
 }

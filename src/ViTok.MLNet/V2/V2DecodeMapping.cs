@@ -24,27 +24,29 @@ sealed class V2DecodeMapping(DecodeLatentsOptions options, string input, V2Model
         ? new ImageDataViewType()
         : new VectorDataViewType(NumberDataViewType.Single);
 
-    public override void CheckInput(DataViewSchema schema)
+    public override BatchRunStarter Bind(DataViewSchema schema)
     {
-        var col = schema.GetColumnOrNull(InputColumn)
-            ?? throw new ArgumentOutOfRangeException(nameof(schema), $"Latent column '{InputColumn}' was not found in the data.");
-        if (col.Type is not VectorDataViewType { ItemType: NumberDataViewType n } || n.RawType != typeof(float))
-            throw new ArgumentException($"Column '{InputColumn}' has type {col.Type}; the ViTok-v2 decoder expects a float vector of latents (tokens x {model.Config.Channels}).");
-        foreach (var (name, _) in V2Columns.For(InputColumn))
+        Check(ColumnShape.Find(schema, InputColumn, "Latent"), V2Columns.For(InputColumn).Select(c => ColumnShape.Find(schema, c.Name, GridColumnsHint(InputColumn))), model.Config);
+        return (row, slots) =>
         {
-            var c = schema.GetColumnOrNull(name)
-                ?? throw new ArgumentOutOfRangeException(nameof(schema), $"Column '{name}' was not found: the ViTok-v2 decoder reads the grid and image size that TokenizeImages writes beside the latent column '{InputColumn}' ({string.Join(", ", V2Columns.Suffixes.Select(s => InputColumn + s))}).");
-            if (c.Type != NumberDataViewType.Int32)
-                throw new ArgumentException($"Column '{name}' has type {c.Type}; Int32 expected.");
-        }
+            var sizes = V2Columns.For(InputColumn).Select(c => row.GetGetter<int>(row.Schema[c.Name])).ToArray();
+            return new Run(this, row.GetGetter<VBuffer<float>>(row.Schema[InputColumn]), sizes, slots);
+        };
     }
 
-    public override IBatchRun Start(DataViewRow row, int slots)
+    /// <summary>The one check of a ViTok-v2 decoder's input columns, for the estimator's schema and the transformer's.</summary>
+    public static void Check(ColumnShape latent, IEnumerable<ColumnShape> sizes, ViTokV2Config config)
     {
-        CheckInput(row.Schema);
-        var sizes = V2Columns.For(InputColumn).Select(c => row.GetGetter<int>(row.Schema[c.Name])).ToArray();
-        return new Run(this, row.GetGetter<VBuffer<float>>(row.Schema[InputColumn]), sizes, slots);
+        if (!latent.IsVector || latent.RawType != typeof(float) || latent.IsKey)
+            throw new ArgumentException($"Column '{latent.Name}' has type {latent.Describe()}; the ViTok-v2 decoder expects a float vector of latents (tokens x {config.Channels}).");
+        foreach (var c in sizes)
+            if (!c.IsScalar || c.IsKey || c.RawType != typeof(int))
+                throw new ArgumentException($"Column '{c.Name}' has type {c.Describe()}; Int32 expected.");
     }
+
+    /// <summary>What "column not found" says of a missing grid or size column.</summary>
+    public static string GridColumnsHint(string latent) =>
+        $"Grid/size (the ViTok-v2 decoder reads the grid and image size that TokenizeImages writes beside the latent column '{latent}': {string.Join(", ", V2Columns.Suffixes.Select(s => latent + s))})";
 
     sealed class Run(V2DecodeMapping mapping, ValueGetter<VBuffer<float>> latentGetter, ValueGetter<int>[] sizeGetters, int slots) : IBatchRun
     {

@@ -1,6 +1,7 @@
 using ViTok.MLNet.Persistence;
 using ViTok.MLNet.Tokenize;
 using ViTok.Models.TokenizerV2;
+using ViTok.Models.Weights;
 using static TorchSharp.torch;
 
 namespace ViTok.MLNet.V2;
@@ -35,25 +36,34 @@ sealed class V2ModelHandle : IDisposable
 
     public static V2ModelHandle Create(CatalogHost host, string folder, V2Half half, string? device, int threads, InferencePrecision precision)
     {
-        var resolved = TokenizerHandle.ResolveDevice(host, device, threads);
-        var dtype = precision == InferencePrecision.BFloat16 ? ScalarType.BFloat16 : ScalarType.Float32;
-        bool encoder = half == V2Half.Encoder;
-        var model = ViTokV2Checkpoint.Load(folder, encoder: encoder, decoder: !encoder);
-        string file = Path.Combine(folder, encoder ? ViTokV2Checkpoint.EncoderFile : ViTokV2Checkpoint.DecoderFile);
-        return new V2ModelHandle(File.ReadAllBytes(file), new ViTokV2Inference(model, resolved, dtype), half);
+        if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"ViTok-v2 checkpoint folder '{folder}' does not exist.");
+        string file = FilePath(folder, half);
+        if (!File.Exists(file))
+            throw new FileNotFoundException($"ViTok-v2 checkpoint folder '{folder}' has no {Path.GetFileName(file)} (expected {ViTokV2Checkpoint.EncoderFile} and/or {ViTokV2Checkpoint.DecoderFile}, as published).", file);
+        return FromBytes(host, File.ReadAllBytes(file), file, half, device, threads, precision);
     }
 
-    /// <summary>Rebuilds a handle from the file bytes a saved pipeline holds.</summary>
-    public static V2ModelHandle FromBytes(CatalogHost host, byte[] bytes, V2Half half, string? device, int threads, InferencePrecision precision)
+    /// <summary>A handle over the bytes of one published file (<paramref name="name"/> names them in errors), as a saved pipeline holds them.</summary>
+    public static V2ModelHandle FromBytes(CatalogHost host, byte[] bytes, string name, V2Half half, string? device, int threads, InferencePrecision precision)
     {
-        string folder = Directory.CreateTempSubdirectory("vitok-v2-").FullName;
-        try
+        var resolved = TokenizerHandle.ResolveDevice(host, device, threads);
+        var dtype = precision == InferencePrecision.BFloat16 ? ScalarType.BFloat16 : ScalarType.Float32;
+        var file = SafeTensorsFile.FromBytes(bytes, name);
+        var model = half == V2Half.Encoder ? ViTokV2Checkpoint.Load(file, null) : ViTokV2Checkpoint.Load(null, file);
+        try { return new V2ModelHandle(bytes, new ViTokV2Inference(model, resolved, dtype), half); }
+        catch
         {
-            File.WriteAllBytes(Path.Combine(folder, half == V2Half.Encoder ? ViTokV2Checkpoint.EncoderFile : ViTokV2Checkpoint.DecoderFile), bytes);
-            return Create(host, folder, half, device, threads, precision);
+            model.Dispose();
+            throw;
         }
-        finally { Directory.Delete(folder, recursive: true); }
     }
+
+    /// <summary>The configuration of one half of the checkpoint in <paramref name="folder"/>, from the file's header only.</summary>
+    public static ViTokV2Config ReadConfig(string folder, V2Half half) =>
+        ViTokV2Checkpoint.ReadConfig(folder, encoder: half == V2Half.Encoder, decoder: half == V2Half.Decoder);
+
+    static string FilePath(string folder, V2Half half) =>
+        Path.Combine(folder, half == V2Half.Encoder ? ViTokV2Checkpoint.EncoderFile : ViTokV2Checkpoint.DecoderFile);
 
     public void Dispose() => Inference.Dispose();
 }

@@ -24,25 +24,24 @@ sealed class V2TokenizeMapping(TokenizeImagesOptions options, string input, V2Mo
 
     public (int Height, int Width)? FixedSize { get; } = fixedSize;
 
-    public static (int Height, int Width)? FixedSizeOf(DataViewType type, string column) => type switch
+    /// <summary>
+    /// The one check of a ViTok-v2 tokenizer's input, for the estimator's schema and the transformer's: an image column
+    /// (its size, when known, is fixed-size mode; null: native size) or encoded image bytes (native size). With
+    /// <paramref name="fitted"/> (the size the transformer was fitted on), the column must give that size.
+    /// </summary>
+    public static (int Height, int Width)? Check(ColumnShape column, (int Height, int Width)? fitted)
     {
-        ImageDataViewType { Height: > 0, Width: > 0 } image => (image.Height, image.Width),
-        ImageDataViewType => null,
-        VectorDataViewType { ItemType: NumberDataViewType n } when n.RawType == typeof(byte) => null,
-        _ => throw new ArgumentException($"Column '{column}' has type {type}; a ViTok-v2 tokenizer reads images (MLImage, any size) or encoded image bytes."),
-    };
-
-    (int Height, int Width)? Check(DataViewSchema schema)
-    {
-        var col = schema.GetColumnOrNull(InputColumn)
-            ?? throw new ArgumentOutOfRangeException(nameof(schema), $"Input column '{InputColumn}' was not found in the data; the tokenizer needs an image column.");
-        var size = FixedSizeOf(col.Type, InputColumn);
-        if (FixedSize is (int h, int w) && size != FixedSize)
-            throw new ArgumentException($"Column '{InputColumn}' has type {col.Type}; this tokenizer was fitted on {w}x{h} images (fixed size): resize them with ResizeImages({w}, {h}).");
+        (int Height, int Width)? size = column switch
+        {
+            { ItemType: ImageDataViewType { Height: > 0, Width: > 0 } image, IsScalar: true } => (image.Height, image.Width),
+            { ItemType: ImageDataViewType, IsScalar: true } => null,
+            { IsVector: true, IsKey: false } when column.RawType == typeof(byte) => null,
+            _ => throw new ArgumentException($"Column '{column.Name}' has type {column.Describe()}; a ViTok-v2 tokenizer reads images (MLImage, any size) or encoded image bytes."),
+        };
+        if (fitted is (int h, int w) && size != fitted)
+            throw new ArgumentException($"Column '{column.Name}' has type {column.Describe()}; this tokenizer was fitted on {w}x{h} images (fixed size): resize them with ResizeImages({w}, {h}).");
         return size;
     }
-
-    public override void CheckInput(DataViewSchema schema) => Check(schema);
 
     /// <summary>Fixed size: [tokens, c]; native size: a float vector of each image's own length (tokens x c).</summary>
     public override DataViewType OutputType => FixedSize is (int h, int w)
@@ -51,12 +50,16 @@ sealed class V2TokenizeMapping(TokenizeImagesOptions options, string input, V2Mo
 
     public override IReadOnlyList<(string Name, DataViewType Type)> ExtraOutputs => V2Columns.For(OutputColumn);
 
-    public override IBatchRun Start(DataViewRow row, int slots)
+    public override BatchRunStarter Bind(DataViewSchema schema)
     {
-        Check(row.Schema);
-        var col = row.Schema[InputColumn];
-        Func<long, V2Image> read = col.Type is ImageDataViewType ? ImageReader(row.GetGetter<MLImage>(col), FixedSize) : BytesReader(row.GetGetter<VBuffer<byte>>(col));
-        return new Run(this, read, FixedSize is null, slots);
+        Check(ColumnShape.Find(schema, InputColumn, "Input"), FixedSize);
+        bool image = schema[InputColumn].Type is ImageDataViewType;
+        return (row, slots) =>
+        {
+            var col = row.Schema[InputColumn];
+            Func<long, V2Image> read = image ? ImageReader(row.GetGetter<MLImage>(col), FixedSize) : BytesReader(row.GetGetter<VBuffer<byte>>(col), new RowLabel(row));
+            return new Run(this, read, FixedSize is null, slots);
+        };
     }
 
     Func<long, V2Image> ImageReader(ValueGetter<MLImage> getter, (int Height, int Width)? size)
@@ -80,29 +83,18 @@ sealed class V2TokenizeMapping(TokenizeImagesOptions options, string input, V2Mo
         };
     }
 
-    Func<long, V2Image> BytesReader(ValueGetter<VBuffer<byte>> getter)
+    Func<long, V2Image> BytesReader(ValueGetter<VBuffer<byte>> getter, RowLabel label)
     {
         VBuffer<byte> buffer = default;
         return rowIndex =>
         {
             getter(ref buffer);
-            var bytes = buffer.DenseValues().ToArray();
-            try
-            {
-                var info = Image.Identify(bytes) ?? throw new InvalidDataException("not a recognised image format");
-                if ((long)info.Width * info.Height > PixelInput.MaxEncodedPixels)
-                    throw new InvalidDataException($"{info.Width}x{info.Height} exceeds the {PixelInput.MaxEncodedPixels:N0}-pixel limit");
-                using var image = Image.Load<Rgb24>(bytes);
-                var rgb = new byte[image.Width * image.Height * 3];
-                image.CopyPixelDataTo(rgb);
-                var pixels = new float[rgb.Length];
-                PixelInput.FromInterleaved(rgb, 3, 0, 1, 2, pixels);
-                return new V2Image(pixels, image.Height, image.Width);
-            }
-            catch (Exception e) when (e is InvalidDataException or UnknownImageFormatException or InvalidImageContentException or NotSupportedException)
-            {
-                throw new InvalidDataException($"Column '{InputColumn}', row {rowIndex}: {e.Message}", e);
-            }
+            using var image = PixelInput.Decode(buffer.DenseValues().ToArray(), InputColumn, label.Describe(rowIndex));
+            var rgb = new byte[image.Width * image.Height * 3];
+            image.CopyPixelDataTo(rgb);
+            var pixels = new float[rgb.Length];
+            PixelInput.FromInterleaved(rgb, 3, 0, 1, 2, pixels);
+            return new V2Image(pixels, image.Height, image.Width);
         };
     }
 

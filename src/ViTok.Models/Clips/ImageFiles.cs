@@ -41,7 +41,7 @@ public static class ImageFiles
     }
 
     /// <summary>
-    /// Decodes an image through the guarded decoder (<see cref="ImageFolderSource.Decode"/>: the header's pixel count
+    /// Decodes an image through the guarded decoder (<see cref="ImageFolderSource.Decode(string, long)"/>: the header's pixel count
     /// is checked against <paramref name="maxPixels"/> before decoding, truncated files are refused); an unreadable
     /// file raises <see cref="InvalidDataException"/> naming it.
     /// </summary>

@@ -129,6 +129,16 @@ public sealed class ImageFolderSource : IClipSource
         {
             throw new BadItemException(path, $"the file could not be read: {e.Message}", e);
         }
+        return Decode(bytes, path, maxPixels);
+    }
+
+    /// <summary>
+    /// Decodes an encoded image held in memory as <see cref="Decode(string, long)"/> decodes a file (the same checks);
+    /// <paramref name="path"/> is what the <see cref="BadItemException"/> names (a file, or a column and row).
+    /// </summary>
+    public static Image<Rgb24> Decode(byte[] bytes, string path, long maxPixels = ImageFolderOptions.DefaultMaxPixels)
+    {
+        ArgumentNullException.ThrowIfNull(bytes);
         IImageInfo? info;
         IImageFormat format;
         try

@@ -62,7 +62,8 @@ public sealed class LatentSet : IDisposable
         int n = source.Count, length = tokenizer.LatentLength;
         var latents = new float[(long)n * length];
         var labels = new long[n];
-        var outputs = new float[batchSize][];
+        var inputs = tokenizer.PixelBuffer(batchSize);
+        var outputs = tokenizer.LatentBuffer(batchSize);
         using var loader = new ClipLoader(source, new ClipLoaderOptions { BatchSize = batchSize, Shuffle = false, Epochs = 1, Workers = workers });
         int done = 0;
         while (loader.Next(cancel) is { } batch)
@@ -71,13 +72,14 @@ public sealed class LatentSet : IDisposable
             if (first.Frames != config.Frames || first.Height != config.ImageSize || first.Width != config.ImageSize)
                 throw new ArgumentException($"{source.Description} gives {first.Frames}x{first.Height}x{first.Width} (TxHxW) clips ('{first.Origin}'); " +
                     $"tokenizer {config.Variant} takes {config.Frames}x{config.ImageSize}x{config.ImageSize}: resize the source.");
-            tokenizer.Encode(batch.Clips.Select(c => c.Pixels).ToArray(), batch.Count, outputs);
+            for (int i = 0; i < batch.Count; i++) batch.Clips[i].Pixels.CopyTo(inputs.Slot(i));
+            tokenizer.Encode(inputs, batch.Count, outputs);
             for (int i = 0; i < batch.Count; i++)
             {
                 var clip = batch.Clips[i];
                 if (clip.Label < 0 || clip.Label >= source.ClassNames.Count)
                     throw new ArgumentException($"'{clip.Origin}' has no class label (label {clip.Label}); every item must be labelled.");
-                outputs[i].CopyTo(latents, (long)(done + i) * length);
+                outputs.Slot(i).CopyTo(latents.AsSpan(checked((done + i) * length), length));
                 labels[done + i] = clip.Label;
             }
             done += batch.Count;

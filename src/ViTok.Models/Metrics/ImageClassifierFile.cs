@@ -7,7 +7,7 @@ namespace ViTok.Models.Metrics;
 /// <summary>
 /// An image classifier on disk: one safetensors file whose header metadata holds the configuration with the class
 /// names ("vitok.kind" = "image-classifier", "vitok.config" = JSON), so the file alone rebuilds its model. Written
-/// atomically (<see cref="SafeTensorsFile.Write"/>); read all-or-nothing (<see cref="ModuleWeights.Load"/>).
+/// atomically (<see cref="SafeTensorsFile.Write(string, IEnumerable{ValueTuple{string, TorchSharp.torch.Tensor}}, IReadOnlyDictionary{string, string}, TorchSharp.torch.ScalarType?)"/>); read all-or-nothing (<see cref="ModuleWeights.Load"/>).
 /// </summary>
 public static class ImageClassifierFile
 {

@@ -30,9 +30,16 @@ public sealed class DiagonalGaussian : IDisposable
     /// <summary>z = mean + exp(logvar / 2) x noise, noise from <paramref name="generator"/> (or torch's default).</summary>
     public Tensor Sample(Generator? generator = null)
     {
+        using var noise = randn(Mean.shape, dtype: Mean.dtype, device: Mean.device, generator: generator);
+        return Sample(noise);
+    }
+
+    /// <summary>z = mean + exp(logvar / 2) x <paramref name="noise"/> (standard normal, the shape of <see cref="Mean"/>).</summary>
+    public Tensor Sample(Tensor noise)
+    {
         using var scope = NewDisposeScope();
-        var noise = randn(Mean.shape, dtype: Mean.dtype, device: Mean.device, generator: generator);
-        return (Mean + (0.5 * LogVar).exp() * noise).MoveToOuterDisposeScope();
+        using Scalar half = 0.5.ToScalar();
+        return Mean.add(LogVar.mul(half).exp().mul(noise)).MoveToOuterDisposeScope();
     }
 
     /// <summary>

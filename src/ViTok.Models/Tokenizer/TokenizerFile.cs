@@ -12,21 +12,25 @@ public static class TokenizerFile
 {
     public const string KindKey = "vitok.kind", ConfigKey = "vitok.config", Kind = "tokenizer";
 
-    public static void Save(ViTokAutoEncoder model, string path, IReadOnlyDictionary<string, string>? extraMetadata = null)
-    {
-        var metadata = new Dictionary<string, string>(extraMetadata ?? new Dictionary<string, string>())
+    public static void Save(ViTokAutoEncoder model, string path, IReadOnlyDictionary<string, string>? extraMetadata = null) =>
+        ModuleWeights.Save(model, path, Metadata(model, extraMetadata));
+
+    /// <summary>The bytes <see cref="Save"/> writes, in memory.</summary>
+    public static byte[] ToBytes(ViTokAutoEncoder model) => ModuleWeights.ToBytes(model, Metadata(model, null));
+
+    static Dictionary<string, string> Metadata(ViTokAutoEncoder model, IReadOnlyDictionary<string, string>? extraMetadata) =>
+        new(extraMetadata ?? new Dictionary<string, string>())
         {
             [KindKey] = Kind,
             [ConfigKey] = model.Config.ToJson(),
             ["format"] = "pt",
         };
-        ModuleWeights.Save(model, path, metadata);
-    }
 
-    /// <summary>Reads only the configuration of a tokenizer file.</summary>
+    /// <summary>Reads only the configuration of a tokenizer file (its header).</summary>
     public static ViTokConfig ReadConfig(string path) => ReadConfig(SafeTensorsFile.Open(path));
 
-    static ViTokConfig ReadConfig(SafeTensorsFile file)
+    /// <summary>The configuration a tokenizer file's header holds.</summary>
+    public static ViTokConfig ReadConfig(SafeTensorsFile file)
     {
         if (!file.Metadata.TryGetValue(KindKey, out var kind) || kind != Kind || !file.Metadata.TryGetValue(ConfigKey, out var json))
             throw new InvalidDataException($"'{file.Path}' is a safetensors file but not a ViTok tokenizer (no '{KindKey}: {Kind}' and '{ConfigKey}' metadata).");
@@ -35,9 +39,11 @@ public static class TokenizerFile
     }
 
     /// <summary>Builds the model the file describes and loads its weights (in eval mode, on <paramref name="device"/>).</summary>
-    public static ViTokAutoEncoder Load(string path, Device? device = null)
+    public static ViTokAutoEncoder Load(string path, Device? device = null) => Load(SafeTensorsFile.Open(path), device);
+
+    /// <inheritdoc cref="Load(string, Device?)"/>
+    public static ViTokAutoEncoder Load(SafeTensorsFile file, Device? device = null)
     {
-        var file = SafeTensorsFile.Open(path);
         var config = ReadConfig(file);
         return ModuleWeights.LoadNew(() => new ViTokAutoEncoder(config), file, device);
     }

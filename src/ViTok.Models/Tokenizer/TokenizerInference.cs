@@ -9,14 +9,15 @@ public enum LatentKind
 {
     /// <summary>The posterior mean (deterministic; the default for featurization).</summary>
     Mean,
-    /// <summary>A sample of the posterior (noise seeded per batch from the options' seed and the row position).</summary>
+    /// <summary>A sample of the posterior (each row's noise from its own seed, so a row's sample does not depend on its batch).</summary>
     Sample,
 }
 
 /// <summary>
-/// Batched inference over plain float arrays, for hosts that do not speak torch (ML.NET cursors, the CLI):
-/// copies a batch in, runs one forward pass under no_grad in the chosen precision, copies the results out.
-/// All tensors live in a dispose scope per call. Safe to call from several threads at once.
+/// Batched inference over plain float buffers, for hosts that do not speak torch (ML.NET cursors, the CLI): torch
+/// reads the batch where the host wrote it (<see cref="BatchBuffer"/>, no copy), runs one forward pass under no_grad
+/// in the chosen precision, and writes the results into the host's buffer in one copy (converting to float32 on the
+/// way). All tensors live in a dispose scope per call. Safe to call from several threads at once (one buffer each).
 /// </summary>
 public sealed class TokenizerInference : IDisposable
 {
@@ -44,53 +45,50 @@ public sealed class TokenizerInference : IDisposable
     /// <summary>Floats per latent: tokens x c.</summary>
     public int LatentLength => Config.Tokens * Config.Channels;
 
-    /// <summary>Encodes items [0, count) of <paramref name="pixels"/> into <paramref name="latents"/> (each <see cref="LatentLength"/> long).</summary>
-    public void Encode(IReadOnlyList<float[]> pixels, int count, IList<float[]> latents, LatentKind kind = LatentKind.Mean, long seed = 0)
+    /// <summary>A buffer of <paramref name="capacity"/> inputs (<see cref="PixelLength"/> floats each) for <see cref="Encode"/>.</summary>
+    public BatchBuffer PixelBuffer(int capacity) => new(capacity, PixelLength);
+
+    /// <summary>A buffer of <paramref name="capacity"/> latents (<see cref="LatentLength"/> floats each) for <see cref="Decode"/>.</summary>
+    public BatchBuffer LatentBuffer(int capacity) => new(capacity, LatentLength);
+
+    /// <summary>
+    /// Encodes items [0, count) of <paramref name="pixels"/> into <paramref name="latents"/>. A <see cref="LatentKind.Sample"/>
+    /// draws item i's noise from its own generator seeded with <paramref name="rowSeeds"/>[i], so it does not depend on
+    /// the batch it is in.
+    /// </summary>
+    public void Encode(BatchBuffer pixels, int count, BatchBuffer latents, LatentKind kind = LatentKind.Mean, IReadOnlyList<long>? rowSeeds = null)
     {
+        CheckBuffers(pixels, PixelLength, latents, LatentLength, count);
+        if (kind == LatentKind.Sample && (rowSeeds is null || rowSeeds.Count < count))
+            throw new ArgumentException($"A sampled latent needs one seed per item: {rowSeeds?.Count ?? 0} seeds for {count} items.", nameof(rowSeeds));
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var input = Stack(pixels, count, PixelLength, [count, 3, Config.Frames, Config.ImageSize, Config.ImageSize]);
-        using var posterior = _model.Encode(input.to(DType));
-        Tensor z;
+        var input = pixels.View(count, 3, Config.Frames, Config.ImageSize, Config.ImageSize).to(Device).to(DType);
+        using var posterior = _model.Encode(input);
         if (kind == LatentKind.Sample)
         {
-            using var generator = new Generator((ulong)seed);
-            z = posterior.Sample(generator);
+            using var noise = new Generation.RowNoise(rowSeeds!.Take(count).ToArray(), Device);
+            latents.CopyFrom(posterior.Sample(noise.Randn(Config.Tokens, Config.Channels).to(posterior.Mean.dtype)));
         }
-        else z = posterior.Mean;
-        Unstack(z, count, latents, LatentLength);
+        else latents.CopyFrom(posterior.Mean);
     }
 
-    /// <summary>Decodes items [0, count) of <paramref name="latents"/> into <paramref name="pixels"/> (each <see cref="PixelLength"/> long).</summary>
-    public void Decode(IReadOnlyList<float[]> latents, int count, IList<float[]> pixels)
+    /// <summary>Decodes items [0, count) of <paramref name="latents"/> into <paramref name="pixels"/>.</summary>
+    public void Decode(BatchBuffer latents, int count, BatchBuffer pixels)
     {
+        CheckBuffers(latents, LatentLength, pixels, PixelLength, count);
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var z = Stack(latents, count, LatentLength, [count, Config.Tokens, Config.Channels]);
-        var output = _model.Decode(z.to(DType));
-        Unstack(output, count, pixels, PixelLength);
+        var z = latents.View(count, Config.Tokens, Config.Channels).to(Device).to(DType);
+        pixels.CopyFrom(_model.Decode(z));
     }
 
-    Tensor Stack(IReadOnlyList<float[]> items, int count, int length, long[] shape)
+    static void CheckBuffers(BatchBuffer input, int inputLength, BatchBuffer output, int outputLength, int count)
     {
-        var flat = new float[(long)count * length];
-        for (int i = 0; i < count; i++)
-        {
-            if (items[i].Length != length)
-                throw new ArgumentException($"Item {i} has {items[i].Length} numbers; {length} expected.");
-            Array.Copy(items[i], 0, flat, (long)i * length, length);
-        }
-        return tensor(flat, shape, device: Device);
-    }
-
-    static void Unstack(Tensor batch, int count, IList<float[]> outputs, int length)
-    {
-        var values = batch.to(ScalarType.Float32).cpu().contiguous().data<float>().ToArray();
-        for (int i = 0; i < count; i++)
-        {
-            if (outputs[i] is null || outputs[i].Length != length) outputs[i] = new float[length];
-            Array.Copy(values, (long)i * length, outputs[i], 0, length);
-        }
+        if (input.ItemLength != inputLength || output.ItemLength != outputLength)
+            throw new ArgumentException($"Buffers of {input.ItemLength} and {output.ItemLength} floats per item; this tokenizer takes {inputLength} and gives {outputLength}.");
+        if (count < 1 || count > input.Capacity || count > output.Capacity)
+            throw new ArgumentOutOfRangeException(nameof(count), count, $"Between 1 and the buffers' capacities ({input.Capacity}, {output.Capacity}).");
     }
 
     public void Dispose()

@@ -34,11 +34,18 @@ public static class ViTokV2Checkpoint
     public static ViTokV2AutoEncoder Load(string folder, bool encoder = true, bool decoder = true, Device? device = null)
     {
         var (enc, dec) = Open(folder, encoder, decoder);
-        var config = InferConfig(enc, dec);
+        return Load(enc, dec, device);
+    }
+
+    /// <summary>Builds the model that <paramref name="encoder"/> and/or <paramref name="decoder"/> (the published files,
+    /// opened or held in memory) describe and loads their weights in eval mode.</summary>
+    public static ViTokV2AutoEncoder Load(SafeTensorsFile? encoder, SafeTensorsFile? decoder, Device? device = null)
+    {
+        var config = InferConfig(encoder, decoder);
         var model = new ViTokV2AutoEncoder(config);
         try
         {
-            LoadWeights(model, enc, dec);
+            LoadWeights(model, encoder, decoder);
             if (device is not null && device.type != DeviceType.CPU) model.to(device);
             model.eval();
             return model;

@@ -36,7 +36,7 @@ public sealed class GeneratorTrainer
         _device = device;
     }
 
-    /// <summary>Runs until <see cref="GeneratorTrainingOptions.Steps"/> or cancellation (which saves a checkpoint first).</summary>
+    /// <summary>Runs until <see cref="SteppedTrainingOptions.Steps"/> or cancellation (which saves a checkpoint first).</summary>
     public TrainingResult Run(string folder, bool resume = false, IProgress<TrainingProgress>? progress = null,
         Action<string>? log = null, CancellationToken cancel = default)
     {

@@ -44,7 +44,7 @@ public sealed class TokenizerTrainer
     }
 
     /// <summary>
-    /// Runs until <see cref="TokenizerTrainingOptions.Steps"/> or cancellation (which saves a checkpoint first).
+    /// Runs until <see cref="SteppedTrainingOptions.Steps"/> or cancellation (which saves a checkpoint first).
     /// </summary>
     /// <param name="folder">Run folder (created).</param>
     /// <param name="resume">Continue from the newest valid checkpoint in <paramref name="folder"/>.</param>

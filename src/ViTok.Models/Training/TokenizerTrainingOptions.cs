@@ -8,24 +8,23 @@ namespace ViTok.Models.Training;
 /// Stage 1 trains the whole auto-encoder with MSE (+ L1), KL and a perceptual loss. Stage 2 freezes the encoder and
 /// fine-tunes the decoder with a GAN loss added.
 /// </summary>
-public sealed record TokenizerTrainingOptions
+public sealed record TokenizerTrainingOptions : SteppedTrainingOptions
 {
-    /// <summary>The default of every option, in one place (the CLI and the ML.NET options refer to these).</summary>
-    public static class Defaults
+    /// <summary>The default of every option, in one place (the CLI and the ML.NET options refer to these); the ones every
+    /// recipe shares are inherited.</summary>
+    public new sealed class Defaults : SteppedTrainingOptions.Defaults
     {
+        Defaults() { }
         public const int Stage = 1;
         public const long Steps = 10_000;
         public const int BatchSize = 32;
-        public const long Seed = 0;
         /// <summary>The paper's peak at its batch of 256; small CPU runs usually want more (e.g. 1e-3).</summary>
         public const double LearningRate = 1e-4;
         public const double WarmupFraction = 0.03;
         /// <summary>Not in the paper; 0.1 is common.</summary>
         public const double LearningRateFloor = 0.1;
-        public const double Beta1 = 0.9;
         public const double Beta2 = 0.95;
         public const double WeightDecay = 1e-4;
-        public const double GradClip = 1.0;
         /// <summary>The paper adds no L1 term; the authors' release adds a small one.</summary>
         public const double L1Weight = 0;
         /// <summary>KL weight beta.</summary>
@@ -38,30 +37,19 @@ public sealed record TokenizerTrainingOptions
         public const long GanWarmupSteps = 200;
         public const long GanRampSteps = 500;
         public const int DiscriminatorChannels = 64;
-        /// <summary>The paper's EMA decay.</summary>
-        public const double EmaDecay = 0.9999;
         public const int CheckpointEvery = 500;
-        public const int KeepCheckpoints = 3;
         /// <summary>Evaluation (with FD-ResNet18, slow on a CPU) every 1000 steps, as `vitok train` always did.</summary>
         public const int EvalEvery = 1000;
         public const int EvalItems = 256;
-        public const int LogEvery = 10;
+    }
+
+    public TokenizerTrainingOptions()
+        : base(Defaults.Steps, Defaults.BatchSize, Defaults.LearningRate, Defaults.WarmupFraction, Defaults.LearningRateFloor,
+            Defaults.Beta2, Defaults.WeightDecay, Defaults.CheckpointEvery)
+    {
     }
 
     public int Stage { get; init; } = Defaults.Stage;
-    public long Steps { get; init; } = Defaults.Steps;
-    public int BatchSize { get; init; } = Defaults.BatchSize;
-    public long Seed { get; init; } = Defaults.Seed;
-
-    /// <summary>Peak learning rate; default <see cref="Defaults.LearningRate"/>.</summary>
-    public double LearningRate { get; init; } = Defaults.LearningRate;
-    public double WarmupFraction { get; init; } = Defaults.WarmupFraction;
-    /// <summary>Cosine decay ends at this fraction of the peak; default <see cref="Defaults.LearningRateFloor"/>.</summary>
-    public double LearningRateFloor { get; init; } = Defaults.LearningRateFloor;
-    public double Beta1 { get; init; } = Defaults.Beta1;
-    public double Beta2 { get; init; } = Defaults.Beta2;
-    public double WeightDecay { get; init; } = Defaults.WeightDecay;
-    public double GradClip { get; init; } = Defaults.GradClip;
 
     /// <summary>Weight of the L1 term; default <see cref="Defaults.L1Weight"/>.</summary>
     public double L1Weight { get; init; } = Defaults.L1Weight;
@@ -81,18 +69,12 @@ public sealed record TokenizerTrainingOptions
     /// <summary>Stage 2: discriminator width at full resolution.</summary>
     public int DiscriminatorChannels { get; init; } = Defaults.DiscriminatorChannels;
 
-    /// <summary>EMA decay (default <see cref="Defaults.EmaDecay"/>; warmed up as min(decay, (1+s)/(10+s))).</summary>
-    public double EmaDecay { get; init; } = Defaults.EmaDecay;
-
     /// <summary>Run matrix products in bfloat16 with fp32 weights (<see cref="Layers.Autocast"/>). Default off.</summary>
     public bool Bf16 { get; init; }
 
-    public int CheckpointEvery { get; init; } = Defaults.CheckpointEvery;
-    public int KeepCheckpoints { get; init; } = Defaults.KeepCheckpoints;
     public int EvalEvery { get; init; } = Defaults.EvalEvery;
     /// <summary>Held-out items evaluated at each evaluation.</summary>
     public int EvalItems { get; init; } = Defaults.EvalItems;
-    public int LogEvery { get; init; } = Defaults.LogEvery;
 
     /// <summary>Skip unreadable items (counted and listed at the end) instead of stopping. Default false.</summary>
     public bool SkipBadItems { get; init; }
@@ -104,23 +86,15 @@ public sealed record TokenizerTrainingOptions
     /// </summary>
     [JsonIgnore] public bool ResumeWithChangedOptions { get; init; }
 
-    static readonly JsonSerializerOptions Json = new() { Converters = { new JsonStringEnumConverter() } };
-    public string ToJson() => JsonSerializer.Serialize(this, Json);
     public static TokenizerTrainingOptions FromJson(string json) =>
         JsonSerializer.Deserialize<TokenizerTrainingOptions>(json, Json) ?? throw new InvalidDataException("Training options are empty.");
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the option at fault.</summary>
-    public void Validate()
+    /// <inheritdoc/>
+    public override void Validate()
     {
-        void Require(bool ok, string message) { if (!ok) throw new ArgumentException(message); }
         Require(Stage is 1 or 2, $"stage {Stage} is not 1 or 2");
-        Require(Steps >= 1, $"steps {Steps} must be at least 1");
-        Require(BatchSize >= 1, $"batch size {BatchSize} must be at least 1");
-        Require(LearningRate > 0 && double.IsFinite(LearningRate), $"learning rate {LearningRate} must be positive");
-        Require(WarmupFraction is >= 0 and < 1, $"warm-up fraction {WarmupFraction} must be in [0, 1)");
+        base.Validate();
         Require(KlWeight >= 0 && L1Weight >= 0 && PerceptualWeight >= 0 && GanWeight >= 0, "loss weights must not be negative");
-        Require(GradClip > 0, $"gradient clip {GradClip} must be positive");
-        Require(EmaDecay is >= 0 and < 1, $"EMA decay {EmaDecay} must be in [0, 1)");
-        Require(CheckpointEvery >= 1 && KeepCheckpoints >= 1 && EvalEvery >= 1 && LogEvery >= 1, "checkpoint, eval and log intervals and the number of checkpoints kept must be at least 1");
+        Require(EvalEvery >= 1, "the evaluation interval must be at least 1");
     }
 }

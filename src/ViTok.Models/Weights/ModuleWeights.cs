@@ -12,6 +12,10 @@ public static class ModuleWeights
     public static void Save(nn.Module module, string path, IReadOnlyDictionary<string, string> metadata) =>
         SafeTensorsFile.Write(path, module.state_dict().Select(kv => (kv.Key, kv.Value)), metadata);
 
+    /// <summary>The bytes <see cref="Save"/> writes, in memory.</summary>
+    public static byte[] ToBytes(nn.Module module, IReadOnlyDictionary<string, string> metadata) =>
+        SafeTensorsFile.ToBytes(module.state_dict().Select(kv => (kv.Key, kv.Value)), metadata);
+
     /// <summary>
     /// A new module from <paramref name="file"/>: built by <paramref name="create"/>, its weights loaded, moved to
     /// <paramref name="device"/> (CPU by default) and put in eval mode; disposed again if any of that fails.

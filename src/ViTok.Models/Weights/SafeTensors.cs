@@ -11,9 +11,11 @@ public sealed record SafeTensorEntry(string Name, ScalarType DType, long[] Shape
 
 /// <summary>
 /// The safetensors format (8-byte little-endian header length, JSON header, raw little-endian data), read and
-/// written here directly. Reading validates the whole header against the file before any data is used: a
-/// truncated file, offsets outside the data, overlapping or gapped spans, a dtype we do not know, or a shape
-/// that does not match its byte span each raise <see cref="InvalidDataException"/> naming the tensor or offset.
+/// written here directly, from and to a file or memory. Reading validates the whole header against the data before
+/// any of it is used: a truncated file, offsets outside the data, overlapping or gapped spans, a dtype we do not
+/// know, or a shape that does not match its byte span each raise <see cref="InvalidDataException"/> naming the
+/// tensor or offset. A file opened with <see cref="Open"/> reads only its header until a tensor is asked for; one
+/// given as bytes (<see cref="FromBytes"/>) is read from those bytes, never through a temporary file.
 /// </summary>
 public sealed class SafeTensorsFile
 {
@@ -25,14 +27,17 @@ public sealed class SafeTensorsFile
         ["I16"] = (ScalarType.Int16, 2), ["I8"] = (ScalarType.Int8, 1), ["U8"] = (ScalarType.Byte, 1), ["BOOL"] = (ScalarType.Bool, 1),
     };
 
+    /// <summary>The file's path, or for bytes the name they were given (what error messages say).</summary>
     public string Path { get; }
     public IReadOnlyDictionary<string, string> Metadata { get; }
     public IReadOnlyDictionary<string, SafeTensorEntry> Entries { get; }
     readonly long _dataStart;
+    readonly byte[]? _bytes;   // the whole file when it was given as bytes; null: read tensors from Path
 
-    SafeTensorsFile(string path, Dictionary<string, string> metadata, Dictionary<string, SafeTensorEntry> entries, long dataStart)
+    SafeTensorsFile(string path, byte[]? bytes, Dictionary<string, string> metadata, Dictionary<string, SafeTensorEntry> entries, long dataStart)
     {
         Path = path;
+        _bytes = bytes;
         Metadata = metadata;
         Entries = entries;
         _dataStart = dataStart;
@@ -43,11 +48,27 @@ public sealed class SafeTensorsFile
     static string Name(ScalarType type) =>
         DTypes.FirstOrDefault(d => d.Value.Type == type).Key ?? throw new NotSupportedException($"dtype {type} cannot be stored in safetensors here.");
 
-    /// <summary>Reads and validates the header of <paramref name="path"/>.</summary>
+    /// <summary>Reads and validates the header of <paramref name="path"/>; tensors are read from the file when asked for.</summary>
     public static SafeTensorsFile Open(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"Weights file '{path}' does not exist.", path);
         using var stream = File.OpenRead(path);
+        return Parse(stream, path, null);
+    }
+
+    /// <summary>
+    /// Validates the header of a whole safetensors file held in <paramref name="bytes"/> (kept, not copied: do not change
+    /// them while this object is in use); tensors are read from them. <paramref name="name"/> names the bytes in errors.
+    /// </summary>
+    public static SafeTensorsFile FromBytes(byte[] bytes, string name)
+    {
+        ArgumentNullException.ThrowIfNull(bytes);
+        using var stream = new MemoryStream(bytes, writable: false);
+        return Parse(stream, name, bytes);
+    }
+
+    static SafeTensorsFile Parse(Stream stream, string path, byte[]? bytes)
+    {
         long fileLength = stream.Length;
         Span<byte> prefix = stackalloc byte[8];
         if (fileLength < 8 || stream.Read(prefix) != 8)
@@ -89,7 +110,7 @@ public sealed class SafeTensorsFile
         }
         if (expected != dataLength)
             throw Bad(path, $"the tensors cover {expected} data bytes but the file holds {dataLength} (truncated or padded file)");
-        return new SafeTensorsFile(path, metadata, entries, dataStart);
+        return new SafeTensorsFile(path, bytes, metadata, entries, dataStart);
     }
 
     static SafeTensorEntry ParseEntry(string path, JsonProperty property, long dataLength)
@@ -123,13 +144,18 @@ public sealed class SafeTensorsFile
     public Tensor Read(string name)
     {
         if (!Entries.TryGetValue(name, out var entry)) throw new KeyNotFoundException($"Weights file '{Path}' has no tensor '{name}'.");
+        var tensor = empty(entry.Shape, entry.DType);
+        if (_bytes is not null)
+        {
+            tensor.bytes = _bytes.AsSpan(checked((int)(_dataStart + entry.Begin)), checked((int)(entry.End - entry.Begin)));
+            return tensor;
+        }
         var bytes = new byte[entry.End - entry.Begin];
         using (var stream = File.OpenRead(Path))
         {
             stream.Seek(_dataStart + entry.Begin, SeekOrigin.Begin);
             stream.ReadExactly(bytes);
         }
-        var tensor = empty(entry.Shape, entry.DType);
         tensor.bytes = bytes;
         return tensor;
     }
@@ -142,6 +168,40 @@ public sealed class SafeTensorsFile
     public static void Write(string path, IEnumerable<(string Name, Tensor Tensor)> tensors, IReadOnlyDictionary<string, string>? metadata = null,
         ScalarType? storeAs = null)
     {
+        var list = tensors.ToList();
+        string full = System.IO.Path.GetFullPath(path);
+        string? dir = System.IO.Path.GetDirectoryName(full);
+        if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
+        string temp = full + $".tmp-{Environment.ProcessId}-{Guid.NewGuid():N}";
+        try
+        {
+            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
+            {
+                Write(file, list, metadata, storeAs);
+                file.Flush(flushToDisk: true);
+            }
+            File.Move(temp, full, overwrite: true);
+        }
+        catch
+        {
+            if (File.Exists(temp)) File.Delete(temp);
+            throw;
+        }
+    }
+
+    /// <summary>The safetensors bytes of <paramref name="tensors"/> and <paramref name="metadata"/>, as a file written with them holds.</summary>
+    public static byte[] ToBytes(IEnumerable<(string Name, Tensor Tensor)> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        using var buffer = new MemoryStream();
+        Write(buffer, tensors, metadata, storeAs: null);
+        return buffer.ToArray();
+    }
+
+    /// <summary>Writes the safetensors form of <paramref name="tensors"/> and <paramref name="metadata"/> to <paramref name="stream"/> (left open).</summary>
+    public static void Write(Stream stream, IEnumerable<(string Name, Tensor Tensor)> tensors, IReadOnlyDictionary<string, string>? metadata = null,
+        ScalarType? storeAs = null)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
         ScalarType Stored(Tensor t) => storeAs is { } s && t.is_floating_point() ? s : t.dtype;
         var list = tensors.ToList();
         var duplicate = list.GroupBy(t => t.Name).FirstOrDefault(g => g.Count() > 1);
@@ -179,33 +239,16 @@ public sealed class SafeTensorsFile
         long headerLength = (buffer.Length + 7) / 8 * 8;
         while (buffer.Length < headerLength) buffer.WriteByte((byte)' ');
 
-        string full = System.IO.Path.GetFullPath(path);
-        string? dir = System.IO.Path.GetDirectoryName(full);
-        if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
-        string temp = full + $".tmp-{Environment.ProcessId}-{Guid.NewGuid():N}";
-        try
+        Span<byte> prefix = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt64LittleEndian(prefix, (ulong)headerLength);
+        stream.Write(prefix);
+        buffer.Position = 0;
+        buffer.CopyTo(stream);
+        foreach (var (_, t) in list)
         {
-            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
-            {
-                Span<byte> prefix = stackalloc byte[8];
-                BinaryPrimitives.WriteUInt64LittleEndian(prefix, (ulong)headerLength);
-                file.Write(prefix);
-                buffer.Position = 0;
-                buffer.CopyTo(file);
-                foreach (var (_, t) in list)
-                {
-                    using var tensorScope = NewDisposeScope();                    // frees each converted copy before the next
-                    var cpu = t.detach().cpu().to(Stored(t)).contiguous();
-                    file.Write(cpu.bytes);
-                }
-                file.Flush(flushToDisk: true);
-            }
-            File.Move(temp, full, overwrite: true);
-        }
-        catch
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-            throw;
+            using var tensorScope = NewDisposeScope();                    // frees each converted copy before the next
+            var cpu = t.detach().cpu().to(Stored(t)).contiguous();
+            stream.Write(cpu.bytes);
         }
     }
 

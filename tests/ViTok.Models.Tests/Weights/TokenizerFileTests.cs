@@ -61,6 +61,22 @@ public sealed class TokenizerFileTests
     }
 
     [TestMethod]
+    public void Bytes_in_memory_hold_and_load_what_the_file_holds()
+    {
+        string path = Path.Combine(_dir, "t.safetensors");
+        using var model = Tiny();
+        TokenizerFile.Save(model, path);
+        var bytes = TokenizerFile.ToBytes(model);
+        CollectionAssert.AreEqual(File.ReadAllBytes(path), bytes, "the in-memory bytes are the file's");
+        using var loaded = TokenizerFile.Load(SafeTensorsFile.FromBytes(bytes, "the tokenizer in memory"));
+        using var scope = NewDisposeScope();
+        foreach (var (name, t) in model.state_dict()) Assert.IsTrue(t.eq(loaded.state_dict()[name]).all().item<bool>(), name);
+        var e = Assert.ThrowsExactly<InvalidDataException>(() => SafeTensorsFile.FromBytes(bytes[..^100], "the tokenizer in memory"));
+        StringAssert.Contains(e.Message, "'the tokenizer in memory'");
+        StringAssert.Contains(e.Message, "truncated");
+    }
+
+    [TestMethod]
     public void Truncated_file_is_rejected_naming_the_sizes()
     {
         string path = SavedTiny();

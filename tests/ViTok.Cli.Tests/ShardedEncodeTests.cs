@@ -173,7 +173,7 @@ public sealed class ShardedEncodeTests
 
         var (code, text) = VitokProcess.Run(args, new Dictionary<string, string> { ["TEST_SHARD_INDEX"] = "1" });
         Assert.AreEqual(0, code, text);
-        StringAssert.Contains(text, $"resuming at item 3 of {killed.ShardItems} (1 parts committed)");
+        StringAssert.Contains(text, $"resuming at item 3 of {killed.ShardItems} (1 part(s) committed)");
         var done = ShardManifest.Load(manifestPath);
         Assert.IsTrue(done.Complete);
         Assert.AreEqual(2, done.Runs);
@@ -257,6 +257,11 @@ public sealed class ShardedEncodeTests
         (c, o, _) = CliHarness.Run("encode-summary", output);
         Assert.AreEqual(0, c, o);
         StringAssert.Contains(o, "8 done: 6 rows, 2 skipped");
+
+        File.Delete(Path.Combine(output, "part-0-of-1.parquet", m.Parts[0].File!));
+        (c, o, _) = CliHarness.Run("encode-summary", output);
+        Assert.AreEqual(1, c, o);
+        StringAssert.Contains(o, "part-0-of-1: group-00000.parquet is missing");
     }
 
     [TestMethod]
@@ -284,6 +289,9 @@ public sealed class ShardedEncodeTests
         (code, err) = Fail("--items-per-part", "5");
         Assert.AreEqual(2, code);
         StringAssert.Contains(err, "--items-per-part: applies to sharded encoding only");
+        (code, err) = Fail("--skip-bad-files");
+        Assert.AreEqual(2, code);
+        StringAssert.Contains(err, "--skip-bad-files: applies to sharded encoding");
         Assert.IsFalse(Directory.Exists(output));
 
         // One worker per shard: a shard folder held by another worker is refused.

@@ -83,7 +83,7 @@ public static class ShardedEncoding
         manifest.Save(manifestPath);
         log.WriteLine(next == 0
             ? $"{o.Shard.Name}: {indices.Length} of {o.Source.Count} items of {o.Source.Description}, with {o.Config.Variant} c={o.Config.Channels}, into {folder}"
-            : $"{o.Shard.Name}: resuming at item {next} of {indices.Length} ({manifest.Parts.Count} parts committed) in {folder}");
+            : $"{o.Shard.Name}: resuming at item {next} of {indices.Length} ({manifest.Parts.Count} part(s) committed) in {folder}");
 
         int pause = TestPause();
         var ml = new MLContext(seed: 0);
@@ -113,7 +113,7 @@ public static class ShardedEncoding
             manifest.Complete = next == indices.Length;
             manifest.Save(manifestPath);
             foreach (var s in skipped) log.WriteLine($"  skipped {s.Origin}: {s.Reason}");
-            log.WriteLine($"  {next}/{indices.Length} items committed ({manifest.Parts.Count} parts), {doneThisRun / Math.Max(clock.Elapsed.TotalSeconds, 1e-9):F1} items/s");
+            log.WriteLine($"  {next}/{indices.Length} items committed ({manifest.Parts.Count} part(s)), {doneThisRun / Math.Max(clock.Elapsed.TotalSeconds, 1e-9):F1} items/s, {Environment.WorkingSet / 1e6:F0} MB resident");
             if (pause > 0 && !manifest.Complete) Thread.Sleep(pause);
         }
         if (indices.Length == 0)

@@ -7,7 +7,7 @@ namespace ViTok.Cli;
 /// <summary>Opens a SOURCE text given on the command line; a bad one is a usage error naming the option.</summary>
 static class DataOptions
 {
-    public static string SourceHelp => "SOURCE: folder:PATH, fashion-mnist[:DIR][?split=test], synthetic[:shapes], synthetic-video[:sprites|:fashion-mnist], video:PATH; keys after '?' (see docs/training.md, Training data).";
+    public static string SourceHelp => "SOURCE: folder:PATH, list:FILE (.txt, .csv or .parquet of paths), fashion-mnist[:DIR][?split=test], synthetic[:shapes], synthetic-video[:sprites|:fashion-mnist], video:PATH; keys after '?' (see docs/training.md, Training data).";
 
     public static IClipSource Open(string option, string text, ClipSourceDefaults defaults)
     {

@@ -6,6 +6,7 @@ using ViTok.Models.Clips;
 using ViTok.Models.Runtime;
 using ViTok.Models.Tokenizer;
 using ViTok.Models.TokenizerV2;
+using ViTok.Cli.Shards;
 using ViTok.Cli.V2;
 
 namespace ViTok.Cli.Verbs;
@@ -16,17 +17,20 @@ public sealed class EncodeVerb : IVerb
     readonly ComputeOptionSet _compute = new();
     readonly Option<string> _model = new("--model") { Description = "Tokenizer file (.safetensors), or a ViTok-v2 checkpoint folder (encoder.safetensors [+ decoder.safetensors]).", Required = true };
     readonly Option<string> _data = new("--data") { Description = DataOptions.SourceHelp, Required = true };
-    readonly Option<string> _out = new("--out") { Description = "Output file: .idv (ML.NET binary IDataView, mlContext.Data.LoadFromBinary) or .parquet (Parquet, latents as LIST<float>, shape in the metadata); with a ViTok-v2 model also .safetensors (one [tokens, c] tensor per image, grid in the metadata).", Required = true };
+    readonly Option<string> _out = new("--out") { Description = "Output file: .idv (ML.NET binary IDataView, mlContext.Data.LoadFromBinary) or .parquet (Parquet, latents as LIST<float>, shape in the metadata); with a ViTok-v2 model also .safetensors (one [tokens, c] tensor per image, grid in the metadata). With --shard: the dataset folder.", Required = true };
     readonly Option<int> _batch = new("--batch") { Description = "Items per forward pass.", DefaultValueFactory = _ => 64 };
     readonly Option<bool> _sample = new("--sample") { Description = "Write posterior samples instead of posterior means." };
     readonly Option<bool> _bf16 = new("--bf16") { Description = "Run the encoder in bfloat16." };
+    readonly Option<bool> _skipBad = new("--skip-bad-files") { Description = "Skip unreadable files (listed with their reasons) instead of stopping." };
+    readonly ShardOptionSet _shards = new();
     readonly Option<int> _maxTokens = new("--max-tokens") { Description = "ViTok-v2: token budget; images over it are shrunk keeping their aspect ratio.", DefaultValueFactory = _ => 256 };
 
     public Command Create()
     {
         var command = new Command("encode", "Write the latents of a SOURCE, streaming: Origin, Label, Latent [tokens, c] as ML.NET binary (.idv) or Parquet (.parquet).");
-        foreach (var o in new Option[] { _model, _data, _out, _batch, _sample, _bf16, _maxTokens }) command.Options.Add(o);
+        foreach (var o in new Option[] { _model, _data, _out, _batch, _sample, _bf16, _maxTokens, _skipBad }) command.Options.Add(o);
         _compute.AddTo(command);
+        _shards.AddTo(command);
         return command;
     }
 
@@ -36,6 +40,10 @@ public sealed class EncodeVerb : IVerb
         int batch = parse.GetValue(_batch);
         if (batch < 1) throw new UsageException($"--batch: {batch} must be at least 1.");
         string output = Path.GetFullPath(parse.GetValue(_out)!);
+        if (_shards.Read(parse, Environment.GetEnvironmentVariable) is { } shard)
+            return ShardedEncodeCommand.Run(shard, _shards.ItemsPerPart(parse), modelPath, parse.GetValue(_data)!, output, batch,
+                parse.GetValue(_sample), parse.GetValue(_bf16), parse.GetValue(_skipBad), _compute.Read(parse), context.Out);
+        if (parse.GetValue(_skipBad)) throw new UsageException("--skip-bad-files: applies to sharded encoding (--shard) for now.");
         if (ViTokV2Checkpoint.IsCheckpointFolder(modelPath))
         {
             if (parse.GetValue(_sample)) throw new UsageException("--sample: a ViTok-v2 model has no posterior to sample (its latent is deterministic).");

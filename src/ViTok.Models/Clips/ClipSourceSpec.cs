@@ -22,6 +22,11 @@ public sealed record ClipSourceDefaults(int? Size = null, int? Frames = null, in
 /// folder:PATH                      images under PATH, recursively (png jpg bmp gif webp)
 ///     labels=subfolders|none       class = immediate sub-folder of PATH (default none)
 ///     max-pixels=N                 decompression-bomb limit from the header (default 40000000)
+/// list:FILE                        the images a list names: FILE.txt (a path per line), FILE.csv (header row)
+///                                  or FILE.parquet; relative paths are relative to FILE's folder
+///     column=NAME                  CSV/Parquet column of paths (default path)
+///     label=NAME                   CSV/Parquet column of class names (default none)
+///     max-pixels=N                 as for folder
 /// fashion-mnist[:DIR]              IDX files, raw or .gz (default DIR /usr/share/datasets/fashion-mnist)
 ///     split=train|test             (default train)
 ///     size=N                       output side (default 32); fit=pad|resize (default pad up to 32, resize above)
@@ -36,7 +41,7 @@ public sealed record ClipSourceDefaults(int? Size = null, int? Frames = null, in
 ///                                  (defaults 16, 1, frames x step)
 ///     ffmpeg=DIR                   folder holding ffmpeg and ffprobe (default: PATH)
 ///
-/// Image keys, for folder, fashion-mnist, synthetic and video:
+/// Image keys, for folder, list, fashion-mnist, synthetic and video:
 ///     resize=N                     shorter side to N (0 = keep)
 ///     crop=N|WxH                   crop size (0 = none); crop-mode=center|random (default center)
 ///     flip=P                       horizontal flip probability (default 0)
@@ -55,6 +60,7 @@ public sealed record ClipSourceSpec
     static readonly Dictionary<string, (bool NeedsArgument, string[] Arguments, string[] Keys)> Schemes = new(StringComparer.Ordinal)
     {
         ["folder"] = (true, [], ["labels", "max-pixels", .. ImageKeys]),
+        ["list"] = (true, [], ["column", "label", "max-pixels", .. ImageKeys]),
         ["fashion-mnist"] = (false, [], ["split", "size", "fit", .. ImageKeys]),
         ["synthetic"] = (false, ["shapes"], ["count", "size", "seed", .. ImageKeys]),
         ["synthetic-video"] = (false, ["sprites", "fashion-mnist"], ["count", "frames", "size", "seed", "dir", "split"]),
@@ -72,7 +78,7 @@ public sealed record ClipSourceSpec
     /// <summary>The text as given.</summary>
     public string Text { get; }
 
-    /// <summary>folder, fashion-mnist, synthetic, synthetic-video or video.</summary>
+    /// <summary>folder, list, fashion-mnist, synthetic, synthetic-video or video.</summary>
     public string Scheme { get; }
 
     /// <summary>What follows "SCHEME:" up to '?': a path, a folder or a kind; null when absent.</summary>
@@ -83,7 +89,7 @@ public sealed record ClipSourceSpec
 
     /// <summary>One line for a command's help; the full grammar is in this type's documentation.</summary>
     public const string Usage =
-        "folder:PATH | fashion-mnist[:DIR] | synthetic[:shapes] | synthetic-video[:sprites|:fashion-mnist] | video:PATH, " +
+        "folder:PATH | list:FILE(.txt|.csv|.parquet) | fashion-mnist[:DIR] | synthetic[:shapes] | synthetic-video[:sprites|:fashion-mnist] | video:PATH, " +
         "each optionally followed by ?KEY=VALUE&... (e.g. folder:/data?resize=256&crop=256&flip=0.5)";
 
     /// <summary>The schemes understood.</summary>
@@ -146,6 +152,14 @@ public sealed record ClipSourceSpec
                     Transform = Transform(defaults.Size, squareByDefault: true),
                     MaxPixels = Long("max-pixels", ImageFolderOptions.DefaultMaxPixels, min: 1),
                     LabelsFromSubfolders = Choice("labels", "none", "subfolders", "none") == "subfolders",
+                });
+            case "list":
+                return new ImageListSource(Argument!, new ImageListOptions
+                {
+                    Column = Options.GetValueOrDefault("column") ?? PathList.DefaultColumn,
+                    LabelColumn = Options.GetValueOrDefault("label"),
+                    Transform = Transform(defaults.Size, squareByDefault: true),
+                    MaxPixels = Long("max-pixels", ImageFolderOptions.DefaultMaxPixels, min: 1),
                 });
             case "fashion-mnist":
             {

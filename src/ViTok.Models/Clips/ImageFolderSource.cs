@@ -33,7 +33,7 @@ public sealed record ImageFolderOptions
 /// Before decoding, the header is read (<see cref="Image.Identify(string)"/>) and an image with more than
 /// <see cref="ImageFolderOptions.MaxPixels"/> pixels is rejected as a <see cref="BadItemException"/>.
 /// </summary>
-public sealed class ImageFolderSource : IClipSource
+public sealed class ImageFolderSource : IKeyedClipSource
 {
     /// <summary>File extensions that are read (lower case, with the dot).</summary>
     public static IReadOnlyList<string> Extensions { get; } = [".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"];
@@ -41,6 +41,7 @@ public sealed class ImageFolderSource : IClipSource
     static readonly Configuration Decoding = CreateConfiguration();
 
     readonly string[] _files;
+    readonly string[] _relative;
     readonly int[] _labels;
     readonly ImageFolderOptions _options;
 
@@ -63,6 +64,7 @@ public sealed class ImageFolderSource : IClipSource
         if (files.Length == 0)
             throw new ArgumentException($"Image folder '{Root}' holds no image ({string.Join(", ", Extensions)}).", nameof(root));
         _files = files.Select(f => f.Full).ToArray();
+        _relative = files.Select(f => f.Relative).ToArray();
         SkippedFolderLinks = skippedLinks;
 
         if (_options.LabelsFromSubfolders)
@@ -103,6 +105,9 @@ public sealed class ImageFolderSource : IClipSource
 
     /// <inheritdoc/>
     public IReadOnlyList<string> ClassNames { get; }
+
+    /// <summary>The path of item <paramref name="index"/> relative to <see cref="Root"/>, with '/' separators.</summary>
+    public string Key(int index) => _relative[index];
 
     /// <inheritdoc/>
     public Clip Read(int index, Random rng)

@@ -90,7 +90,7 @@ public sealed record TokenizerTrainingOptions
     public int CheckpointEvery { get; init; } = Defaults.CheckpointEvery;
     public int KeepCheckpoints { get; init; } = Defaults.KeepCheckpoints;
     public int EvalEvery { get; init; } = Defaults.EvalEvery;
-    /// <summary>Held-out items evaluated at each evaluation.</summary>
+    /// <summary>Held-out items evaluated at each evaluation; 0 means no evaluation.</summary>
     public int EvalItems { get; init; } = Defaults.EvalItems;
     public int LogEvery { get; init; } = Defaults.LogEvery;
 
@@ -121,6 +121,7 @@ public sealed record TokenizerTrainingOptions
         Require(KlWeight >= 0 && L1Weight >= 0 && PerceptualWeight >= 0 && GanWeight >= 0, "loss weights must not be negative");
         Require(GradClip > 0, $"gradient clip {GradClip} must be positive");
         Require(EmaDecay is >= 0 and < 1, $"EMA decay {EmaDecay} must be in [0, 1)");
+        Require(EvalItems >= 0, $"eval items {EvalItems} must not be negative (0 turns evaluation off)");
         Require(CheckpointEvery >= 1 && KeepCheckpoints >= 1 && EvalEvery >= 1 && LogEvery >= 1, "checkpoint, eval and log intervals and the number of checkpoints kept must be at least 1");
     }
 }

@@ -16,11 +16,12 @@ static class DataOptions
     {
         try { return ClipSourceSpec.Open(text, defaults); }
         catch (ArgumentException e) { throw new UsageException($"{option}: {e.Message}"); }
+        catch (InvalidDataException e) { throw new InvalidDataException($"{option}: {e.Message}", e); }
     }
 
     /// <summary>
     /// Reads the first item to check that the source gives clips of the tokenizer's size, before any work. An unreadable
-    /// first item is a usage error naming its file; with <paramref name="skipBadFiles"/> the first readable item of the
+    /// first item stops the verb naming its file (<see cref="BadFile"/>); with <paramref name="skipBadFiles"/> the first readable item of the
     /// first <see cref="FirstReadableWithin"/> is checked instead (the skipped ones are counted where the data is read).
     /// </summary>
     public static void CheckShape(string option, IClipSource source, int frames, int size, bool skipBadFiles = false)
@@ -35,7 +36,7 @@ static class DataOptions
             catch (BadItemException e) { throw BadFile(option, e); }
         }
         if (clip is null)
-            throw new UsageException($"{option}: none of the first {bad.Count} items of {source.Description} could be read; the first: {bad[0].Message}");
+            throw new InvalidDataException($"{option}: none of the first {bad.Count} items of {source.Description} could be read; the first: {bad[0].Message}");
         if (clip.Frames != frames || clip.Height != size || clip.Width != size)
             throw new UsageException($"{option}: {source.Description} gives {clip.Frames}x{clip.Height}x{clip.Width} clips; the tokenizer takes {frames}x{size}x{size} (add resize=/crop= keys or change --image-size/--frames).");
     }
@@ -43,6 +44,9 @@ static class DataOptions
     /// <summary>Image files a folder source left out because their names are not valid UTF-8 (with --skip-bad-files), to report as skipped.</summary>
     public static IReadOnlyList<string> LeftOut(IClipSource source) => source is ImageFolderSource folder ? folder.UndecodableNames : [];
 
-    /// <summary>The usage error for an unreadable file of <paramref name="option"/>'s data, naming the file and the way to skip it.</summary>
-    public static UsageException BadFile(string option, BadItemException e) => new($"{option}: {e.Message} (--skip-bad-files skips unreadable files).");
+    /// <summary>
+    /// The failure (exit code 1: the data is at fault, not the command line) for an unreadable file of
+    /// <paramref name="option"/>'s data, naming the file and the way to skip it.
+    /// </summary>
+    public static InvalidDataException BadFile(string option, BadItemException e) => new($"{option}: {e.Message} (--skip-bad-files skips unreadable files).", e);
 }

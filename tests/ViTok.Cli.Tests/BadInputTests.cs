@@ -93,7 +93,7 @@ public sealed class BadInputTests
         string[] args = ["reconstruct", "--model", model, "--data", "folder:" + data, "--count", "6", "--save", "2", "--no-fd", "--json"];
 
         var (code, output, err) = CliHarness.Run([.. args, "--out", Path.Combine(_dir, "r1")]);
-        Assert.AreEqual(2, code, output + err);
+        Assert.AreEqual(1, code, output + err);
         StringAssert.Contains(err, bad);
         StringAssert.Contains(err, "--skip-bad-files");
         Assert.IsFalse(Directory.Exists(Path.Combine(_dir, "r1")), "nothing written before the data is read");
@@ -117,7 +117,7 @@ public sealed class BadInputTests
         string[] args = ["encode", "--model", model, "--data", "folder:" + data, "--out", output, "--batch", "4"];
 
         var (code, text, err) = CliHarness.Run(args);
-        Assert.AreEqual(2, code, text + err);
+        Assert.AreEqual(1, code, text + err);
         StringAssert.Contains(err, bad);
         Assert.IsFalse(File.Exists(output));
         Assert.IsEmpty(Directory.GetFiles(_dir, "latents.idv*"), "no temporary file is left");
@@ -139,7 +139,7 @@ public sealed class BadInputTests
         string[] args = ["metrics", "--reference", reference, "--candidate", candidate, "--json"];
 
         var (code, output, err) = CliHarness.Run(args);
-        Assert.AreEqual(2, code, output + err);
+        Assert.AreEqual(1, code, output + err);
         StringAssert.Contains(err, bad);
         StringAssert.Contains(err, "--skip-bad-files");
 
@@ -161,7 +161,7 @@ public sealed class BadInputTests
         string bad = Spoil(source.Files[held.Indices[0]]);
 
         var (code, output, err) = CliHarness.Run(Train(Path.Combine(_dir, "run1"), "folder:" + data));
-        Assert.AreEqual(2, code, output + err);
+        Assert.AreEqual(1, code, output + err);
         StringAssert.Contains(err, bad);
         StringAssert.Contains(err, "--skip-bad-files");
         Assert.IsFalse(File.Exists(Path.Combine(_dir, "run1", "history.jsonl")), "stopped before training");
@@ -310,7 +310,7 @@ public sealed class BadInputTests
         string[] args = ["reconstruct", "--model", model, "--data", "folder:" + data, "--count", "8", "--save", "0", "--no-fd"];
 
         var (code, output, err) = CliHarness.Run([.. args, "--out", Path.Combine(_dir, "r1")]);
-        Assert.AreEqual(2, code, output + err);
+        Assert.AreEqual(1, code, output + err);
         StringAssert.Contains(err, "--data");
         StringAssert.Contains(err, escaped);
         StringAssert.Contains(err, "not valid UTF-8");
@@ -325,7 +325,7 @@ public sealed class BadInputTests
         string other = Images("other", 4);
         Latin1Copy(Path.Combine(other, "img000.png"), other);
         (code, output, err) = CliHarness.Run("metrics", "--reference", data, "--candidate", other, "--json");
-        Assert.AreNotEqual(0, code, output + err);
+        Assert.AreEqual(1, code, output + err);
         StringAssert.Contains(err, escaped);
         (code, output, err) = CliHarness.Run("metrics", "--reference", data, "--candidate", other, "--json", "--skip-bad-files");
         Assert.AreEqual(0, code, output + err);

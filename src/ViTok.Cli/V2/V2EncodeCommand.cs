@@ -68,7 +68,7 @@ static class V2EncodeCommand
             }
             o.WriteLine($"  {names.Count + skipped.Count}/{files.Count} images, {names.Count / Math.Max(clock.Elapsed.TotalSeconds, 1e-9):F1} images/s");
         }
-        if (names.Count == 0) throw new UsageException($"--data: none of the {files.Count} images of '{data}' could be read (the first: {skipped[0]}).");
+        if (names.Count == 0) throw new InvalidDataException($"--data: none of the {files.Count} images of '{data}' could be read (the first: {skipped[0]}).");
         using (var scope = NewDisposeScope())
         {
             var tensors = names.Select((n, i) => (n, tensor(latents[i].Values, [latents[i].Grid.Count, config.Channels]))).ToList();
@@ -84,7 +84,7 @@ static class V2EncodeCommand
     static int RunTable(string modelFolder, string data, IReadOnlyList<(string Name, string Path)> files, IReadOnlyList<string> skipped, string output, string format,
         int maxTokens, int batch, bool bf16, ComputeOptions compute, TextWriter o, Func<string, Stream>? openOutput, CancellationToken cancel)
     {
-        if (files.Count == 0) throw new UsageException($"--data: none of the images of '{data}' could be read (the first: {skipped[0]}).");
+        if (files.Count == 0) throw new InvalidDataException($"--data: none of the images of '{data}' could be read (the first: {skipped[0]}).");
         var clock = Stopwatch.StartNew();
         var ml = new MLContext(seed: 0);
         var rows = ml.Data.LoadFromEnumerable(files.Select(f => new ImageFileRow { Origin = f.Name, Path = f.Path }));

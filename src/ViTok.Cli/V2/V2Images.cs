@@ -25,7 +25,7 @@ static class V2Images
             throw new UsageException($"{option}: '{source}' is not an image folder; a ViTok-v2 model reads folder:PATH (images at their native size).");
         IReadOnlyList<(string Name, string Path)> files;
         try { files = ImageFiles.ListWithSubfolders(folder, skipped); }
-        catch (InvalidDataException e) { throw new UsageException($"{option}: {e.Message}"); }
+        catch (InvalidDataException e) { throw new InvalidDataException($"{option}: {e.Message}", e); }
         if (files.Count == 0) throw new UsageException($"{option}: folder '{folder}' holds no images ({string.Join(", ", ImageFiles.Extensions.Order())}).");
         return files;
     }

@@ -62,7 +62,7 @@ static class V2ReconstructCommand
                 perImage.Add(new() { ["name"] = chunk[i].Name, ["height"] = images[i].Height, ["width"] = images[i].Width, ["psnr"] = psnr, ["ssim"] = ssim });
             }
         }
-        if (done == 0) throw new UsageException($"{option}: none of the {files.Count} images of '{data}' could be read (the first: {skipped[0]}).");
+        if (done == 0) throw new InvalidDataException($"{option}: none of the {files.Count} images of '{data}' could be read (the first: {skipped[0]}).");
         var result = new Result(done, psnrs.Average(), ssims.Count > 0 ? ssims.Average() : null, originals, reconstructions, skipped);
         var report = new Dictionary<string, object?>
         {

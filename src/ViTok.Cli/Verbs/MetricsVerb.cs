@@ -118,7 +118,7 @@ public sealed class MetricsVerb : IVerb
         }
         catch (InvalidDataException e) when (e.InnerException is BadItemException)
         {
-            throw new UsageException($"{e.Message} (--skip-bad-files skips unreadable files).");
+            throw new InvalidDataException($"{e.Message} (--skip-bad-files skips unreadable files).", e);
         }
         var skipped = skippedBefore.Concat(m.Skipped).ToList();
 

@@ -129,6 +129,6 @@ public sealed class ReconstructVerb : IVerb
     {
         try { return new TokenizerEvaluation(source, count, features, batch, classifier: classifier, skipBadItems: skipBad); }
         catch (BadItemException e) { throw DataOptions.BadFile("--data", e); }
-        catch (InvalidDataException e) { throw new UsageException($"--data: {e.Message}"); }
+        catch (InvalidDataException e) { throw new InvalidDataException($"--data: {e.Message}", e); }
     }
 }

@@ -125,11 +125,11 @@ public sealed class TrainVerb : IVerb
         return VitokApp.Success;
     }
 
-    /// <summary>Reads the held-out clips before training starts: an unreadable one is a usage error naming its file, unless skipped.</summary>
+    /// <summary>Reads the held-out clips before training starts: an unreadable one stops the run naming its file, unless skipped.</summary>
     static TokenizerEvaluation ReadHeldOut(string option, IClipSource held, TokenizerTrainingOptions options, FeatureNetwork? features)
     {
         try { return new TokenizerEvaluation(held, options.EvalItems, features, skipBadItems: options.SkipBadItems); }
         catch (BadItemException e) { throw DataOptions.BadFile(option, e); }
-        catch (InvalidDataException e) { throw new UsageException($"{option}: {e.Message}"); }
+        catch (InvalidDataException e) { throw new InvalidDataException($"{option}: {e.Message}", e); }
     }
 }

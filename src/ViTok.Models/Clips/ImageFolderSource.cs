@@ -64,7 +64,7 @@ public sealed class ImageFolderSource : IClipSource
         var listed = FolderWalk.Files(Root, out int skippedLinks, out var undecodable);
         UndecodableNames = undecodable.Where(n => n.EndsWith('/') || Extensions.Contains(Path.GetExtension(n).ToLowerInvariant())).ToArray();
         if (UndecodableNames.Count > 0 && !_options.SkipUndecodableNames)
-            throw new ArgumentException(ViTok.Models.Clips.UndecodableNames.Message(Root, UndecodableNames), nameof(root));
+            throw new InvalidDataException(ViTok.Models.Clips.UndecodableNames.Message(Root, UndecodableNames));
         var files = listed
             .Where(f => Extensions.Contains(Path.GetExtension(f).ToLowerInvariant()))
             .Select(f => (Full: f, Relative: Path.GetRelativePath(Root, f).Replace('\\', '/')))

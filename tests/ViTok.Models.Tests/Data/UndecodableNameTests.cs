@@ -52,7 +52,7 @@ public sealed class UndecodableNameTests
         TestFiles.SolidImage(Path.Combine(_dir, "a.png"), 8, 8, new Rgb24(9, 9, 9));
         Shell("cp \"$1/a.png\" \"$1/$(printf 'caf\\351.png')\" && mkdir \"$1/$(printf 'dossier-\\351t\\351')\" && cp \"$1/a.png\" \"$1/$(printf 'dossier-\\351t\\351')/b.png\" && printf x > \"$1/$(printf 'notes-\\351.txt')\"");
 
-        var e = Assert.ThrowsExactly<ArgumentException>(() => new ImageFolderSource(_dir));
+        var e = Assert.ThrowsExactly<InvalidDataException>(() => new ImageFolderSource(_dir));
         StringAssert.Contains(e.Message, _dir);
         StringAssert.Contains(e.Message, "caf\\xE9.png");
         StringAssert.Contains(e.Message, "dossier-\\xE9t\\xE9/");

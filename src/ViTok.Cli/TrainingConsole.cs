@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using ViTok.Models.Training;
 
 namespace ViTok.Cli;
@@ -11,11 +10,9 @@ sealed class TrainingConsole : IProgress<TrainingProgress>, IDisposable
 {
     readonly TextWriter _out;
     readonly bool _live;
-    readonly CancellationTokenSource _cancel = new();
-    readonly PosixSignalRegistration? _term;
-    readonly ConsoleCancelEventHandler _ctrlC;
+    readonly StopSignals _signals;
 
-    public CancellationToken Token => _cancel.Token;
+    public CancellationToken Token => _signals.Token;
 
     readonly string _stopNote;
 
@@ -25,17 +22,7 @@ sealed class TrainingConsole : IProgress<TrainingProgress>, IDisposable
         _out = output;
         _stopNote = stopNote;
         _live = ReferenceEquals(output, Console.Out) && !Console.IsOutputRedirected;
-        _ctrlC = (_, e) => { e.Cancel = true; Stop("Ctrl+C"); };
-        Console.CancelKeyPress += _ctrlC;
-        try { _term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; Stop("SIGTERM"); }); }
-        catch (PlatformNotSupportedException) { _term = null; }
-    }
-
-    void Stop(string why)
-    {
-        if (_cancel.IsCancellationRequested) return;
-        Log($"{why}: {_stopNote}");
-        _cancel.Cancel();
+        _signals = new StopSignals(why => Log($"{why}: {_stopNote}"));
     }
 
     public void Report(TrainingProgress p)
@@ -67,10 +54,5 @@ sealed class TrainingConsole : IProgress<TrainingProgress>, IDisposable
         try { return Console.WindowWidth; } catch (IOException) { return 120; }
     }
 
-    public void Dispose()
-    {
-        Console.CancelKeyPress -= _ctrlC;
-        _term?.Dispose();
-        _cancel.Dispose();
-    }
+    public void Dispose() => _signals.Dispose();
 }

@@ -13,11 +13,14 @@ public static class VitokApp
 
     static IVerb[] Verbs() => [new InfoVerb(), new FlopsVerb(), new BenchVerb(), new MetricsVerb(), new TrainVerb(), new TrainGeneratorVerb(), new TrainClassifierVerb(), new ReconstructVerb(), new GenerateVerb(), new EncodeVerb(), new EncodeSummaryVerb(), new SweepVerb(), new DemoVerb()];
 
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr) => Run(args, stdout, stderr, Verbs());
+
+    /// <summary>Runs with these verb objects (a test passes a verb built with a stand-in, e.g. a failing output device).</summary>
+    internal static int Run(string[] args, TextWriter stdout, TextWriter stderr, IEnumerable<IVerb> verbs)
     {
         var root = new RootCommand("vitok: ViTok visual tokenizer and DiT generation on TorchSharp and ML.NET.");
         root.Options.Add(GlobalOptions.Verbose);
-        foreach (var verb in Verbs())
+        foreach (var verb in verbs)
         {
             var command = verb.Create();
             command.SetAction(parse => Execute(verb, parse, stdout, stderr));

@@ -289,9 +289,6 @@ public sealed class ShardedEncodeTests
         (code, err) = Fail("--items-per-part", "5");
         Assert.AreEqual(2, code);
         StringAssert.Contains(err, "--items-per-part: applies to sharded encoding only");
-        (code, err) = Fail("--skip-bad-files");
-        Assert.AreEqual(2, code);
-        StringAssert.Contains(err, "--skip-bad-files: applies to sharded encoding");
         Assert.IsFalse(Directory.Exists(output));
 
         // One worker per shard: a shard folder held by another worker is refused.

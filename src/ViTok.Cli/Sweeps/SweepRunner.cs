@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using ViTok.Cli.Verbs;
 using ViTok.Models.Experiments;
+using ViTok.Models.Runtime;
 using ViTok.Models.Training;
 
 namespace ViTok.Cli.Sweeps;
@@ -120,8 +121,7 @@ sealed class SweepRunner(SweepPlan plan, string planPath, string resultsPath, st
             context.Error.WriteLine($"vitok: sweep {plan.Name}, run {run.Name}: stage {stage} exited with code {code} (log: {log}). Run the sweep again to continue.");
             return null;
         }
-        File.WriteAllText(marker + ".tmp", JsonSerializer.Serialize(record));
-        File.Move(marker + ".tmp", marker, overwrite: true);
+        AtomicFile.WriteAllText(marker, JsonSerializer.Serialize(record));
         return record;
     }
 

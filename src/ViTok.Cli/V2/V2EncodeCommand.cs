@@ -20,13 +20,16 @@ namespace ViTok.Cli.V2;
 /// </summary>
 static class V2EncodeCommand
 {
-    public static int Run(string modelFolder, string data, string output, int maxTokens, int batch, bool bf16, ComputeOptions compute, TextWriter o)
+    public static int Run(string modelFolder, string data, string output, int maxTokens, int batch, bool bf16, ComputeOptions compute, TextWriter o,
+        bool skipBad, Func<string, Stream>? openOutput, CancellationToken cancel)
     {
         string format = Path.GetExtension(output).ToLowerInvariant();
         if (format is not (".safetensors" or ".idv" or ".parquet"))
             throw new UsageException($"--out: '{output}' must end in .safetensors (one [tokens, c] tensor per image), .idv (ML.NET binary) or .parquet.");
-        var files = V2Images.List("--data", data);
-        if (format != ".safetensors") return RunTable(modelFolder, data, files, output, format, maxTokens, batch, bf16, compute, o);
+        var skipped = new List<string>();
+        var files = V2Images.List("--data", data, skipBad ? skipped : null);
+        if (format != ".safetensors")
+            return RunTable(modelFolder, data, V2Images.Readable(files, "--data", skipBad, skipped), skipped, output, format, maxTokens, batch, bf16, compute, o, openOutput, cancel);
         var device = TorchRuntime.Resolve(compute);
         var clock = Stopwatch.StartNew();
         using var inference = new ViTokV2Inference(ViTokV2Checkpoint.Load(modelFolder, decoder: false), device, bf16 ? ScalarType.BFloat16 : ScalarType.Float32);
@@ -45,17 +48,14 @@ static class V2EncodeCommand
             ["vitok.patch"] = config.Patch.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["vitok.channels"] = config.Channels.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
-        foreach (var chunk in files.Chunk(batch))
+        foreach (var group in files.Chunk(batch))
         {
-            var sources = new List<(int Height, int Width)>();
-            var images = chunk.Select(f =>
-            {
-                var (image, h, w) = V2Images.Load(f.Path, inference, maxTokens);
-                sources.Add((h, w));
-                return image;
-            }).ToList();
-            var encoded = inference.Encode(images, batch);
-            for (int i = 0; i < chunk.Length; i++)
+            cancel.ThrowIfCancellationRequested();
+            var chunk = V2Images.LoadReadable(group, inference, maxTokens, "--data", skipBad, skipped);
+            if (chunk.Count == 0) continue;
+            var sources = chunk.Select(c => (Height: c.SourceHeight, Width: c.SourceWidth)).ToList();
+            var encoded = inference.Encode(chunk.Select(c => c.Image).ToList(), batch);
+            for (int i = 0; i < chunk.Count; i++)
             {
                 var l = encoded[i];
                 names.Add(chunk[i].Name);
@@ -66,22 +66,25 @@ static class V2EncodeCommand
                     ["source_height"] = sources[i].Height, ["source_width"] = sources[i].Width,
                 });
             }
-            o.WriteLine($"  {names.Count}/{files.Count} images, {names.Count / Math.Max(clock.Elapsed.TotalSeconds, 1e-9):F1} images/s");
+            o.WriteLine($"  {names.Count + skipped.Count}/{files.Count} images, {names.Count / Math.Max(clock.Elapsed.TotalSeconds, 1e-9):F1} images/s");
         }
+        if (names.Count == 0) throw new InvalidDataException($"--data: none of the {files.Count} images of '{data}' could be read (the first: {skipped[0]}).");
         using (var scope = NewDisposeScope())
         {
             var tensors = names.Select((n, i) => (n, tensor(latents[i].Values, [latents[i].Grid.Count, config.Channels]))).ToList();
             SafeTensorsFile.Write(output, tensors, metadata);
         }
-        o.WriteLine($"wrote {files.Count} latents [tokens, {config.Channels}] to {output} in {clock.Elapsed.TotalSeconds:F1} s");
+        SkippedFiles.Report(o, skipped);
+        o.WriteLine($"wrote {names.Count} latents [tokens, {config.Channels}] to {output} in {clock.Elapsed.TotalSeconds:F1} s");
         return VitokApp.Success;
     }
 
     /// <summary>One row per image (Origin = relative name, Latent = tokens x c floats, LatentRows/Cols/Height/Width) as
     /// ML.NET binary or Parquet, through the ML.NET native-size tokenizer.</summary>
-    static int RunTable(string modelFolder, string data, IReadOnlyList<(string Name, string Path)> files, string output, string format,
-        int maxTokens, int batch, bool bf16, ComputeOptions compute, TextWriter o)
+    static int RunTable(string modelFolder, string data, IReadOnlyList<(string Name, string Path)> files, IReadOnlyList<string> skipped, string output, string format,
+        int maxTokens, int batch, bool bf16, ComputeOptions compute, TextWriter o, Func<string, Stream>? openOutput, CancellationToken cancel)
     {
+        if (files.Count == 0) throw new InvalidDataException($"--data: none of the images of '{data}' could be read (the first: {skipped[0]}).");
         var clock = Stopwatch.StartNew();
         var ml = new MLContext(seed: 0);
         var rows = ml.Data.LoadFromEnumerable(files.Select(f => new ImageFileRow { Origin = f.Name, Path = f.Path }));
@@ -94,14 +97,8 @@ static class V2EncodeCommand
             .Append(ml.Transforms.SelectColumns(["Origin", "Latent", .. V2ColumnNames]))
             .Fit(rows).Transform(rows);
         o.WriteLine($"encoding {files.Count} images of {data} with ViTok-v2 (native size, at most {maxTokens} tokens) into {output}");
-        Directory.CreateDirectory(Path.GetDirectoryName(output)!);
-        if (format == ".parquet") ParquetExport.Write(latents, output);
-        else
-        {
-            string temp = output + ".tmp";
-            using (var stream = File.Create(temp)) ml.Data.SaveAsBinary(latents, stream, keepHidden: false);
-            File.Move(temp, output, overwrite: true);
-        }
+        LatentFile.Write(ml, latents, output, openOutput, cancel);
+        SkippedFiles.Report(o, skipped);
         o.WriteLine($"wrote {files.Count} rows (Origin, Latent, {string.Join(", ", V2ColumnNames)}) to {output} in {clock.Elapsed.TotalSeconds:F1} s");
         return VitokApp.Success;
     }

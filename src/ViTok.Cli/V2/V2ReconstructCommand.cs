@@ -18,23 +18,31 @@ namespace ViTok.Cli.V2;
 /// </summary>
 static class V2ReconstructCommand
 {
-    public sealed record Result(int Count, double Psnr, double? Ssim, string Originals, string Reconstructions);
+    public sealed record Result(int Count, double Psnr, double? Ssim, string Originals, string Reconstructions, IReadOnlyList<string> Skipped);
 
     /// <param name="count">At most this many images (the first by relative name); null: all.</param>
-    public static Result Run(string modelFolder, string data, string folder, int maxTokens, int batch, bool bf16, ComputeOptions compute, int? count = null)
+    /// <param name="skipBad">Leave out unreadable images (listed in <see cref="Result.Skipped"/>) instead of stopping at the first.</param>
+    /// <param name="option">The option that named <paramref name="data"/>, for errors.</param>
+    public static Result Run(string modelFolder, string data, string folder, int maxTokens, int batch, bool bf16, ComputeOptions compute, int? count = null,
+        bool skipBad = false, string option = "--data")
     {
-        var files = V2Images.List("--data", data).Take(count ?? int.MaxValue).ToList();
+        var skipped = new List<string>();
+        var files = V2Images.List(option, data, skipBad ? skipped : null).Take(count ?? int.MaxValue).ToList();
         var device = TorchRuntime.Resolve(compute);
         using var inference = new ViTokV2Inference(ViTokV2Checkpoint.Load(modelFolder), device, bf16 ? ScalarType.BFloat16 : ScalarType.Float32);
         string originals = Path.Combine(folder, "originals"), reconstructions = Path.Combine(folder, "reconstructions");
         var perImage = new List<Dictionary<string, object?>>();
         var psnrs = new List<double>();
         var ssims = new List<double>();
-        foreach (var chunk in files.Chunk(batch))
+        int done = 0;
+        foreach (var group in files.Chunk(batch))
         {
-            var images = chunk.Select(f => V2Images.Load(f.Path, inference, maxTokens).Image).ToList();
+            var chunk = V2Images.LoadReadable(group, inference, maxTokens, option, skipBad, skipped);
+            if (chunk.Count == 0) continue;
+            var images = chunk.Select(f => f.Image).ToList();
             var decoded = inference.Decode(inference.Encode(images, batch), batch);
-            for (int i = 0; i < chunk.Length; i++)
+            done += chunk.Count;
+            for (int i = 0; i < chunk.Count; i++)
             {
                 using var scope = NewDisposeScope();
                 var original = tensor(images[i].Pixels, [3, images[i].Height, images[i].Width]);
@@ -54,17 +62,18 @@ static class V2ReconstructCommand
                 perImage.Add(new() { ["name"] = chunk[i].Name, ["height"] = images[i].Height, ["width"] = images[i].Width, ["psnr"] = psnr, ["ssim"] = ssim });
             }
         }
-        var result = new Result(files.Count, psnrs.Average(), ssims.Count > 0 ? ssims.Average() : null, originals, reconstructions);
+        if (done == 0) throw new InvalidDataException($"{option}: none of the {files.Count} images of '{data}' could be read (the first: {skipped[0]}).");
+        var result = new Result(done, psnrs.Average(), ssims.Count > 0 ? ssims.Average() : null, originals, reconstructions, skipped);
         var report = new Dictionary<string, object?>
         {
             ["model"] = modelFolder, ["variant"] = inference.Config.Variant, ["channels"] = inference.Config.Channels, ["max_tokens"] = maxTokens,
-            ["data"] = data, ["count"] = files.Count, ["psnr"] = result.Psnr, ["ssim"] = result.Ssim,
+            ["data"] = data, ["count"] = done, ["psnr"] = result.Psnr, ["ssim"] = result.Ssim,
             ["dtype"] = bf16 ? "bf16" : "fp32", ["images"] = perImage,
         };
+        if (skipBad) report["skipped"] = skipped;
         string json = JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals });
         string metricsPath = Path.Combine(folder, "metrics.json");
-        File.WriteAllText(metricsPath + ".tmp", json);
-        File.Move(metricsPath + ".tmp", metricsPath, overwrite: true);
+        AtomicFile.WriteAllText(metricsPath, json);
         return result;
     }
 }

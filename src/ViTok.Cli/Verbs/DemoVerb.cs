@@ -37,7 +37,7 @@ public sealed class DemoVerb : IVerb
     {
         var compute = _compute.Read(parse);
         var info = TorchRuntime.Describe(compute);
-        string folder = Path.GetFullPath(parse.GetValue(_out)!);
+        string folder = OutputPaths.RequireFolder("--out", parse.GetValue(_out)!);
         Directory.CreateDirectory(folder);
         var o = context.Out;
         var clock = Stopwatch.StartNew();

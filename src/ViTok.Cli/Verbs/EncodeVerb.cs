@@ -21,9 +21,12 @@ public sealed class EncodeVerb : IVerb
     readonly Option<int> _batch = new("--batch") { Description = "Items per forward pass.", DefaultValueFactory = _ => 64 };
     readonly Option<bool> _sample = new("--sample") { Description = "Write posterior samples instead of posterior means." };
     readonly Option<bool> _bf16 = new("--bf16") { Description = "Run the encoder in bfloat16." };
-    readonly Option<bool> _skipBad = new("--skip-bad-files") { Description = "Skip unreadable files (listed with their reasons) instead of stopping." };
     readonly ShardOptionSet _shards = new();
     readonly Option<int> _maxTokens = new("--max-tokens") { Description = "ViTok-v2: token budget; images over it are shrunk keeping their aspect ratio.", DefaultValueFactory = _ => 256 };
+    readonly Option<bool> _skipBad = SkippedFiles.Option();
+
+    /// <summary>Opens the temporary .idv file (null: a new file on disk). Tests stand in a device that fails, such as /dev/full.</summary>
+    internal Func<string, Stream>? OpenOutput { get; init; }
 
     public Command Create()
     {
@@ -39,29 +42,31 @@ public sealed class EncodeVerb : IVerb
         string modelPath = parse.GetValue(_model)!;
         int batch = parse.GetValue(_batch);
         if (batch < 1) throw new UsageException($"--batch: {batch} must be at least 1.");
-        string output = Path.GetFullPath(parse.GetValue(_out)!);
+        bool skipBad = parse.GetValue(_skipBad);
         if (_shards.Read(parse, Environment.GetEnvironmentVariable) is { } shard)
-            return ShardedEncodeCommand.Run(shard, _shards.ItemsPerPart(parse), modelPath, parse.GetValue(_data)!, output, batch,
-                parse.GetValue(_sample), parse.GetValue(_bf16), parse.GetValue(_skipBad), _compute.Read(parse), context.Out);
-        if (parse.GetValue(_skipBad)) throw new UsageException("--skip-bad-files: applies to sharded encoding (--shard) for now.");
+            return ShardedEncodeCommand.Run(shard, _shards.ItemsPerPart(parse), modelPath, parse.GetValue(_data)!, OutputPaths.RequireFolder("--out", parse.GetValue(_out)!), batch,
+                parse.GetValue(_sample), parse.GetValue(_bf16), skipBad, _compute.Read(parse), context.Out);
+        string output = OutputPaths.RequireFile("--out", parse.GetValue(_out)!);
+        using var stop = new StopSignals(why => context.Out.WriteLine($"{why}: stopping; nothing is written to {output}."));
         if (ViTokV2Checkpoint.IsCheckpointFolder(modelPath))
         {
             if (parse.GetValue(_sample)) throw new UsageException("--sample: a ViTok-v2 model has no posterior to sample (its latent is deterministic).");
             return V2EncodeCommand.Run(modelPath, parse.GetValue(_data)!, output, V2Images.MaxTokens("--max-tokens", parse.GetValue(_maxTokens)),
-                batch, parse.GetValue(_bf16), _compute.Read(parse), context.Out);
+                batch, parse.GetValue(_bf16), _compute.Read(parse), context.Out, skipBad, OpenOutput, stop.Token);
         }
         if (!File.Exists(modelPath)) throw new UsageException($"--model: tokenizer file '{modelPath}' does not exist (nor is it a folder holding encoder.safetensors or decoder.safetensors).");
         string format = Path.GetExtension(output).ToLowerInvariant();
         if (format is not (".idv" or ".parquet")) throw new UsageException($"--out: '{output}' must end in .idv (ML.NET binary) or .parquet.");
         var config = TokenizerFile.ReadConfig(modelPath);
-        var source = DataOptions.Open("--data", parse.GetValue(_data)!, new ClipSourceDefaults(config.ImageSize, config.Frames));
-        DataOptions.CheckShape("--data", source, config.Frames, config.ImageSize);
+        var source = DataOptions.Open("--data", parse.GetValue(_data)!, new ClipSourceDefaults(config.ImageSize, config.Frames, SkipUndecodableNames: skipBad));
+        DataOptions.CheckShape("--data", source, config.Frames, config.ImageSize, skipBad);
         var compute = _compute.Read(parse);
         TorchRuntime.Resolve(compute);
 
         var clock = Stopwatch.StartNew();
         var view = new ClipSourceDataView(source, config.Frames, config.ImageSize, config.ImageSize,
-            progress: n => context.Out.WriteLine($"  {n}/{source.Count} items, {n / Math.Max(clock.Elapsed.TotalSeconds, 1e-9):F1} items/s"));
+            progress: n => context.Out.WriteLine($"  {n}/{source.Count} items, {n / Math.Max(clock.Elapsed.TotalSeconds, 1e-9):F1} items/s"),
+            skipBadItems: skipBad, cancel: stop.Token);
         var ml = new MLContext(seed: 0);
         var tokenizer = ml.Transforms.TokenizeImages(new TokenizeImagesOptions
         {
@@ -74,15 +79,24 @@ public sealed class EncodeVerb : IVerb
         var latents = ml.Transforms.SelectColumns("Origin", "Label", "Latent").Fit(tokenizer.Transform(view)).Transform(tokenizer.Transform(view));
 
         context.Out.WriteLine($"encoding {source.Description} with {config.Variant} c={config.Channels} into {output}");
-        Directory.CreateDirectory(Path.GetDirectoryName(output)!);
-        if (format == ".parquet") ParquetExport.Write(latents, output);
-        else
+        try
         {
-            string temp = output + ".tmp";
-            using (var stream = File.Create(temp)) ml.Data.SaveAsBinary(latents, stream, keepHidden: false);
-            File.Move(temp, output, overwrite: true);
+            LatentFile.Write(ml, latents, output, OpenOutput, stop.Token);
         }
-        context.Out.WriteLine($"wrote {source.Count} rows of [{config.Tokens}, {config.Channels}] latents to {output} in {clock.Elapsed.TotalSeconds:F1} s");
+        catch (Exception e) when (Find<BadItemException>(e) is { } bad)
+        {
+            throw DataOptions.BadFile("--data", bad);
+        }
+        SkippedFiles.Report(context.Out, [.. DataOptions.LeftOut(source), .. view.Skipped]);
+        context.Out.WriteLine($"wrote {source.Count - view.Skipped.Count} rows of [{config.Tokens}, {config.Channels}] latents to {output} in {clock.Elapsed.TotalSeconds:F1} s");
         return VitokApp.Success;
+    }
+
+    /// <summary>The exception of type <typeparamref name="T"/> in <paramref name="e"/>'s chain (ML.NET's writer wraps the reader's failure).</summary>
+    static T? Find<T>(Exception e) where T : Exception
+    {
+        for (Exception? x = e; x is not null; x = x.InnerException)
+            if (x is T found) return found;
+        return null;
     }
 }

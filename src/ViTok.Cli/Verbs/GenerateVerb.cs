@@ -41,6 +41,7 @@ public sealed class GenerateVerb : IVerb
 
     public int Execute(ParseResult parse, VerbContext context)
     {
+        string folder = OutputPaths.RequireFolder("--out", parse.GetValue(_out)!);
         string modelPath = parse.GetValue(_model)!, tokenizerPath = parse.GetValue(_tokenizer)!;
         if (!File.Exists(modelPath)) throw new UsageException($"--model: generator file '{modelPath}' does not exist.");
         if (!File.Exists(tokenizerPath)) throw new UsageException($"--tokenizer: tokenizer file '{tokenizerPath}' does not exist.");
@@ -57,7 +58,6 @@ public sealed class GenerateVerb : IVerb
         int[] classes = Classes(parse.GetValue(_class)!, generator);
         using var evaluation = Evaluation(parse, generator, device);
         using var tokenizer = TokenizerFile.Load(tokenizerPath, device);
-        string folder = parse.GetValue(_out)!;
         Directory.CreateDirectory(folder);
         var report = new List<Dictionary<string, object>>();
         foreach (var options in settings)
@@ -69,8 +69,7 @@ public sealed class GenerateVerb : IVerb
             report.Add(entry);
         }
         string manifestPath = Path.Combine(folder, "samples.json");
-        File.WriteAllText(manifestPath + ".tmp", settings.Count == 1 ? JsonSerializer.Serialize(report[0], Indented) : JsonSerializer.Serialize(report, Indented));
-        File.Move(manifestPath + ".tmp", manifestPath, overwrite: true);
+        AtomicFile.WriteAllText(manifestPath, settings.Count == 1 ? JsonSerializer.Serialize(report[0], Indented) : JsonSerializer.Serialize(report, Indented));
         if (evaluation is not null)
         {
             context.Out.WriteLine();

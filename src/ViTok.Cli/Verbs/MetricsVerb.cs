@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using TorchSharp;
+using ViTok.Models.Clips;
 using ViTok.Models.Metrics;
 using ViTok.Models.Onnx;
 using ViTok.Models.Runtime;
@@ -46,12 +47,13 @@ public sealed class MetricsVerb : IVerb
                       "(originals/ and reconstructions/, as PNG), and the metrics compare those two.",
     };
     readonly Option<int> _maxTokens = new("--max-tokens") { Description = "With --model: token budget; images over it are shrunk keeping their aspect ratio.", DefaultValueFactory = _ => 256 };
+    readonly Option<bool> _skipBad = SkippedFiles.Option();
     readonly Option<bool> _unpaired = new("--unpaired") { Description = "The folders are independent sets (e.g. generated vs real images): no pairing, no PSNR/SSIM; sub-folders are read too." };
 
     public Command Create()
     {
         var command = new Command("metrics", "PSNR/SSIM over image pairs (by file name), Frechet distance and Inception Score over the sets.");
-        foreach (var option in new Option[] { _reference, _candidate, _features, _input, _batch, _json, _classifier, _unpaired, _model, _maxTokens }) command.Options.Add(option);
+        foreach (var option in new Option[] { _reference, _candidate, _features, _input, _batch, _json, _classifier, _unpaired, _model, _maxTokens, _skipBad }) command.Options.Add(option);
         _compute.AddTo(command);
         return command;
     }
@@ -72,13 +74,18 @@ public sealed class MetricsVerb : IVerb
             "lpips" => ImageNormalization.Lpips,
             var other => throw new UsageException($"--features-input: '{other}' is not valid; use imagenet, minus1to1, zero-one, 0-255 or lpips."),
         };
+        bool skipBad = parse.GetValue(_skipBad);
+        var skippedBefore = new List<string>();
         if (parse.GetValue(_model) is { } model)
         {
             if (!ViTokV2Checkpoint.IsCheckpointFolder(model))
                 throw new UsageException($"--model: '{model}' is not a ViTok-v2 checkpoint folder (encoder.safetensors and decoder.safetensors).");
             if (!Directory.Exists(reference)) throw new UsageException($"--reference: folder '{reference}' does not exist.");
-            var r = V2ReconstructCommand.Run(model, reference, candidate, V2Images.MaxTokens("--max-tokens", parse.GetValue(_maxTokens)), batch, bf16: false, compute);
+            OutputPaths.RequireFolder("--candidate", candidate);
+            var r = V2ReconstructCommand.Run(model, reference, candidate, V2Images.MaxTokens("--max-tokens", parse.GetValue(_maxTokens)), batch, bf16: false, compute,
+                skipBad: skipBad, option: "--reference");
             (reference, candidate) = (r.Originals, r.Reconstructions);
+            skippedBefore.AddRange(r.Skipped);
         }
         foreach (var (option, dir) in new[] { ("--reference", reference), ("--candidate", candidate) })
             if (!Directory.Exists(dir)) throw new UsageException($"{option}: folder '{dir}' does not exist.");
@@ -97,20 +104,33 @@ public sealed class MetricsVerb : IVerb
         using var network = shipped ? FeatureNetwork.ResNet18() : FeatureNetwork.Load(features, new FeatureNetworkOptions { Normalization = normalization });
         network.to(device);
         using var classifier = classifierPath is null ? null : ImageClassifierFile.Load(classifierPath, device);
-        var m = ImageFolderMetrics.Compute(reference, candidate, network, new FolderMetricsOptions
+        FolderMetrics m;
+        try
         {
-            BatchSize = batch,
-            Classifier = classifier,
-            Paired = !unpaired,
-            Subfolders = classifier is not null || unpaired,
-        });
+            m = ImageFolderMetrics.Compute(reference, candidate, network, new FolderMetricsOptions
+            {
+                BatchSize = batch,
+                Classifier = classifier,
+                Paired = !unpaired,
+                Subfolders = classifier is not null || unpaired,
+                SkipBadFiles = skipBad,
+            });
+        }
+        catch (InvalidDataException e) when (e.InnerException is BadItemException)
+        {
+            throw new InvalidDataException($"{e.Message} (--skip-bad-files skips unreadable files).", e);
+        }
+        var skipped = skippedBefore.Concat(m.Skipped).ToList();
 
-        if (parse.GetValue(_json)) context.Out.WriteLine(Json(m, extended: classifier is not null || unpaired));
+        bool json = parse.GetValue(_json);
+        SkippedFiles.Report(json ? context.Error : context.Out, skipped);
+        if (json) context.Out.WriteLine(Json(m, extended: classifier is not null || unpaired, skipBad ? skipped : null));
         else Text(m, context.Out);
         return VitokApp.Success;
     }
 
-    static string Json(FolderMetrics m, bool extended)
+    /// <param name="skipped">With --skip-bad-files, the files left out (written as "skipped"); null: the key is left out.</param>
+    static string Json(FolderMetrics m, bool extended, IReadOnlyList<string>? skipped)
     {
         var o = new Dictionary<string, object?>
         {
@@ -128,6 +148,7 @@ public sealed class MetricsVerb : IVerb
             ["is_note"] = m.IsNote,
             ["images"] = m.PerImage.Select(s => new Dictionary<string, object> { ["name"] = s.Name, ["psnr"] = s.Psnr, ["ssim"] = s.Ssim }).ToList(),
         };
+        if (skipped is not null) o["skipped"] = skipped;
         if (extended)
         {
             // Only with --classifier or --unpaired, so that the output without them stays as it was.

@@ -28,11 +28,12 @@ public sealed class ReconstructVerb : IVerb
     readonly Option<bool> _json = new("--json") { Description = "Print the metrics as JSON." };
     readonly Option<int> _maxTokens = new("--max-tokens") { Description = "ViTok-v2: token budget; images over it are shrunk keeping their aspect ratio.", DefaultValueFactory = _ => 256 };
     readonly Option<bool> _bf16 = new("--bf16") { Description = "ViTok-v2: run in bfloat16." };
+    readonly Option<bool> _skipBad = SkippedFiles.Option();
 
     public Command Create()
     {
         var command = new Command("reconstruct", "Reconstruct data with a tokenizer: PSNR, SSIM, FD-ResNet18, a side-by-side grid and image files.");
-        foreach (var o in new Option[] { _model, _data, _out, _count, _save, _batch, _noFd, _classifier, _json, _maxTokens, _bf16 }) command.Options.Add(o);
+        foreach (var o in new Option[] { _model, _data, _out, _count, _save, _batch, _noFd, _classifier, _json, _maxTokens, _bf16, _skipBad }) command.Options.Add(o);
         _compute.AddTo(command);
         return command;
     }
@@ -44,14 +45,16 @@ public sealed class ReconstructVerb : IVerb
         if (count < 1) throw new UsageException($"--count: {count} must be at least 1.");
         if (save < 0) throw new UsageException($"--save: {save} must not be negative.");
         if (batch < 1) throw new UsageException($"--batch: {batch} must be at least 1.");
+        string folder = OutputPaths.RequireFolder("--out", parse.GetValue(_out)!);
+        bool skipBad = parse.GetValue(_skipBad);
         if (ViTokV2Checkpoint.IsCheckpointFolder(modelPath))
         {
             if (parse.GetValue(_classifier) is not null)
                 throw new UsageException("--classifier: not used with a ViTok-v2 model; run vitok metrics --classifier on the originals/ and reconstructions/ folders it writes.");
-            string outFolder = parse.GetValue(_out)!;
-            var r = V2ReconstructCommand.Run(modelPath, parse.GetValue(_data)!, outFolder, V2Images.MaxTokens("--max-tokens", parse.GetValue(_maxTokens)),
-                batch, parse.GetValue(_bf16), _compute.Read(parse), count);
-            string metricsFile = Path.Combine(outFolder, "metrics.json");
+            var r = V2ReconstructCommand.Run(modelPath, parse.GetValue(_data)!, folder, V2Images.MaxTokens("--max-tokens", parse.GetValue(_maxTokens)),
+                batch, parse.GetValue(_bf16), _compute.Read(parse), count, skipBad);
+            string metricsFile = Path.Combine(folder, "metrics.json");
+            SkippedFiles.Report(parse.GetValue(_json) ? context.Error : context.Out, r.Skipped);
             if (parse.GetValue(_json)) context.Out.WriteLine(File.ReadAllText(metricsFile));
             else
             {
@@ -66,17 +69,17 @@ public sealed class ReconstructVerb : IVerb
         if (classifierPath is "fmnist") classifierPath = Bundled.Require(Bundled.FashionMnistClassifier);
         if (classifierPath is not null && !File.Exists(classifierPath)) throw new UsageException($"--classifier: file '{classifierPath}' does not exist.");
         var config = TokenizerFile.ReadConfig(modelPath);
-        var source = DataOptions.Open("--data", parse.GetValue(_data)!, new ClipSourceDefaults(config.ImageSize, config.Frames));
-        DataOptions.CheckShape("--data", source, config.Frames, config.ImageSize);
+        var source = DataOptions.Open("--data", parse.GetValue(_data)!, new ClipSourceDefaults(config.ImageSize, config.Frames, SkipUndecodableNames: skipBad));
+        DataOptions.CheckShape("--data", source, config.Frames, config.ImageSize, skipBad);
         var device = TorchRuntime.Resolve(_compute.Read(parse));
-        string folder = parse.GetValue(_out)!;
-        Directory.CreateDirectory(folder);
 
-        using var model = TokenizerFile.Load(modelPath, device);
         using var features = parse.GetValue(_noFd) ? null : FeatureNetwork.ResNet18();
         features?.to(device);
         using var classifier = classifierPath is null ? null : ImageClassifierFile.Load(classifierPath, device);
-        using var evaluation = new TokenizerEvaluation(source, count, features, batch, classifier: classifier);
+        // The items are read before the tokenizer runs: an unreadable one stops here, naming its file, unless skipped.
+        using var evaluation = ReadItems(source, count, features, batch, classifier, skipBad);
+        using var model = TokenizerFile.Load(modelPath, device);
+        Directory.CreateDirectory(folder);
         var metrics = evaluation.Evaluate(model);
 
         var (originals, reconstructions) = evaluation.Reconstruct(model, Math.Max(save, 16));
@@ -106,10 +109,12 @@ public sealed class ReconstructVerb : IVerb
             ["fd_features"] = features is null ? null : "FD-ResNet18",
             ["fd_clf"] = fdClf, ["classifier"] = classifierPath,
         };
+        var skipped = DataOptions.LeftOut(source).Concat(evaluation.Skipped).ToList();
+        if (skipBad) report["skipped"] = skipped;
         string json = JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true });
         string metricsPath = Path.Combine(folder, "metrics.json");
-        File.WriteAllText(metricsPath + ".tmp", json);
-        File.Move(metricsPath + ".tmp", metricsPath, overwrite: true);
+        AtomicFile.WriteAllText(metricsPath, json);
+        SkippedFiles.Report(parse.GetValue(_json) ? context.Error : context.Out, skipped);
         if (parse.GetValue(_json)) context.Out.WriteLine(json);
         else
         {
@@ -118,5 +123,12 @@ public sealed class ReconstructVerb : IVerb
             context.Out.WriteLine($"wrote {metricsPath}, {Path.Combine(folder, "grid.png")} and {Path.Combine(folder, "reconstructions")}");
         }
         return VitokApp.Success;
+    }
+
+    static TokenizerEvaluation ReadItems(IClipSource source, int count, FeatureNetwork? features, int batch, ImageClassifier? classifier, bool skipBad)
+    {
+        try { return new TokenizerEvaluation(source, count, features, batch, classifier: classifier, skipBadItems: skipBad); }
+        catch (BadItemException e) { throw DataOptions.BadFile("--data", e); }
+        catch (InvalidDataException e) { throw new InvalidDataException($"--data: {e.Message}", e); }
     }
 }

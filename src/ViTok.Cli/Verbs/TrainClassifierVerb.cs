@@ -58,8 +58,7 @@ public sealed class TrainClassifierVerb : IVerb
         catch (ArgumentException e) { throw new UsageException(e.Message); }
         int size = parse.GetValue(_imageSize);
         if (size < 4) throw new UsageException($"--image-size: {size} must be at least 4.");
-        string output = parse.GetValue(_out)!;
-        if (Directory.Exists(output)) throw new UsageException($"--out: '{output}' is a folder; give the classifier file to write (e.g. classifier.safetensors).");
+        string output = OutputPaths.RequireFile("--out", parse.GetValue(_out)!);
 
         var defaults = new ClipSourceDefaults(size, Seed: (int)options.Seed);
         var train = OpenLabelled("--data", parse.GetValue(_data)!, defaults);

@@ -44,6 +44,7 @@ public sealed class TrainGeneratorVerb : IVerb
     public int Execute(ParseResult parse, VerbContext context)
     {
         string tokenizerPath = parse.GetValue(_tokenizer)!;
+        string folder = OutputPaths.RequireFolder("--out", parse.GetValue(_out)!);
         if (!File.Exists(tokenizerPath)) throw new UsageException($"--tokenizer: file '{tokenizerPath}' does not exist.");
         var objective = parse.GetValue(_objective) switch
         {
@@ -75,7 +76,6 @@ public sealed class TrainGeneratorVerb : IVerb
         catch (ArgumentException e) { throw new UsageException($"--size/--class-dropout: {e.Message}"); }
 
         var device = TorchRuntime.Resolve(_compute.Read(parse));
-        string folder = parse.GetValue(_out)!;
         using var folderLock = RunFolderLock.Acquire(folder);   // before the latent cache is written: one run per folder
         using var console = new TrainingConsole(context.Out);
         using var latents = CachedLatents(Path.Combine(folder, "latents.safetensors"), tokenizerPath, tokenizerConfig, source, device, workers, context, console.Token);

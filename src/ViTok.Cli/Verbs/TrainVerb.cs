@@ -34,10 +34,10 @@ public sealed class TrainVerb : IVerb
     readonly Option<int> _checkpointEvery = new("--checkpoint-every") { Description = "Steps between checkpoints.", DefaultValueFactory = _ => TokenizerTrainingOptions.Defaults.CheckpointEvery };
     readonly Option<int> _evalEvery = new("--eval-every") { Description = "Steps between evaluations.", DefaultValueFactory = _ => TokenizerTrainingOptions.Defaults.EvalEvery };
     readonly Option<int> _logEvery = new("--log-every") { Description = "Steps between progress lines (and history.jsonl rows).", DefaultValueFactory = _ => TokenizerTrainingOptions.Defaults.LogEvery };
-    readonly Option<int> _evalItems = new("--eval-items") { Description = "Held-out clips per evaluation.", DefaultValueFactory = _ => TokenizerTrainingOptions.Defaults.EvalItems };
+    readonly Option<int> _evalItems = new("--eval-items") { Description = "Held-out clips per evaluation; 0 turns evaluation off (without --eval-data the held-out part of --data is still kept out of training, so the training data does not depend on this option).", DefaultValueFactory = _ => TokenizerTrainingOptions.Defaults.EvalItems };
     readonly Option<bool> _noFd = new("--no-fd") { Description = "Skip the FD-ResNet18 part of evaluation (faster)." };
     readonly Option<int> _workers = new("--workers") { Description = "Background decoding workers.", DefaultValueFactory = _ => 2 };
-    readonly Option<bool> _skipBad = new("--skip-bad-files") { Description = "Skip unreadable files (counted and listed at the end) instead of stopping." };
+    readonly Option<bool> _skipBad = SkippedFiles.Option();
 
     public Command Create()
     {
@@ -53,6 +53,8 @@ public sealed class TrainVerb : IVerb
     public int Execute(ParseResult parse, VerbContext context)
     {
         var config = _variant.Read(parse);
+        string folder = OutputPaths.RequireFolder("--out", parse.GetValue(_out)!);
+        if (parse.GetValue(_evalItems) < 0) throw new UsageException($"--eval-items: {parse.GetValue(_evalItems)} must not be negative (0 turns evaluation off).");
         var options = new TokenizerTrainingOptions
         {
             Stage = parse.GetValue(_stage), Steps = parse.GetValue(_steps), BatchSize = parse.GetValue(_batch), LearningRate = parse.GetValue(_lr),
@@ -63,38 +65,47 @@ public sealed class TrainVerb : IVerb
         };
         try { options.Validate(); }
         catch (ArgumentException e) { throw new UsageException(e.Message); }
+        bool evaluate = options.EvalItems > 0;
+        string? evalText = parse.GetValue(_evalData);
+        if (!evaluate && evalText is not null) throw new UsageException("--eval-data: not used with --eval-items 0 (no evaluation); drop one of them.");
         string? from = parse.GetValue(_from);
         if (options.Stage == 2 && from is null && !parse.GetValue(_resume)) throw new UsageException("--stage 2 needs --from (the stage-1 tokenizer file).");
         if (from is not null && !File.Exists(from)) throw new UsageException($"--from: tokenizer file '{from}' does not exist.");
         int workers = parse.GetValue(_workers);
         if (workers < 1) throw new UsageException($"--workers: {workers} must be at least 1.");
 
-        var defaults = new ClipSourceDefaults(config.ImageSize, config.Frames, (int)options.Seed);
+        var defaults = new ClipSourceDefaults(config.ImageSize, config.Frames, (int)options.Seed, SkipUndecodableNames: options.SkipBadItems);
         var source = DataOptions.Open("--data", parse.GetValue(_data)!, defaults);
-        IClipSource train = source, held;
-        string? evalText = parse.GetValue(_evalData);
+        IClipSource train = source;
+        IClipSource? held = null;
+        var leftOut = DataOptions.LeftOut(source).ToList();
         if (evalText is null) (train, held) = HoldOutSplit.Split(source, 0.02, (int)options.Seed);
-        else held = DataOptions.Open("--eval-data", evalText, defaults with { Seed = (int)options.Seed + 1 });
-        DataOptions.CheckShape("--data", train, config.Frames, config.ImageSize);
-        DataOptions.CheckShape(evalText is null ? "--data" : "--eval-data", held, config.Frames, config.ImageSize);
+        else
+        {
+            held = DataOptions.Open("--eval-data", evalText, defaults with { Seed = (int)options.Seed + 1 });
+            leftOut.AddRange(DataOptions.LeftOut(held));
+        }
+        if (!evaluate) held = null;
+        string heldOption = evalText is null ? "--data" : "--eval-data";
+        DataOptions.CheckShape("--data", train, config.Frames, config.ImageSize, options.SkipBadItems);
+        if (held is not null) DataOptions.CheckShape(heldOption, held, config.Frames, config.ImageSize, options.SkipBadItems);
 
         var device = TorchRuntime.Resolve(_compute.Read(parse));
-        string folder = parse.GetValue(_out)!;
+        using var features = held is null || parse.GetValue(_noFd) ? null : FeatureNetwork.ResNet18();
+        features?.to(device);
+        using var evaluation = held is null ? null : ReadHeldOut(heldOption, held, options, features);
         using var console = new TrainingConsole(context.Out);
         using var perceptual = options.PerceptualWeight > 0 ? PerceptualLoss.ResNet18() : null;
         perceptual?.to(device);
-        using var features = parse.GetValue(_noFd) ? null : FeatureNetwork.ResNet18();
-        features?.to(device);
-        using var evaluation = new TokenizerEvaluation(held, options.EvalItems, features);
         using var initial = from is null ? null : TokenizerFile.Load(from);
         if (initial is not null && initial.Config != config)
             throw new UsageException($"--from: '{from}' is {initial.Config.Variant} c={initial.Config.Channels} at {initial.Config.ImageSize}px; the options ask for {config.Variant} c={config.Channels} at {config.ImageSize}px.");
 
         var loaderOptions = new ClipLoaderOptions { BatchSize = options.BatchSize, Seed = (int)options.Seed, Workers = workers, SkipBadItems = options.SkipBadItems, DropLast = true };
         var trainer = new TokenizerTrainer(config, options, position => new LoaderBatchStream(train, loaderOptions, position, console.Token), device,
-            perceptual is null ? null : (r, t) => perceptual.forward(r, t).mean(), evaluation.Evaluate);
+            perceptual is null ? null : (r, t) => perceptual.forward(r, t).mean(), evaluation is null ? null : evaluation.Evaluate);
         context.Out.WriteLine($"training {config.Variant} c={config.Channels} E={config.BottleneckSize} ({TokenizerCost.Of(config).Total.ParamsM:F2} M params) stage {options.Stage} on {train.Description}; " +
-                              $"evaluating on {evaluation.Count} clips of {held.Description}; {(options.Bf16 ? "bf16" : "fp32")} on {device}");
+                              (evaluation is null ? "no evaluation (--eval-items 0)" : $"evaluating on {evaluation.Count} clips of {held!.Description}") + $"; {(options.Bf16 ? "bf16" : "fp32")} on {device}");
         TrainingResult result;
         try
         {
@@ -104,11 +115,7 @@ public sealed class TrainVerb : IVerb
         {
             result = new TrainingResult(0, false, null, null, [], null);
         }
-        if (result.SkippedItems.Count > 0)
-        {
-            context.Out.WriteLine($"{result.SkippedItems.Count} unreadable item(s) were skipped:");
-            foreach (var item in result.SkippedItems) context.Out.WriteLine($"  {item}");
-        }
+        SkippedFiles.Report(context.Out, [.. leftOut.Concat(evaluation?.Skipped ?? []).Concat(result.SkippedItems).Distinct(StringComparer.Ordinal)]);
         if (!result.Completed)
         {
             context.Out.WriteLine($"stopped at step {result.Step}; checkpoint {result.LastCheckpoint ?? "(none)"}. Continue with the same command and --resume.");
@@ -116,5 +123,13 @@ public sealed class TrainVerb : IVerb
         }
         context.Out.WriteLine($"done: {result.ExportedModel}" + (result.LastEvaluation is null ? "" : $" ({string.Join(", ", result.LastEvaluation.Select(e => $"{e.Key} {e.Value:F4}"))})"));
         return VitokApp.Success;
+    }
+
+    /// <summary>Reads the held-out clips before training starts: an unreadable one stops the run naming its file, unless skipped.</summary>
+    static TokenizerEvaluation ReadHeldOut(string option, IClipSource held, TokenizerTrainingOptions options, FeatureNetwork? features)
+    {
+        try { return new TokenizerEvaluation(held, options.EvalItems, features, skipBadItems: options.SkipBadItems); }
+        catch (BadItemException e) { throw DataOptions.BadFile(option, e); }
+        catch (InvalidDataException e) { throw new InvalidDataException($"{option}: {e.Message}", e); }
     }
 }

@@ -7,19 +7,30 @@ namespace ViTok.MLNet;
 /// <summary>
 /// An <see cref="IClipSource"/> as an IDataView, read in order without augmentation randomness (item i with the
 /// Random of (seed, 0, i)): Origin (text), Label (int, -1 when unlabelled) and Pixels (float vector [3, T, H, W]
-/// in [-1, 1]). Streams: one item in memory per cursor. The constructor's <c>progress</c> hears the count of rows read.
+/// in [-1, 1]). Streams: one item in memory per cursor. The constructor's <c>progress</c> hears the count of items read.
+/// An unreadable item (<see cref="BadItemException"/>) stops the cursor, naming its file, unless <c>skipBadItems</c>:
+/// then it is left out (the view then has no row count) and its origin is listed in <see cref="Skipped"/>.
+/// A cancelled <c>cancel</c> token stops the cursor at its next row with <see cref="OperationCanceledException"/>.
 /// </summary>
 public sealed class ClipSourceDataView : IDataView
 {
     readonly IClipSource _source;
     readonly int _seed;
     readonly Action<long>? _progress;
+    readonly bool _skipBadItems;
+    readonly CancellationToken _cancel;
+    readonly List<string> _skipped = [];
+    readonly HashSet<string> _skippedSet = new(StringComparer.Ordinal);
 
-    public ClipSourceDataView(IClipSource source, int frames, int height, int width, int seed = 0, Action<long>? progress = null)
+    public ClipSourceDataView(IClipSource source, int frames, int height, int width, int seed = 0, Action<long>? progress = null,
+        bool skipBadItems = false, CancellationToken cancel = default)
     {
+        ArgumentNullException.ThrowIfNull(source);
         _source = source;
         _seed = seed;
         _progress = progress;
+        _skipBadItems = skipBadItems;
+        _cancel = cancel;
         var builder = new DataViewSchema.Builder();
         builder.AddColumn("Origin", TextDataViewType.Instance);
         builder.AddColumn("Label", NumberDataViewType.Int32);
@@ -29,7 +40,19 @@ public sealed class ClipSourceDataView : IDataView
 
     public DataViewSchema Schema { get; }
     public bool CanShuffle => false;
-    public long? GetRowCount() => _source.Count;
+    public long? GetRowCount() => _skipBadItems ? null : _source.Count;
+
+    /// <summary>Origins of the items left out as unreadable so far (with <c>skipBadItems</c>), each once, in the order met.</summary>
+    public IReadOnlyList<string> Skipped
+    {
+        get { lock (_skipped) return _skipped.ToArray(); }
+    }
+
+    void Skip(string origin)
+    {
+        lock (_skipped)
+            if (_skippedSet.Add(origin)) _skipped.Add(origin);
+    }
 
     public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null) => new Cursor(this);
 
@@ -39,6 +62,7 @@ public sealed class ClipSourceDataView : IDataView
     {
         Clip? _clip;
         long _position = -1;
+        int _next;
         readonly int _length = ((VectorDataViewType)parent.Schema["Pixels"].Type).Size;
 
         public override DataViewSchema Schema => parent.Schema;
@@ -48,14 +72,23 @@ public sealed class ClipSourceDataView : IDataView
 
         public override bool MoveNext()
         {
-            if (_position + 1 >= parent._source.Count) return false;
-            _position++;
-            int i = (int)_position;
-            _clip = parent._source.Read(i, DeterministicRandom.ForItem(parent._seed, 0, i));
-            if (_clip.Length != _length)
-                throw new InvalidDataException($"{_clip.Origin}: a {_clip.Frames}x{_clip.Height}x{_clip.Width} clip where {parent.Schema["Pixels"].Type} was declared.");
-            if ((_position + 1) % 256 == 0 || _position + 1 == parent._source.Count) parent._progress?.Invoke(_position + 1);
-            return true;
+            int count = parent._source.Count;
+            while (_next < count)
+            {
+                parent._cancel.ThrowIfCancellationRequested();
+                int i = _next++;
+                Clip? clip = null;
+                try { clip = parent._source.Read(i, DeterministicRandom.ForItem(parent._seed, 0, i)); }
+                catch (BadItemException e) when (parent._skipBadItems) { parent.Skip(e.Origin); }
+                if ((i + 1) % 256 == 0 || i + 1 == count) parent._progress?.Invoke(i + 1);
+                if (clip is null) continue;
+                _clip = clip;
+                if (_clip.Length != _length)
+                    throw new InvalidDataException($"{_clip.Origin}: a {_clip.Frames}x{_clip.Height}x{_clip.Width} clip where {parent.Schema["Pixels"].Type} was declared.");
+                _position++;
+                return true;
+            }
+            return false;
         }
 
         public override ValueGetter<DataViewRowId> GetIdGetter() => (ref DataViewRowId id) => id = new DataViewRowId((ulong)_position, 0);

@@ -1,6 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using ParquetSharp;
+using ViTok.Models.Runtime;
 
 namespace ViTok.MLNet;
 
@@ -8,11 +9,12 @@ namespace ViTok.MLNet;
 /// Writes an IDataView to a Parquet file, streaming, in row groups: text, int, float and double scalars, and float
 /// vectors as Parquet LIST&lt;float&gt; columns whose dimensions are stored in the file's key-value metadata
 /// ("vitok.shape.&lt;column&gt;" = "16,8"), so other engines (pandas, Spark, DuckDB) read the latents directly.
-/// The file is written under a temporary name and renamed when complete.
+/// The file is written under a temporary name and renamed when complete (<see cref="AtomicFile"/>): a failure or
+/// cancellation leaves no temporary file and any file already at the path unchanged.
 /// </summary>
 public static class ParquetExport
 {
-    public static long Write(IDataView view, string path, int rowGroupSize = 4096)
+    public static long Write(IDataView view, string path, int rowGroupSize = 4096, CancellationToken cancel = default)
     {
         var columns = view.Schema.Where(c => !c.IsHidden).ToList();
         var writers = columns.Select(c => Buffer(c)).ToList();
@@ -20,37 +22,27 @@ public static class ParquetExport
         foreach (var c in columns)
             if (c.Type is VectorDataViewType v) metadata[$"vitok.shape.{c.Name}"] = string.Join(",", v.Dimensions.ToArray());
 
-        string full = Path.GetFullPath(path);
-        string temp = full + ".tmp";
         long rows = 0;
-        try
+        AtomicFile.WriteVia(path, temp =>
         {
-            using (var file = new ParquetFileWriter(temp, writers.Select(w => w.Column).ToArray(), Compression.Snappy, metadata))
-            using (var cursor = view.GetRowCursor(columns))
+            using var file = new ParquetFileWriter(temp, writers.Select(w => w.Column).ToArray(), Compression.Snappy, metadata);
+            using var cursor = view.GetRowCursor(columns);
+            foreach (var w in writers) w.Bind(cursor);
+            int inGroup = 0;
+            while (cursor.MoveNext())
             {
-                foreach (var w in writers) w.Bind(cursor);
-                int inGroup = 0;
-                while (cursor.MoveNext())
+                foreach (var w in writers) w.Read();
+                rows++;
+                if (++inGroup == rowGroupSize)
                 {
-                    foreach (var w in writers) w.Read();
-                    rows++;
-                    if (++inGroup == rowGroupSize)
-                    {
-                        Flush(file, writers);
-                        inGroup = 0;
-                    }
+                    Flush(file, writers);
+                    inGroup = 0;
                 }
-                if (inGroup > 0 || rows == 0) Flush(file, writers);
-                file.Close();
             }
-            File.Move(temp, full, overwrite: true);
-            return rows;
-        }
-        catch
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-            throw;
-        }
+            if (inGroup > 0 || rows == 0) Flush(file, writers);
+            file.Close();
+        }, cancel);
+        return rows;
     }
 
     static void Flush(ParquetFileWriter file, List<IColumnBuffer> writers)

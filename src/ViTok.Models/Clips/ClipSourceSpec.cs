@@ -12,7 +12,11 @@ namespace ViTok.Models.Clips;
 /// </param>
 /// <param name="Frames">Frames per clip of the video schemes when the text has no frames key; null = scheme default.</param>
 /// <param name="Seed">Seed of the synthetic schemes when the text has no seed key.</param>
-public sealed record ClipSourceDefaults(int? Size = null, int? Frames = null, int Seed = 0);
+/// <param name="SkipUndecodableNames">
+/// Folders leave out image files whose names are not valid UTF-8 (<see cref="ImageFolderOptions.SkipUndecodableNames"/>)
+/// instead of refusing them.
+/// </param>
+public sealed record ClipSourceDefaults(int? Size = null, int? Frames = null, int Seed = 0, bool SkipUndecodableNames = false);
 
 /// <summary>
 /// A parsed SOURCE text, the one syntax by which the command line names training or evaluation data:
@@ -152,6 +156,7 @@ public sealed record ClipSourceSpec
                     Transform = Transform(defaults.Size, squareByDefault: true),
                     MaxPixels = Long("max-pixels", ImageFolderOptions.DefaultMaxPixels, min: 1),
                     LabelsFromSubfolders = Choice("labels", "none", "subfolders", "none") == "subfolders",
+                    SkipUndecodableNames = defaults.SkipUndecodableNames,
                 });
             case "list":
                 return new ImageListSource(Argument!, new ImageListOptions

@@ -1,6 +1,7 @@
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 using TorchSharp;
+using ViTok.Models.Runtime;
 using static TorchSharp.torch;
 
 namespace ViTok.Models.Clips;
@@ -16,11 +17,23 @@ public static class ImageFiles
 
     public static bool IsImage(string path) => Extensions.Contains(Path.GetExtension(path));
 
-    /// <summary>The image files directly inside <paramref name="directory"/>, by name (ordinal order).</summary>
-    public static IReadOnlyList<string> List(string directory)
+    /// <summary>
+    /// The image files directly inside <paramref name="directory"/>, by name (ordinal order). An image whose name is not
+    /// valid UTF-8 (which .NET cannot open, <see cref="UndecodableNames"/>) is an <see cref="InvalidDataException"/> naming
+    /// it, unless <paramref name="undecodable"/> is given: then it is left out and its escaped path added there.
+    /// </summary>
+    public static IReadOnlyList<string> List(string directory, List<string>? undecodable = null)
     {
         if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"Image folder '{directory}' does not exist.");
-        return Directory.EnumerateFiles(directory).Where(IsImage).OrderBy(Path.GetFileName, StringComparer.Ordinal).ToList();
+        var files = Directory.EnumerateFiles(directory).Where(IsImage).ToList();
+        if (files.Any(UndecodableNames.IsUndecodable))
+        {
+            var names = UndecodableNames.In(directory).Where(n => !n.EndsWith('/') && IsImage(n)).ToList();
+            if (undecodable is null) throw new InvalidDataException(UndecodableNames.Message(directory, names));
+            undecodable.AddRange(names);
+            files.RemoveAll(UndecodableNames.IsUndecodable);
+        }
+        return files.OrderBy(Path.GetFileName, StringComparer.Ordinal).ToList();
     }
 
     /// <summary>
@@ -28,14 +41,23 @@ public static class ImageFiles
     /// per class), each named by its path relative to <paramref name="directory"/> with '/' as separator ("a.png",
     /// "Coat/b.png"), ordered by that name (ordinal).
     /// </summary>
-    public static IReadOnlyList<(string Name, string Path)> ListWithSubfolders(string directory)
+    /// <param name="directory">The folder.</param>
+    /// <param name="undecodable">As for <see cref="List"/>; a sub-folder whose name is not valid UTF-8 is treated like such a file.</param>
+    public static IReadOnlyList<(string Name, string Path)> ListWithSubfolders(string directory, List<string>? undecodable = null)
     {
         if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"Image folder '{directory}' does not exist.");
-        var files = List(directory).Select(p => (Name: Path.GetFileName(p), Path: p));
+        var files = List(directory, undecodable).Select(p => (Name: Path.GetFileName(p), Path: p));
         foreach (string sub in Directory.EnumerateDirectories(directory))
         {
+            if (UndecodableNames.IsUndecodable(sub))
+            {
+                var names = UndecodableNames.In(directory).Where(n => n.EndsWith('/')).ToList();
+                if (undecodable is null) throw new InvalidDataException(UndecodableNames.Message(directory, names));
+                undecodable.AddRange(names.Except(undecodable));
+                continue;
+            }
             string folder = Path.GetFileName(sub);
-            files = files.Concat(List(sub).Select(p => (Name: folder + "/" + Path.GetFileName(p), Path: p)));
+            files = files.Concat(List(sub, undecodable).Select(p => (Name: folder + "/" + Path.GetFileName(p), Path: p)));
         }
         return files.OrderBy(f => f.Name, StringComparer.Ordinal).ToList();
     }
@@ -69,13 +91,17 @@ public static class ImageFiles
         }
     }
 
-    /// <summary>Writes a [3, H, W] tensor in [-1, 1] as an 8-bit RGB image (format from the extension).</summary>
+    /// <summary>Writes a [3, H, W] tensor in [-1, 1] as an 8-bit RGB image (format from the extension), atomically (<see cref="AtomicFile"/>).</summary>
     public static void Save(Tensor image, string path)
     {
         if (image.dim() != 3 || image.shape[0] != 3) throw new ArgumentException($"Expected an image [3, H, W]; got [{string.Join(", ", image.shape)}].");
+        var formats = Configuration.Default.ImageFormatsManager;
+        string extension = Path.GetExtension(path).TrimStart('.');
+        var encoder = formats.FindFormatByFileExtension(extension) is { } format ? formats.FindEncoder(format) : null;
+        if (encoder is null) throw new ArgumentException($"'{path}': no image format has the extension '{extension}' (use .png, .jpg, .bmp, .gif, .tga, .tiff or .webp).", nameof(path));
         int h = (int)image.shape[1], w = (int)image.shape[2];
         using var rgb = Image.LoadPixelData<Rgb24>(ToRgb24(image), w, h);
-        rgb.Save(path);
+        AtomicFile.Write(path, stream => rgb.Save(stream, encoder));
     }
 
     /// <summary>A [3, H, W] tensor in [-1, 1] as 8-bit RGB bytes, row-major (H x W x 3): clamped, scaled by 127.5, rounded.</summary>

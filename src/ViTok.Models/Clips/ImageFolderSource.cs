@@ -24,6 +24,12 @@ public sealed record ImageFolderOptions
     /// Images lying directly in the root are then an error.
     /// </summary>
     public bool LabelsFromSubfolders { get; init; }
+
+    /// <summary>
+    /// Leave out image files and folders whose names are not valid UTF-8 (which .NET cannot open), listing them in
+    /// <see cref="ImageFolderSource.UndecodableNames"/>. Default false: such a name is an error naming it.
+    /// </summary>
+    public bool SkipUndecodableNames { get; init; }
 }
 
 /// <summary>
@@ -56,7 +62,11 @@ public sealed class ImageFolderSource : IKeyedClipSource
         Root = Path.GetFullPath(root);
         if (!Directory.Exists(Root)) throw new DirectoryNotFoundException($"Image folder '{Root}' does not exist.");
 
-        var files = FolderWalk.Files(Root, out int skippedLinks)
+        var listed = FolderWalk.Files(Root, out int skippedLinks, out var undecodable);
+        UndecodableNames = undecodable.Where(n => n.EndsWith('/') || Extensions.Contains(Path.GetExtension(n).ToLowerInvariant())).ToArray();
+        if (UndecodableNames.Count > 0 && !_options.SkipUndecodableNames)
+            throw new InvalidDataException(ViTok.Models.Clips.UndecodableNames.Message(Root, UndecodableNames));
+        var files = listed
             .Where(f => Extensions.Contains(Path.GetExtension(f).ToLowerInvariant()))
             .Select(f => (Full: f, Relative: Path.GetRelativePath(Root, f).Replace('\\', '/')))
             .OrderBy(f => f.Relative, StringComparer.Ordinal)
@@ -90,6 +100,12 @@ public sealed class ImageFolderSource : IKeyedClipSource
     /// <summary>Symbolic links to folders that were not followed because they lead back into a folder already listed (a cycle or a duplicate).</summary>
     public int SkippedFolderLinks { get; }
 
+    /// <summary>
+    /// Image files and folders under the root whose names are not valid UTF-8 (escaped, folders ending in '/'), left out
+    /// with <see cref="ImageFolderOptions.SkipUndecodableNames"/> (otherwise the constructor refuses them).
+    /// </summary>
+    public IReadOnlyList<string> UndecodableNames { get; }
+
     /// <summary>The folder, as a full path.</summary>
     public string Root { get; }
 
@@ -98,7 +114,8 @@ public sealed class ImageFolderSource : IKeyedClipSource
 
     /// <inheritdoc/>
     public string Description => $"folder {Root} ({_files.Length} images" + (ClassNames.Count > 0 ? $", {ClassNames.Count} classes" : "") +
-        (SkippedFolderLinks > 0 ? $"; {SkippedFolderLinks} folder link(s) leading back into the listed tree not followed)" : ")");
+        (SkippedFolderLinks > 0 ? $"; {SkippedFolderLinks} folder link(s) leading back into the listed tree not followed" : "") +
+        (UndecodableNames.Count > 0 ? $"; {UndecodableNames.Count} name(s) that are not valid UTF-8 left out)" : ")");
 
     /// <inheritdoc/>
     public int Count => _files.Length;

@@ -14,11 +14,7 @@ public static class ImageGrid
     public static void Save(IReadOnlyList<IReadOnlyList<Tensor>> rows, string path, int gap = 2)
     {
         using var grid = Render(rows, gap);
-        string full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        string temp = full + ".tmp.png";
-        grid.SaveAsPng(temp);
-        File.Move(temp, full, overwrite: true);
+        Runtime.AtomicFile.Write(path, grid.SaveAsPng);
     }
 
     /// <summary>The grid of <paramref name="rows"/> as PNG bytes (for display, e.g. in a notebook).</summary>

@@ -52,11 +52,7 @@ public sealed class SweepResults
         if (at >= 0) _rows[at] = row; else _rows.Add(row);
         var text = new StringBuilder();
         foreach (var r in _rows) text.Append(r.ToJsonString(Compact)).Append('\n');
-        string? folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path));
-        if (folder is not null) Directory.CreateDirectory(folder);
-        string temp = Path + $".{Environment.ProcessId}.tmp";
-        File.WriteAllText(temp, text.ToString());
-        File.Move(temp, Path, overwrite: true);
+        Runtime.AtomicFile.WriteAllText(Path, text.ToString());
     }
 
     /// <summary>A numeric field by a dotted path ("psnr", "generation.fd_clf"), or null when absent or null.</summary>

@@ -45,6 +45,9 @@ public sealed record FolderMetrics(
 
     /// <summary>Why <see cref="GeneratedImageScores.ClassAccuracy"/> is missing, when a classifier was given.</summary>
     public string? ClassAccuracyNote { get; init; }
+
+    /// <summary>Unreadable files left out (with <see cref="FolderMetricsOptions.SkipBadFiles"/>; a pair goes with either file), in the order met.</summary>
+    public IReadOnlyList<string> Skipped { get; init; } = [];
 }
 
 /// <summary>How <see cref="ImageFolderMetrics.Compute(string, string, FeatureNetwork, FolderMetricsOptions)"/> reads and scores two folders.</summary>
@@ -70,6 +73,12 @@ public sealed record FolderMetricsOptions
     /// lies in a sub-folder naming a class (<see cref="ClassFolders"/>), the class accuracy. Null (default): none.
     /// </summary>
     public ImageClassifier? Classifier { get; init; }
+
+    /// <summary>
+    /// Leave out unreadable image files (and, when paired, their partners), listing them in <see cref="FolderMetrics.Skipped"/>.
+    /// Default false: the first unreadable file stops the computation with an <see cref="InvalidDataException"/> naming it.
+    /// </summary>
+    public bool SkipBadFiles { get; init; }
 }
 
 /// <summary>Computes <see cref="FolderMetrics"/> over two folders whose image files pair up by name.</summary>
@@ -83,10 +92,14 @@ public static class ImageFolderMetrics
     /// Pairs the image files of two folders by name, or with <paramref name="subfolders"/> by path relative to the folder
     /// including the immediate sub-folders ("Coat/0001.png"); any file without a partner is an error naming it.
     /// </summary>
-    public static IReadOnlyList<(string Name, string Reference, string Candidate)> Pair(string referenceDir, string candidateDir, bool subfolders)
+    public static IReadOnlyList<(string Name, string Reference, string Candidate)> Pair(string referenceDir, string candidateDir, bool subfolders) =>
+        Pair(referenceDir, candidateDir, subfolders, undecodable: null);
+
+    /// <param name="undecodable">Null: a file name that is not valid UTF-8 is an error; else such files are left out and listed here.</param>
+    static IReadOnlyList<(string Name, string Reference, string Candidate)> Pair(string referenceDir, string candidateDir, bool subfolders, List<string>? undecodable)
     {
-        var reference = List(referenceDir, subfolders).ToDictionary(f => f.Name, f => f.Path, StringComparer.Ordinal);
-        var candidate = List(candidateDir, subfolders).ToDictionary(f => f.Name, f => f.Path, StringComparer.Ordinal);
+        var reference = List(referenceDir, subfolders, undecodable).ToDictionary(f => f.Name, f => f.Path, StringComparer.Ordinal);
+        var candidate = List(candidateDir, subfolders, undecodable).ToDictionary(f => f.Name, f => f.Path, StringComparer.Ordinal);
         if (reference.Count == 0) throw new InvalidDataException($"Reference folder '{referenceDir}' holds no images ({string.Join(", ", ImageFiles.Extensions.Order())}).");
         if (candidate.Count == 0) throw new InvalidDataException($"Candidate folder '{candidateDir}' holds no images ({string.Join(", ", ImageFiles.Extensions.Order())}).");
         var onlyReference = reference.Keys.Where(k => !candidate.ContainsKey(k)).Order(StringComparer.Ordinal).ToList();
@@ -98,8 +111,8 @@ public static class ImageFolderMetrics
         return reference.Keys.Order(StringComparer.Ordinal).Select(k => (k, reference[k], candidate[k])).ToList();
     }
 
-    static IReadOnlyList<(string Name, string Path)> List(string directory, bool subfolders) =>
-        subfolders ? ImageFiles.ListWithSubfolders(directory) : ImageFiles.List(directory).Select(p => (Path.GetFileName(p), p)).ToList();
+    static IReadOnlyList<(string Name, string Path)> List(string directory, bool subfolders, List<string>? undecodable) =>
+        subfolders ? ImageFiles.ListWithSubfolders(directory, undecodable) : ImageFiles.List(directory, undecodable).Select(p => (Path.GetFileName(p), p)).ToList();
 
     static string Names(List<string> names) =>
         names.Count <= 8 ? string.Join(", ", names) : string.Join(", ", names.Take(8)) + $" and {names.Count - 8} more";
@@ -122,10 +135,22 @@ public static class ImageFolderMetrics
         var candidateClassifier = new List<Tensor>();
         var candidateClassifierLogits = new List<Tensor>();
         var candidateNames = new List<string>();
+        var skipped = new List<string>();
         var device = network.Backbone.Device;
         int referenceCount, candidateCount;
         bool classifierTraining = classifier?.training ?? false;
         classifier?.eval();
+        // An image, or null when it is unreadable and skipping is on (then its file is listed).
+        Tensor? Load(string path)
+        {
+            try { return ImageFiles.Load(path); }
+            catch (InvalidDataException e) when (options.SkipBadFiles && e.InnerException is BadItemException bad)
+            {
+                skipped.Add(bad.Origin);
+                return null;
+            }
+        }
+
         try
         {
             // Run the networks on one chunk of images (called inside the chunk's dispose scope; the outputs are moved out of it).
@@ -149,7 +174,7 @@ public static class ImageFolderMetrics
 
             if (options.Paired)
             {
-                var pairs = Pair(referenceDir, candidateDir, options.Subfolders);
+                var pairs = Pair(referenceDir, candidateDir, options.Subfolders, options.SkipBadFiles ? skipped : null);
                 foreach (var chunk in pairs.Chunk(batchSize))
                 {
                     using var scope = NewDisposeScope();
@@ -158,8 +183,9 @@ public static class ImageFolderMetrics
                     var cands = new List<Tensor>();
                     foreach (var (name, refPath, candPath) in chunk)
                     {
-                        var r = ImageFiles.Load(refPath);
-                        var c = ImageFiles.Load(candPath);
+                        var r = Load(refPath);
+                        var c = Load(candPath);
+                        if (r is null || c is null) continue;
                         if (!r.shape.SequenceEqual(c.shape))
                             throw new InvalidDataException($"Image '{name}' differs in size: '{refPath}' is {r.shape[2]}x{r.shape[1]}, '{candPath}' is {c.shape[2]}x{c.shape[1]}.");
                         if (r.shape[1] < Ssim.WindowSize || r.shape[2] < Ssim.WindowSize)
@@ -174,24 +200,39 @@ public static class ImageFolderMetrics
                     Reference(refs);
                     Candidate(cands);
                 }
-                referenceCount = candidateCount = pairs.Count;
+                referenceCount = candidateCount = scores.Count;
+                if (scores.Count == 0) throw new InvalidDataException($"None of the {pairs.Count} image pairs could be read (the first unreadable file: {skipped[0]}).");
             }
             else
             {
-                var references = List(referenceDir, options.Subfolders);
-                var candidates = List(candidateDir, options.Subfolders);
+                var references = List(referenceDir, options.Subfolders, options.SkipBadFiles ? skipped : null);
+                var candidates = List(candidateDir, options.Subfolders, options.SkipBadFiles ? skipped : null);
                 if (references.Count == 0) throw new InvalidDataException($"Reference folder '{referenceDir}' holds no images ({string.Join(", ", ImageFiles.Extensions.Order())}).");
                 if (candidates.Count == 0) throw new InvalidDataException($"Candidate folder '{candidateDir}' holds no images ({string.Join(", ", ImageFiles.Extensions.Order())}).");
-                foreach (var (files, run) in new (IReadOnlyList<(string Name, string Path)>, Action<List<Tensor>>)[] { (references, Reference), (candidates, Candidate) })
-                    foreach (var chunk in files.Chunk(batchSize))
+                var counts = new int[2];
+                var sets = new (IReadOnlyList<(string Name, string Path)> Files, Action<List<Tensor>> Run, string Folder)[]
+                    { (references, Reference, referenceDir), (candidates, Candidate, candidateDir) };
+                for (int set = 0; set < 2; set++)
+                {
+                    foreach (var chunk in sets[set].Files.Chunk(batchSize))
                     {
                         using var scope = NewDisposeScope();
                         using var _ = no_grad();
-                        run(chunk.Select(f => ImageFiles.Load(f.Path).unsqueeze(0).to(device)).ToList());
+                        var images = new List<Tensor>();
+                        foreach (var (name, path) in chunk)
+                        {
+                            if (Load(path) is not { } image) continue;
+                            images.Add(image.unsqueeze(0).to(device));
+                            if (set == 1) candidateNames.Add(name);
+                        }
+                        counts[set] += images.Count;
+                        sets[set].Run(images);
                     }
-                candidateNames.AddRange(candidates.Select(f => f.Name));
-                referenceCount = references.Count;
-                candidateCount = candidates.Count;
+                    if (counts[set] == 0)
+                        throw new InvalidDataException($"None of the {sets[set].Files.Count} images of '{sets[set].Folder}' could be read (the first: {skipped[^1]}).");
+                }
+                referenceCount = counts[0];
+                candidateCount = counts[1];
             }
 
             double? fd = null;
@@ -250,6 +291,7 @@ public static class ImageFolderMetrics
                 CandidateImages = candidateCount,
                 Classifier = classifierScores,
                 ClassAccuracyNote = classNote,
+                Skipped = skipped,
             };
         }
         finally

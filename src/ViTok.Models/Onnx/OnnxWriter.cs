@@ -21,7 +21,7 @@ public static class OnnxWriter
             }));
     });
 
-    public static void Write(OnnxModel model, string path) => File.WriteAllBytes(path, Serialize(model));
+    public static void Write(OnnxModel model, string path) => Runtime.AtomicFile.Write(path, s => s.Write(Serialize(model)));
 
     static byte[] Graph(OnnxGraph graph) => Message(s =>
     {

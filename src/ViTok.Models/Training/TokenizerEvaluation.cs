@@ -23,12 +23,35 @@ public sealed class TokenizerEvaluation : IDisposable
 
     public int Count => (int)_clips.shape[0];
 
+    /// <summary>Origins of the unreadable items passed over (with <c>skipBadItems</c>), in the order met.</summary>
+    public IReadOnlyList<string> Skipped { get; }
+
+    /// <summary>
+    /// Reads min(<paramref name="count"/>, source size) items of a seeded permutation of <paramref name="source"/>.
+    /// An unreadable item (<see cref="BadItemException"/>) stops here, naming its file, unless <paramref name="skipBadItems"/>:
+    /// then the next item of the permutation is read in its place and its origin is listed in <see cref="Skipped"/>.
+    /// </summary>
+    /// <param name="count">Items to evaluate; at least 1.</param>
     /// <param name="classifier">An image classifier whose features give FD-clf (key fd_clf), or null.</param>
-    public TokenizerEvaluation(IClipSource source, int count, FeatureNetwork? features, int batchSize = 64, int seed = 0, ImageClassifier? classifier = null)
+    public TokenizerEvaluation(IClipSource source, int count, FeatureNetwork? features, int batchSize = 64, int seed = 0, ImageClassifier? classifier = null,
+        bool skipBadItems = false)
     {
+        ArgumentNullException.ThrowIfNull(source);
+        if (count < 1) throw new ArgumentOutOfRangeException(nameof(count), count, "The evaluation needs at least 1 item.");
+        if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "The evaluation batch must be at least 1.");
+        if (source.Count == 0) throw new ArgumentException($"{source.Description} has no items to evaluate on.", nameof(source));
         int n = Math.Min(count, source.Count);
         var order = DeterministicRandom.Permutation(source.Count, seed);
-        var clips = Enumerable.Range(0, n).Select(i => source.Read(order[i], DeterministicRandom.ForItem(seed, 0, order[i]))).ToList();
+        var clips = new List<Clip>(n);
+        var skipped = new List<string>();
+        for (int i = 0; i < order.Length && clips.Count < n; i++)
+        {
+            try { clips.Add(source.Read(order[i], DeterministicRandom.ForItem(seed, 0, order[i]))); }
+            catch (BadItemException e) when (skipBadItems) { skipped.Add(e.Origin); }
+        }
+        if (clips.Count == 0)
+            throw new InvalidDataException($"None of the {source.Count} items of {source.Description} could be read (the first: {skipped[0]}).");
+        Skipped = skipped;
         _clips = ClipTensors.Stack(clips).DetachFromDisposeScope();
         _features = features;
         _classifier = classifier;

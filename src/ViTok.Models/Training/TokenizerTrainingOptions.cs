@@ -73,7 +73,7 @@ public sealed record TokenizerTrainingOptions : SteppedTrainingOptions
     public bool Bf16 { get; init; }
 
     public int EvalEvery { get; init; } = Defaults.EvalEvery;
-    /// <summary>Held-out items evaluated at each evaluation.</summary>
+    /// <summary>Held-out items evaluated at each evaluation; 0 means no evaluation.</summary>
     public int EvalItems { get; init; } = Defaults.EvalItems;
 
     /// <summary>Skip unreadable items (counted and listed at the end) instead of stopping. Default false.</summary>
@@ -96,5 +96,6 @@ public sealed record TokenizerTrainingOptions : SteppedTrainingOptions
         base.Validate();
         Require(KlWeight >= 0 && L1Weight >= 0 && PerceptualWeight >= 0 && GanWeight >= 0, "loss weights must not be negative");
         Require(EvalEvery >= 1, "the evaluation interval must be at least 1");
+        Require(EvalItems >= 0, $"eval items {EvalItems} must not be negative (0 turns evaluation off)");
     }
 }

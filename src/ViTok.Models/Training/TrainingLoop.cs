@@ -68,10 +68,12 @@ sealed class TrainingLoop(TrainingCadence cadence, LearningRateSchedule schedule
             step = run.Restore(file);
             lastCheckpoint = file.Path;
             log?.Invoke($"resumed from {file.Path} at step {step}");
+            int dropped = TrainingHistory.KeepUpTo(folder, step);     // rows logged after that checkpoint are logged again
+            if (dropped > 0) log?.Invoke($"{TrainingHistory.FileName}: dropped {dropped} line(s) written after step {step}, which this run writes again");
         }
 
         using var guard = new FiniteGuard();
-        using var history = folder is null ? null : new StreamWriter(Path.Combine(folder, "history.jsonl"), append: true);
+        using var history = folder is null ? null : new StreamWriter(TrainingHistory.PathIn(folder), append: true);
         var clock = Stopwatch.StartNew();
         long itemsSinceLog = 0, stepsSinceLog = 0;
         IReadOnlyDictionary<string, double>? lastEval = null;

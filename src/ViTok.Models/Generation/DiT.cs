@@ -100,7 +100,9 @@ public sealed class DiTBlock : Module<Tensor, Tensor, Tensor>
         return x.MoveToOuterDisposeScope();
     }
 
-    internal static Tensor Modulate(Tensor x, Tensor shift, Tensor scale) => x * (1 + scale.unsqueeze(1)) + shift.unsqueeze(1);
+    static readonly Scalar One = 1.ToScalar();   // held: see Training/GcPause.cs
+
+    internal static Tensor Modulate(Tensor x, Tensor shift, Tensor scale) => x * (One + scale.unsqueeze(1)) + shift.unsqueeze(1);
 
     internal void ZeroModulation()
     {
@@ -170,7 +172,8 @@ public sealed class TimestepEmbedder : Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         int half = FrequencySize / 2;
-        var freqs = exp(-Math.Log(10000) * arange(half, dtype: ScalarType.Float32, device: t.device) / half);
+        using Scalar count = half.ToScalar(), logPeriod = (-Math.Log(10000)).ToScalar();
+        var freqs = exp(logPeriod * arange(count, dtype: ScalarType.Float32, device: t.device) / count);
         var args = t.to(ScalarType.Float32).unsqueeze(1) * freqs.unsqueeze(0);
         return cat([args.cos(), args.sin()], 1).MoveToOuterDisposeScope();
     }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace ViTok.Models.Generation;
@@ -17,7 +18,8 @@ public sealed record LatentNormalization(float[] Mean, float[] Std)
         using var scope = NewDisposeScope();
         var flat = latents.reshape(-1, latents.shape[^1]).to(ScalarType.Float64);
         var mean = flat.mean([0]);
-        var std = flat.std([0]).clamp_min(1e-6);
+        using Scalar floor = 1e-6.ToScalar();
+        var std = flat.std([0]).clamp_min(floor);
         return new LatentNormalization(mean.to(ScalarType.Float32).data<float>().ToArray(), std.to(ScalarType.Float32).data<float>().ToArray());
     }
 

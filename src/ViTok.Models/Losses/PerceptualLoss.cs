@@ -109,5 +109,7 @@ public sealed class PerceptualLoss : nn.Module<Tensor, Tensor, Tensor>
     /// f / (||f||_channels + 1e-10), as LPIPS normalises; the norm has 1e-20 under its square root so that its
     /// gradient stays finite where every channel is 0.
     /// </summary>
-    static Tensor UnitNormalise(Tensor f) => f / ((f.square().sum(1, keepdim: true) + 1e-20).sqrt() + 1e-10);
+    static Tensor UnitNormalise(Tensor f) => f / ((f.square().sum(1, keepdim: true) + TinySquare).sqrt() + Tiny);
+
+    static readonly Scalar TinySquare = 1e-20.ToScalar(), Tiny = 1e-10.ToScalar();   // held: see Training/GcPause.cs
 }

@@ -42,8 +42,8 @@ public static class Ssim
         var sigmaXX = Filter(x * x) - muX * muX;
         var sigmaYY = Filter(y * y) - muY * muY;
         var sigmaXY = Filter(x * y) - muX * muY;
-        double c1 = Math.Pow(K1 * dataRange, 2), c2 = Math.Pow(K2 * dataRange, 2);
-        var map = (2 * muX * muY + c1) * (2 * sigmaXY + c2) / ((muX * muX + muY * muY + c1) * (sigmaXX + sigmaYY + c2));
+        using Scalar two = 2.ToScalar(), c1 = Math.Pow(K1 * dataRange, 2).ToScalar(), c2 = Math.Pow(K2 * dataRange, 2).ToScalar();
+        var map = (two * muX * muY + c1) * (two * sigmaXY + c2) / ((muX * muX + muY * muY + c1) * (sigmaXX + sigmaYY + c2));
         return map.flatten(1).mean([1]).data<double>().ToArray();
     }
 

@@ -12,6 +12,9 @@ public sealed class DiagonalGaussian : IDisposable
     public Tensor Mean { get; }
     public Tensor LogVar { get; }
 
+    static readonly Scalar LogVarMin = ViTokConfig.LogVarMin.ToScalar(), LogVarMax = ViTokConfig.LogVarMax.ToScalar(),
+        Half = 0.5.ToScalar(), One = 1.0.ToScalar();   // held: see Training/GcPause.cs
+
     public DiagonalGaussian(Tensor mean, Tensor logVar)
     {
         Mean = mean;
@@ -22,7 +25,7 @@ public sealed class DiagonalGaussian : IDisposable
     public static DiagonalGaussian FromMoments(Tensor moments)
     {
         var chunks = moments.chunk(2, -1);
-        var logVar = chunks[1].clamp(ViTokConfig.LogVarMin, ViTokConfig.LogVarMax);
+        var logVar = chunks[1].clamp(LogVarMin, LogVarMax);
         chunks[1].Dispose();
         return new DiagonalGaussian(chunks[0], logVar);
     }
@@ -32,7 +35,7 @@ public sealed class DiagonalGaussian : IDisposable
     {
         using var scope = NewDisposeScope();
         var noise = randn(Mean.shape, dtype: Mean.dtype, device: Mean.device, generator: generator);
-        return (Mean + (0.5 * LogVar).exp() * noise).MoveToOuterDisposeScope();
+        return (Mean + (Half * LogVar).exp() * noise).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -42,7 +45,7 @@ public sealed class DiagonalGaussian : IDisposable
     public Tensor Kl()
     {
         using var scope = NewDisposeScope();
-        var kl = 0.5 * (Mean.square() + LogVar.exp() - 1.0 - LogVar);
+        var kl = Half * (Mean.square() + LogVar.exp() - One - LogVar);
         return kl.mean().MoveToOuterDisposeScope();
     }
 

@@ -70,12 +70,14 @@ public sealed class DiscriminatorBlock : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    static readonly Scalar RootTwo = Math.Sqrt(2).ToScalar();   // held: see GcPause
+
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
         var y = functional.leaky_relu(conv1.forward(x), 0.2);
         y = functional.avg_pool2d(functional.leaky_relu(conv2.forward(y), 0.2), 2);
         var s = skip.forward(functional.avg_pool2d(x, 2));
-        return ((y + s) / Math.Sqrt(2)).MoveToOuterDisposeScope();
+        return ((y + s) / RootTwo).MoveToOuterDisposeScope();
     }
 }

@@ -192,31 +192,32 @@ public sealed class TokenizerTrainer
         var target = x.dim() == 4 ? x.unsqueeze(2) : x;
         var mse = nn.functional.mse_loss(r, target);
         var kl = posterior.Kl();
-        var total = mse + o.KlWeight * kl;
+        using Scalar klWeight = o.KlWeight.ToScalar(), l1Weight = o.L1Weight.ToScalar(), perceptualWeight = o.PerceptualWeight.ToScalar(),
+            ganWeight = GanWeightAt(step).ToScalar();      // held for the whole step (see GcPause)
+        var total = mse + klWeight * kl;
         terms.Set("mse", mse);
         terms.Set("kl", kl);
         if (o.L1Weight > 0)
         {
             var l1 = nn.functional.l1_loss(r, target);
             terms.Set("l1", l1);
-            total = total + o.L1Weight * l1;
+            total = total + l1Weight * l1;
         }
         if (_perceptual is not null && o.PerceptualWeight > 0)
         {
             var perceptual = _perceptual(Frames(r), Frames(target));           // per frame, as the paper does for video
             terms.Set("perceptual", perceptual);
-            total = total + o.PerceptualWeight * perceptual;
+            total = total + perceptualWeight * perceptual;
         }
         if (disc is not null)
         {
-            double weight = GanWeightAt(step);
-            if (weight > 0)
+            if (GanWeightAt(step) > 0)
             {
                 foreach (var p in disc.parameters()) p.requires_grad = false;
                 var g = -disc.forward(r).mean();
                 foreach (var p in disc.parameters()) p.requires_grad = true;
                 terms.Set("gan_g", g);
-                total = total + weight * g;
+                total = total + ganWeight * g;
             }
         }
         return (total, r);
@@ -236,7 +237,8 @@ public sealed class TokenizerTrainer
     {
         using var scope = NewDisposeScope();
         var target = real.dim() == 4 ? real.unsqueeze(2) : real;
-        var loss = nn.functional.relu(1 - disc.forward(target)).mean() + nn.functional.relu(1 + disc.forward(fake)).mean();
+        using Scalar one = 1.ToScalar();
+        var loss = nn.functional.relu(one - disc.forward(target)).mean() + nn.functional.relu(one + disc.forward(fake)).mean();
         return loss.MoveToOuterDisposeScope();
     }
 

@@ -79,7 +79,11 @@ public sealed class UnaryOp(Func<IReadOnlyList<Tensor?>, Tensor> f) : IOnnxOp
             case "Clip" when a.Opset < 11:
             {
                 double min = a.Float("min", float.NegativeInfinity), max = a.Float("max", float.PositiveInfinity);
-                f = i => i[0]!.clamp(min, max);
+                f = i =>
+                {
+                    using Scalar low = min.ToScalar(), high = max.ToScalar();
+                    return i[0]!.clamp(low, high);
+                };
                 break;
             }
             case "Clip":

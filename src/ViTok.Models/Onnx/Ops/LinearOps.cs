@@ -20,10 +20,11 @@ public sealed class GemmOp(double alpha, double beta, bool transA, bool transB) 
         using var x = transA ? inputs[0]!.t() : inputs[0]!.alias();
         using var w = transB ? inputs[1]!.t() : inputs[1]!.alias();
         using var product = x.matmul(w);
-        using var scaled = alpha == 1 ? product.alias() : product * alpha;
+        using Scalar a = alpha.ToScalar(), b = beta.ToScalar();
+        using var scaled = alpha == 1 ? product.alias() : product * a;
         var c = inputs.Count > 2 ? inputs[2] : null;
         if (c is null) return [scaled.alias()];
-        return [beta == 1 ? scaled + c : scaled + c * beta];
+        return [beta == 1 ? scaled + c : scaled + c * b];
     }
 }
 

@@ -52,6 +52,17 @@ public sealed record GeneratorTrainingOptions
     public int KeepCheckpoints { get; init; } = Defaults.KeepCheckpoints;
     public int LogEvery { get; init; } = Defaults.LogEvery;
 
+    /// <summary>
+    /// Resume even when the checkpoint was written with other options (seed, batch, learning rate...) or on other
+    /// latents; without it such a resume is refused, naming each change. Steps and the log/checkpoint cadence may
+    /// always change. Not stored.
+    /// </summary>
+    [JsonIgnore] public bool ResumeWithChangedOptions { get; init; }
+
+    /// <summary>Options a resumed run may change: its length and its cadence.</summary>
+    internal static readonly IReadOnlySet<string> MayChangeOnResume = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+        { nameof(Steps), nameof(CheckpointEvery), nameof(KeepCheckpoints), nameof(LogEvery) };
+
     static readonly JsonSerializerOptions Json = new() { Converters = { new JsonStringEnumConverter() } };
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 

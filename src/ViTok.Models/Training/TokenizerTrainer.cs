@@ -25,19 +25,26 @@ public sealed class TokenizerTrainer
     readonly ViTokConfig _config;
     readonly TokenizerTrainingOptions _options;
     readonly Func<string?, IBatchStream> _data;
+    readonly string _dataSource;
     readonly PerceptualLoss? _perceptual;
     readonly Evaluator? _evaluate;
     readonly Device _device;
 
     /// <param name="data">Opens the batch stream at a saved position (null: the start).</param>
-    public TokenizerTrainer(ViTokConfig config, TokenizerTrainingOptions options, Func<string?, IBatchStream> data,
+    /// <param name="dataSource">
+    /// What the data is, canonically (e.g. the SOURCE text with a full path and the source's description): stored in
+    /// checkpoints, and a resume on other data is refused naming both unless the options say ResumeWithChangedOptions.
+    /// </param>
+    public TokenizerTrainer(ViTokConfig config, TokenizerTrainingOptions options, Func<string?, IBatchStream> data, string dataSource,
         Device device, PerceptualLoss? perceptual = null, Evaluator? evaluate = null)
     {
         config.Validate();
         options.Validate();
+        ArgumentException.ThrowIfNullOrWhiteSpace(dataSource);
         _config = config;
         _options = options;
         _data = data;
+        _dataSource = dataSource;
         _device = device;
         _perceptual = perceptual;
         _evaluate = evaluate;
@@ -261,7 +268,8 @@ public sealed class TokenizerTrainer
         var metadata = new Dictionary<string, string>
         {
             ["vitok.config"] = _config.ToJson(),
-            ["train.options"] = _options.ToJson(),
+            [TrainingState.OptionsKey] = _options.ToJson(),
+            [TrainingState.DataKey] = _dataSource,
             ["train.opt_step"] = opt.Step.ToString(CultureInfo.InvariantCulture),
             ["train.dopt_step"] = (dopt?.Step ?? 0).ToString(CultureInfo.InvariantCulture),
             ["train.data_position"] = data.Position,
@@ -273,17 +281,13 @@ public sealed class TokenizerTrainer
 
     Action<string>? _log;
 
-    /// <summary>Options a resumed run may change: its length and its cadence.</summary>
-    static readonly IReadOnlySet<string> MayChangeOnResume = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
-        { "Steps", "CheckpointEvery", "KeepCheckpoints", "EvalEvery", "EvalItems", "LogEvery", "SkipBadItems" };
-
     (long Step, string Position) Restore(SafeTensorsFile file, ViTokAutoEncoder model, ViTokAutoEncoder ema, AdamW opt, AdamW? dopt,
         StyleGanDiscriminator? disc, Generator noise, List<string> skipped)
     {
         var saved = ViTokConfig.FromJson(file.Metadata["vitok.config"]);
         if (saved != _config)
             throw new InvalidDataException($"Checkpoint '{file.Path}' is for {saved.Variant} ({saved.ToJson()}), not for the requested {_config.Variant}.");
-        TrainingState.CheckResumedOptions(file.Path, file.Metadata.GetValueOrDefault("train.options"), _options.ToJson(), MayChangeOnResume, _options.ResumeWithChangedOptions, _log);
+        TrainingState.CheckResumed(file, _options.ToJson(), TokenizerTrainingOptions.MayChangeOnResume, _dataSource, _options.ResumeWithChangedOptions, _log);
         TrainingState.LoadPrefixed(file, "model.", model);
         TrainingState.LoadPrefixed(file, "ema.", ema);
         opt.Load(file.Read, "opt", long.Parse(file.Metadata["train.opt_step"], CultureInfo.InvariantCulture));

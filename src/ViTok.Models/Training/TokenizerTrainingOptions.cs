@@ -104,6 +104,10 @@ public sealed record TokenizerTrainingOptions
     /// </summary>
     [JsonIgnore] public bool ResumeWithChangedOptions { get; init; }
 
+    /// <summary>Options a resumed run may change: its length and its cadence.</summary>
+    internal static readonly IReadOnlySet<string> MayChangeOnResume = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+        { nameof(Steps), nameof(CheckpointEvery), nameof(KeepCheckpoints), nameof(EvalEvery), nameof(EvalItems), nameof(LogEvery), nameof(SkipBadItems) };
+
     static readonly JsonSerializerOptions Json = new() { Converters = { new JsonStringEnumConverter() } };
     public string ToJson() => JsonSerializer.Serialize(this, Json);
     public static TokenizerTrainingOptions FromJson(string json) =>

@@ -5,10 +5,13 @@ using Microsoft.CodeAnalysis.Operations;
 namespace ViTok.Cli.Tests;
 
 /// <summary>
-/// No implicit conversion to <c>TorchSharp.Scalar</c> in src/ (house rule; issue 12): such a temporary Scalar is
-/// unreachable while libtorch reads it, so a collection on another thread can finalize it mid-call. The sources of
-/// ViTok.Models, ViTok.MLNet and ViTok.Cli are compiled here with their references (the assemblies beside this test)
-/// and every implicit user-defined conversion to Scalar (from double, float, int, long, bool, ...) is listed.
+/// No unheld TorchSharp.Scalar in src/ (house rule; issue 12): a temporary Scalar is unreachable while libtorch reads
+/// it, so a collection on another thread can finalize it mid-call. The sources of ViTok.Models, ViTok.MLNet and
+/// ViTok.Cli are compiled here with their references (the assemblies beside this test) and listed are: every implicit
+/// conversion to Scalar (from double, float, int, long, bool...); every number given to Tensor's number operators
+/// (t * 0.5, 1 - t), which convert it inside TorchSharp; and every call of a TorchSharp member that makes a Scalar it
+/// never disposes (found in TorchSharp's IL, directly or through the members it calls: Tensor + Tensor and add(t) pass
+/// alpha 1 that way, square() the exponent 2, arange(n) the start 0). Runtime/HeldScalars.cs has the held forms.
 /// </summary>
 [TestClass]
 public sealed class ImplicitScalarTests
@@ -34,14 +37,14 @@ public sealed class ImplicitScalarTests
     }
 
     [TestMethod]
-    public void A_planted_implicit_Scalar_is_found_and_explicit_ones_are_not()
+    public void A_planted_implicit_Scalar_is_found_and_held_ones_are_not()
     {
         const string source = """
             using TorchSharp;
             using static TorchSharp.torch;
             static class Planted
             {
-                static readonly Scalar Half = 0.5.ToScalar();
+                static readonly Scalar Half = 0.5.ToScalar(), One = 1.ToScalar();
                 static Tensor F(Tensor t, double p, float f, int n, bool b)
                 {
                     var a = t * 0.5;
@@ -51,15 +54,83 @@ public sealed class ImplicitScalarTests
                     var g = t.lt(p).to(t.dtype).mul(f);
                     var h = t.masked_fill(t.gt(Half), b);
                     Scalar s = n;
+                    var sum = a + c;
+                    var square = t.square();
+                    var range = arange(One);
+                    var plusHeld = t + Half;
                     using var held = p.ToScalar();
-                    return a + c + d + e + g + h + t.mul(held).mul(Half) + t.add(s);
+                    return t.mul(held).mul(Half).add(s, One).add(d, One).add(e, One).add(g, One).add(h, One).add(sum, One).add(square, One).add(range, One);
                 }
             }
             """;
         var hits = ImplicitScalars(Compile("ViTok.Planted", [("Planted.cs", source)])).ToList();
-        var lines = hits.Select(h => int.Parse(h.Split(':')[1])).ToList();
-        CollectionAssert.AreEquivalent(new[] { 8, 9, 10, 11, 12, 12, 13, 14 }, lines, string.Join("\n", hits));
-        StringAssert.Contains(hits[0], "Planted.cs:8: 0.5 (double -> Scalar)");
+        var lines = hits.Select(h => int.Parse(h.Split(':')[1])).Distinct().ToList();
+        CollectionAssert.AreEquivalent(new[] { 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18 }, lines, string.Join("\n", hits));
+        CollectionAssert.Contains(hits, "Planted.cs:8: 0.5 (double -> Scalar)");
+        CollectionAssert.Contains(hits, "Planted.cs:15: TorchSharp.torch.Tensor.operator +(TorchSharp.torch.Tensor, TorchSharp.torch.Tensor) makes an unheld Scalar inside TorchSharp");
+        CollectionAssert.Contains(hits, "Planted.cs:16: TorchSharp.torch.Tensor.square() makes an unheld Scalar inside TorchSharp");
+    }
+
+    static readonly HashSet<string> Unheld = UnheldInTorchSharp();
+
+    /// <summary>
+    /// TorchSharp members that make a Scalar from a number and never dispose it: directly (their IL calls
+    /// Scalar.op_Implicit and not Scalar.Dispose) or through another such member they call (Tensor + Scalar calls
+    /// add(Scalar), which passes alpha 1 as a new Scalar).
+    /// </summary>
+    static HashSet<string> UnheldInTorchSharp()
+    {
+        var asm = typeof(TorchSharp.Scalar).Assembly;
+        System.Type[] types;
+        try { types = asm.GetTypes(); } catch (System.Reflection.ReflectionTypeLoadException e) { types = e.Types.Where(t => t is not null).ToArray()!; }
+        const System.Reflection.BindingFlags all = System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic |
+            System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.DeclaredOnly;
+        var calls = new Dictionary<System.Reflection.MethodBase, List<System.Reflection.MethodBase>>();
+        var unheld = new HashSet<System.Reflection.MethodBase>();
+        foreach (var t in types)
+            foreach (var m in t.GetMethods(all).Cast<System.Reflection.MethodBase>().Concat(t.GetConstructors(all)))
+            {
+                byte[]? il;
+                try { il = m.GetMethodBody()?.GetILAsByteArray(); } catch (Exception) { continue; }
+                if (il is null) continue;
+                bool converts = false, disposes = false;
+                var callees = new List<System.Reflection.MethodBase>();
+                for (int i = 0; i + 4 < il.Length; i++)
+                    if (il[i] is 0x28 or 0x6F or 0x73)    // call, callvirt, newobj
+                    {
+                        System.Reflection.MethodBase? callee;
+                        try { callee = m.Module.ResolveMethod(BitConverter.ToInt32(il, i + 1)); } catch (Exception) { continue; }
+                        if (callee is null) continue;
+                        if (callee.DeclaringType == typeof(TorchSharp.Scalar))
+                        {
+                            converts |= callee.Name == "op_Implicit";
+                            disposes |= callee.Name == "Dispose";
+                        }
+                        else if (callee.Module == m.Module) callees.Add(callee);
+                    }
+                calls[m] = callees;
+                if (converts && !disposes) unheld.Add(m);
+            }
+        for (bool grew = true; grew;)
+        {
+            grew = false;
+            foreach (var (m, callees) in calls)
+                if (!unheld.Contains(m) && callees.Any(unheld.Contains)) grew |= unheld.Add(m);
+        }
+        return unheld.Where(m => m is System.Reflection.MethodInfo)
+            .Select(m => Key(m.DeclaringType!.FullName!.Replace('+', '.'), m.Name, m.GetParameters().Select(p => Simple(p.ParameterType))))
+            .ToHashSet();
+
+        static string Simple(System.Type t) => t.IsArray ? Simple(t.GetElementType()!) + "[]" : t.Name.Split('`')[0].TrimEnd('&');
+    }
+
+    static string Key(string type, string name, IEnumerable<string> parameters) => $"{type}.{name}({string.Join(",", parameters)})";
+
+    static string Key(IMethodSymbol m)
+    {
+        static string Simple(ITypeSymbol t) => t is IArrayTypeSymbol a ? Simple(a.ElementType) + "[]" : t.Name;
+        var d = m.OriginalDefinition;
+        return Key(d.ContainingType.ToDisplayString(), d.Name, d.Parameters.Select(p => Simple(p.Type)));
     }
 
     /// <summary>Every implicit user-defined conversion to TorchSharp.Scalar, as "file:line: code (type -> Scalar)".</summary>
@@ -69,6 +140,8 @@ public sealed class ImplicitScalarTests
         Assert.IsNotNull(scalar, "TorchSharp.Scalar is not among the references");
         var tensor = compilation.GetTypeByMetadataName("TorchSharp.torch+Tensor");
         bool IsScalar(ITypeSymbol? t) => SymbolEqualityComparer.Default.Equals(t, scalar);
+        // Tensor + Tensor is add(Tensor), which passes alpha 1 as an unheld Scalar.
+        bool IsTensorPlus(IMethodSymbol m) => m.Name == "op_Addition" && m.Parameters.All(p => IsTensor(p.Type));
         bool IsTensor(ITypeSymbol? t) => SymbolEqualityComparer.Default.Equals(t, tensor);
         static bool IsNumber(ITypeSymbol t) => t.SpecialType is SpecialType.System_Double or SpecialType.System_Single or SpecialType.System_Int32
             or SpecialType.System_Int64 or SpecialType.System_Int16 or SpecialType.System_Byte or SpecialType.System_SByte or SpecialType.System_Boolean;
@@ -76,6 +149,11 @@ public sealed class ImplicitScalarTests
         {
             var model = compilation.GetSemanticModel(tree);
             var found = new SortedSet<(int Line, int Column, string Text)>();
+            void AddCall(SyntaxNode syntax, IMethodSymbol method)
+            {
+                var at = syntax.GetLocation().GetLineSpan().StartLinePosition;
+                found.Add((at.Line + 1, at.Character, $"{method.ToDisplayString()} makes an unheld Scalar inside TorchSharp"));
+            }
             void Add(IOperation operand)
             {
                 var at = operand.Syntax.GetLocation().GetLineSpan().StartLinePosition;
@@ -101,14 +179,19 @@ public sealed class ImplicitScalarTests
                             Add(c.Operand);
                             break;
                         case IBinaryOperation { OperatorMethod: { } m } b:
+                            int before = found.Count;
                             Operand(b.LeftOperand, m, 0);
                             Operand(b.RightOperand, m, 1);
+                            if (found.Count == before && (IsTensorPlus(m) || Unheld.Contains(Key(m)))) AddCall(b.Syntax, m);
                             break;
                         case ICompoundAssignmentOperation { OperatorMethod: { } m } a:
                             Operand(a.Value, m, 1);
                             break;
                         case IUnaryOperation { OperatorMethod: { } m } u:
                             Operand(u.Operand, m, 0);
+                            break;
+                        case IInvocationOperation call when Unheld.Contains(Key(call.TargetMethod)):
+                            AddCall(call.Syntax, call.TargetMethod);
                             break;
                     }
                 }

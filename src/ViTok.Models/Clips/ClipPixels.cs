@@ -11,7 +11,7 @@ namespace ViTok.Models.Clips;
 /// </summary>
 public static class ClipPixels
 {
-    static readonly Scalar Low = (-1.0).ToScalar(), High = 1.0.ToScalar();   // held: see Training/GcPause.cs
+    static readonly Scalar Low = (-1.0).ToScalar(), High = 1.0.ToScalar();   // held: see HeldScalars
 
     /// <summary>A model's output clamped to the pixel range [-1, 1].</summary>
     public static Tensor Clamp(Tensor pixels) => pixels.clamp(Low, High);

@@ -1,5 +1,7 @@
 using TorchSharp;
+using ViTok.Models.Runtime;
 using static TorchSharp.torch;
+using static ViTok.Models.Runtime.HeldScalars;
 
 namespace ViTok.Models.Generation;
 
@@ -11,8 +13,7 @@ namespace ViTok.Models.Generation;
 public sealed class FlowMatching : IDiffusionObjective
 {
     const double TimeScale = 1000;
-    // Held Scalars: an implicit one (1 - t) could be finalized while libtorch reads it (see GcPause).
-    static readonly Scalar One = 1.ToScalar(), TimeScaleScalar = TimeScale.ToScalar();
+    static readonly Scalar TimeScaleScalar = TimeScale.ToScalar();   // held: see HeldScalars
     static readonly Sampler[] OwnSamplers = [Sampler.Euler, Sampler.Heun];
 
     public DiffusionObjective Kind => DiffusionObjective.FlowMatching;
@@ -28,9 +29,9 @@ public sealed class FlowMatching : IDiffusionObjective
         var t = rand([x0.shape[0]], device: x0.device, generator: generator);
         var noise = randn(x0.shape, device: x0.device, generator: generator);
         var tt = t.view(-1, 1, 1);
-        var xt = (One - tt) * x0 + tt * noise;
+        var xt = (One.Minus(tt) * x0).Plus(tt * noise);
         var v = model.forward(xt, t * TimeScaleScalar, y);
-        return (v - (noise - x0)).square().mean().MoveToOuterDisposeScope();
+        return (v - (noise - x0)).Squared().mean().MoveToOuterDisposeScope();
     }
 
     /// <inheritdoc/>
@@ -54,8 +55,8 @@ public sealed class FlowMatching : IDiffusionObjective
             double t = (double)i / n, tNext = (double)(i - 1) / n, dt = tNext - t;   // dt < 0
             using Scalar dtScalar = dt.ToScalar(), halfStep = (dt * 0.5).ToScalar();
             var v = Velocity(x, t);
-            var euler = x + dtScalar * v;
-            var next = options.Sampler == Sampler.Heun && i > 1 ? x + halfStep * (v + Velocity(euler, tNext)) : euler;
+            var euler = x.Plus(dtScalar * v);
+            var next = options.Sampler == Sampler.Heun && i > 1 ? x.Plus(halfStep * v.Plus(Velocity(euler, tNext))) : euler;
             x = next.MoveToOuterDisposeScope();
         }
         return x.MoveToOuterDisposeScope();

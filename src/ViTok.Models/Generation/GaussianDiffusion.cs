@@ -1,5 +1,7 @@
 using TorchSharp;
+using ViTok.Models.Runtime;
 using static TorchSharp.torch;
+using static ViTok.Models.Runtime.HeldScalars;
 
 namespace ViTok.Models.Generation;
 
@@ -68,8 +70,8 @@ public sealed class GaussianDiffusion : IDiffusionObjective
         return new Schedule(used, betas, ac, acPrev, posterior, clipped);
     }
 
-    // Held Scalars: an implicit one (1 - ac, x.pow(2)) could be finalized while libtorch reads it (see GcPause).
-    static readonly Scalar Zero = 0.ToScalar(), One = 1.ToScalar(), Two = 2.ToScalar(), Half = 0.5.ToScalar(), MinusOne = (-1.0).ToScalar(),
+    // Held: see HeldScalars.
+    static readonly Scalar Half = 0.5.ToScalar(), MinusOne = (-1.0).ToScalar(),
         LogTwoPi = Math.Log(2 * Math.PI).ToScalar(), LogTwo = Math.Log(2.0).ToScalar();
 
     static Tensor At(double[] values, Tensor index, Tensor like) =>
@@ -80,7 +82,7 @@ public sealed class GaussianDiffusion : IDiffusionObjective
     {
         using var scope = NewDisposeScope();
         var ac = tensor(_alphasCumprod, ScalarType.Float32, x0.device).index_select(0, t).view(-1, 1, 1);
-        return (ac.sqrt() * x0 + (One - ac).sqrt() * noise).MoveToOuterDisposeScope();
+        return ((ac.sqrt() * x0).Plus(One.Minus(ac).sqrt() * noise)).MoveToOuterDisposeScope();
     }
 
     /// <inheritdoc/>
@@ -96,7 +98,7 @@ public sealed class GaussianDiffusion : IDiffusionObjective
         var output = model.forward(xt, t, y);
         var eps = output[.., .., ..c];
         var v = output[.., .., c..];
-        var mse = (eps - noise).square().mean([1, 2]);
+        var mse = (eps - noise).Squared().mean([1, 2]);
 
         // Variational bound for the variance only (the mean is held fixed, as DiT / improved DDPM do).
         var s = _full;
@@ -104,12 +106,12 @@ public sealed class GaussianDiffusion : IDiffusionObjective
         var ac = At(s.AlphasCumprod, t, x0);
         var acPrev = At(s.AlphasCumprodPrev, t, x0);
         var betas = At(s.Betas, t, x0);
-        var trueMean = (betas * acPrev.sqrt() / (One - ac)) * x0 + ((One - acPrev) * (One - betas).sqrt() / (One - ac)) * xt;
+        var trueMean = ((betas * acPrev.sqrt() / One.Minus(ac)) * x0).Plus((One.Minus(acPrev) * One.Minus(betas).sqrt() / One.Minus(ac)) * xt);
         var trueLogVar = At(s.PosteriorLogVarianceClipped, t, x0);
-        var kl = Half * (MinusOne + logVar - trueLogVar + (trueLogVar - logVar).exp() + (trueMean - mean).pow(Two) * (-logVar).exp());
-        var nll = Half * (LogTwoPi + logVar + (x0 - mean).pow(Two) * (-logVar).exp());   // t = 0: continuous Gaussian likelihood of the latent
+        var kl = Half * ((logVar.Plus(MinusOne) - trueLogVar).Plus((trueLogVar - logVar).exp()).Plus((trueMean - mean).pow(Two) * (-logVar).exp()));
+        var nll = Half * (logVar.Plus(LogTwoPi).Plus((x0 - mean).pow(Two) * (-logVar).exp()));   // t = 0: continuous Gaussian likelihood of the latent
         var vb = where((t == Zero).view(-1, 1, 1), nll, kl).mean([1, 2]) / LogTwo;
-        return (mse + vb).mean().MoveToOuterDisposeScope();
+        return mse.Plus(vb).mean().MoveToOuterDisposeScope();
     }
 
     (Tensor Mean, Tensor LogVar) MeanAndLogVariance(Schedule s, Tensor eps, Tensor v, Tensor xt, Tensor index)
@@ -119,10 +121,10 @@ public sealed class GaussianDiffusion : IDiffusionObjective
         var betas = At(s.Betas, index, xt);
         var minLog = At(s.PosteriorLogVariance, index, xt);
         var maxLog = betas.log();
-        var frac = (v + One) / Two;
-        var logVar = frac * maxLog + (One - frac) * minLog;
+        var frac = v.Plus(One) / Two;
+        var logVar = (frac * maxLog).Plus(One.Minus(frac) * minLog);
         var x0 = (One / ac).sqrt() * xt - (One / ac - One).sqrt() * eps;
-        var mean = (betas * acPrev.sqrt() / (One - ac)) * x0 + ((One - acPrev) * (One - betas).sqrt() / (One - ac)) * xt;
+        var mean = ((betas * acPrev.sqrt() / One.Minus(ac)) * x0).Plus((One.Minus(acPrev) * One.Minus(betas).sqrt() / One.Minus(ac)) * xt);
         return (mean, logVar);
     }
 
@@ -149,7 +151,7 @@ public sealed class GaussianDiffusion : IDiffusionObjective
             if (options.Sampler == Sampler.Ddpm)
             {
                 var (mean, logVar) = MeanAndLogVariance(s, eps, options.FixedPosteriorVariance ? full_like(v, MinusOne) : v, x, index);
-                next = i > 0 ? mean + (Half * logVar).exp() * generator.Randn(config.Tokens, config.Channels) : mean;
+                next = i > 0 ? mean.Plus((Half * logVar).exp() * generator.Randn(config.Tokens, config.Channels)) : mean;
             }
             else next = DdimStep(s, i, x, eps, options.Eta, generator);
             x = next.MoveToOuterDisposeScope();
@@ -164,7 +166,7 @@ public sealed class GaussianDiffusion : IDiffusionObjective
         using Scalar xScale = Math.Sqrt(1 / ac).ToScalar(), epsScale = Math.Sqrt(1 / ac - 1).ToScalar(), x0Scale = Math.Sqrt(acPrev).ToScalar(),
             dirScale = Math.Sqrt(Math.Max(0, 1 - acPrev - sigma * sigma)).ToScalar(), noiseScale = sigma.ToScalar();
         var x0 = xScale * x - epsScale * eps;
-        var next = x0Scale * x0 + dirScale * eps;
-        return sigma > 0 && i > 0 ? next + noiseScale * generator.Randn(x.shape[1..]) : next;
+        var next = (x0Scale * x0).Plus(dirScale * eps);
+        return sigma > 0 && i > 0 ? next.Plus(noiseScale * generator.Randn(x.shape[1..])) : next;
     }
 }

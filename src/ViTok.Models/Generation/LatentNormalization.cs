@@ -1,5 +1,6 @@
 using System.Text.Json;
 using TorchSharp;
+using ViTok.Models.Runtime;
 using static TorchSharp.torch;
 
 namespace ViTok.Models.Generation;
@@ -36,7 +37,7 @@ public sealed record LatentNormalization(float[] Mean, float[] Std)
     public Tensor Denormalize(Tensor x)
     {
         using var scope = NewDisposeScope();
-        return (x * tensor(Std, device: x.device) + tensor(Mean, device: x.device)).MoveToOuterDisposeScope();
+        return ((x * tensor(Std, device: x.device)).Plus(tensor(Mean, device: x.device))).MoveToOuterDisposeScope();
     }
 
     public string ToJson() => JsonSerializer.Serialize(new { mean = Mean, std = Std });

@@ -1,4 +1,5 @@
 using TorchSharp;
+using ViTok.Models.Runtime;
 using static TorchSharp.torch;
 
 namespace ViTok.Models.Layers;
@@ -32,7 +33,7 @@ public static class PositionAngles
         {
             if (split[a] == 0) continue;
             using Scalar n = split[a].ToScalar();
-            var i = arange(n, dtype: ScalarType.Float64, device: positions.device);
+            var i = HeldScalars.Range(n, dtype: ScalarType.Float64, device: positions.device);
             var freq = pow(theta, -i / n);                                      // [n_a]
             parts.Add(positions[.., a..(a + 1)].to(ScalarType.Float64) * freq.unsqueeze(0)); // [L, n_a]
         }
@@ -44,9 +45,9 @@ public static class PositionAngles
     {
         using var scope = NewDisposeScope();
         using Scalar st = t.ToScalar(), sh = h.ToScalar(), sw = w.ToScalar();
-        var tt = arange(st, dtype: ScalarType.Float32, device: device).view(t, 1, 1).expand(t, h, w);
-        var hh = arange(sh, dtype: ScalarType.Float32, device: device).view(1, h, 1).expand(t, h, w);
-        var ww = arange(sw, dtype: ScalarType.Float32, device: device).view(1, 1, w).expand(t, h, w);
+        var tt = HeldScalars.Range(st, dtype: ScalarType.Float32, device: device).view(t, 1, 1).expand(t, h, w);
+        var hh = HeldScalars.Range(sh, dtype: ScalarType.Float32, device: device).view(1, h, 1).expand(t, h, w);
+        var ww = HeldScalars.Range(sw, dtype: ScalarType.Float32, device: device).view(1, 1, w).expand(t, h, w);
         return stack([tt, hh, ww], -1).reshape(t * h * w, 3).MoveToOuterDisposeScope();
     }
 
@@ -54,7 +55,7 @@ public static class PositionAngles
     public static Tensor FlatPositions(int count, Device? device = null)
     {
         using Scalar n = count.ToScalar();
-        return arange(n, dtype: ScalarType.Float32, device: device).unsqueeze(1);
+        return HeldScalars.Range(n, dtype: ScalarType.Float32, device: device).unsqueeze(1);
     }
 
     /// <summary>

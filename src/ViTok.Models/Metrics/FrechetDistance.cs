@@ -1,5 +1,7 @@
 using TorchSharp;
+using ViTok.Models.Runtime;
 using static TorchSharp.torch;
+using static ViTok.Models.Runtime.HeldScalars;
 
 namespace ViTok.Models.Metrics;
 
@@ -53,8 +55,6 @@ public sealed class FeatureStatistics : IDisposable
 /// </summary>
 public static class FrechetDistance
 {
-    static readonly Scalar Zero = 0.ToScalar(), Two = 2.ToScalar();   // held: see Training/GcPause.cs
-
     /// <summary>The distance between feature sets [N, D] and [M, D].</summary>
     public static double Compute(Tensor a, Tensor b)
     {
@@ -85,7 +85,7 @@ public static class FrechetDistance
         return Math.Max(0, distance);
     }
 
-    static Tensor Symmetric(Tensor m) => (m + m.t()) / Two;
+    static Tensor Symmetric(Tensor m) => m.Plus(m.t()) / Two;
 
     /// <summary>Square root of a symmetric positive semi-definite matrix (negative round-off eigenvalues clamped to 0).</summary>
     public static Tensor SquareRoot(Tensor symmetric)

@@ -1,4 +1,5 @@
 using TorchSharp;
+using ViTok.Models.Runtime;
 using static TorchSharp.torch;
 
 namespace ViTok.Models.Tokenizer;
@@ -13,7 +14,7 @@ public sealed class DiagonalGaussian : IDisposable
     public Tensor LogVar { get; }
 
     static readonly Scalar LogVarMin = ViTokConfig.LogVarMin.ToScalar(), LogVarMax = ViTokConfig.LogVarMax.ToScalar(),
-        Half = 0.5.ToScalar(), One = 1.0.ToScalar();   // held: see Training/GcPause.cs
+        Half = 0.5.ToScalar(), One = 1.0.ToScalar();   // held: see HeldScalars
 
     public DiagonalGaussian(Tensor mean, Tensor logVar)
     {
@@ -35,7 +36,7 @@ public sealed class DiagonalGaussian : IDisposable
     {
         using var scope = NewDisposeScope();
         var noise = randn(Mean.shape, dtype: Mean.dtype, device: Mean.device, generator: generator);
-        return (Mean + (Half * LogVar).exp() * noise).MoveToOuterDisposeScope();
+        return Mean.Plus((Half * LogVar).exp() * noise).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -45,7 +46,7 @@ public sealed class DiagonalGaussian : IDisposable
     public Tensor Kl()
     {
         using var scope = NewDisposeScope();
-        var kl = Half * (Mean.square() + LogVar.exp() - One - LogVar);
+        var kl = Half * (Mean.Squared().Plus(LogVar.exp()) - One - LogVar);
         return kl.mean().MoveToOuterDisposeScope();
     }
 

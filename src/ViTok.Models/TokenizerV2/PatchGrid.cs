@@ -1,4 +1,5 @@
 using TorchSharp;
+using ViTok.Models.Runtime;
 using static TorchSharp.torch;
 
 namespace ViTok.Models.TokenizerV2;
@@ -24,8 +25,8 @@ public readonly record struct PatchGrid(int Rows, int Cols)
     {
         using var scope = NewDisposeScope();
         using Scalar rowCount = Rows.ToScalar(), colCount = Cols.ToScalar();
-        var rows = arange(rowCount, dtype: ScalarType.Float32, device: device).view(Rows, 1).expand(Rows, Cols);
-        var cols = arange(colCount, dtype: ScalarType.Float32, device: device).view(1, Cols).expand(Rows, Cols);
+        var rows = HeldScalars.Range(rowCount, dtype: ScalarType.Float32, device: device).view(Rows, 1).expand(Rows, Cols);
+        var cols = HeldScalars.Range(colCount, dtype: ScalarType.Float32, device: device).view(1, Cols).expand(Rows, Cols);
         return stack([rows, cols], -1).reshape(Count, 2).MoveToOuterDisposeScope();
     }
 

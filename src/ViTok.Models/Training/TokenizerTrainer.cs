@@ -4,6 +4,7 @@ using TorchSharp;
 using ViTok.Models.Layers;
 using ViTok.Models.Tokenizer;
 using ViTok.Models.Weights;
+using ViTok.Models.Runtime;
 using static TorchSharp.torch;
 
 namespace ViTok.Models.Training;
@@ -200,21 +201,21 @@ public sealed class TokenizerTrainer
         var mse = nn.functional.mse_loss(r, target);
         var kl = posterior.Kl();
         using Scalar klWeight = o.KlWeight.ToScalar(), l1Weight = o.L1Weight.ToScalar(), perceptualWeight = o.PerceptualWeight.ToScalar(),
-            ganWeight = GanWeightAt(step).ToScalar();      // held for the whole step (see GcPause)
-        var total = mse + klWeight * kl;
+            ganWeight = GanWeightAt(step).ToScalar();      // held for the whole step (see HeldScalars)
+        var total = mse.Plus(klWeight * kl);
         terms.Set("mse", mse);
         terms.Set("kl", kl);
         if (o.L1Weight > 0)
         {
             var l1 = nn.functional.l1_loss(r, target);
             terms.Set("l1", l1);
-            total = total + l1Weight * l1;
+            total = total.Plus(l1Weight * l1);
         }
         if (_perceptual is not null && o.PerceptualWeight > 0)
         {
             var perceptual = _perceptual(Frames(r), Frames(target));           // per frame, as the paper does for video
             terms.Set("perceptual", perceptual);
-            total = total + perceptualWeight * perceptual;
+            total = total.Plus(perceptualWeight * perceptual);
         }
         if (disc is not null)
         {
@@ -224,7 +225,7 @@ public sealed class TokenizerTrainer
                 var g = -disc.forward(r).mean();
                 foreach (var p in disc.parameters()) p.requires_grad = true;
                 terms.Set("gan_g", g);
-                total = total + ganWeight * g;
+                total = total.Plus(ganWeight * g);
             }
         }
         return (total, r);
@@ -245,7 +246,7 @@ public sealed class TokenizerTrainer
         using var scope = NewDisposeScope();
         var target = real.dim() == 4 ? real.unsqueeze(2) : real;
         using Scalar one = 1.ToScalar();
-        var loss = nn.functional.relu(one - disc.forward(target)).mean() + nn.functional.relu(one + disc.forward(fake)).mean();
+        var loss = nn.functional.relu(one.Minus(disc.forward(target))).mean().Plus(nn.functional.relu(disc.forward(fake).Plus(one)).mean());
         return loss.MoveToOuterDisposeScope();
     }
 

@@ -1,4 +1,5 @@
 using TorchSharp;
+using ViTok.Models.Runtime;
 using static TorchSharp.torch;
 
 namespace ViTok.Models.Onnx.Ops;
@@ -24,7 +25,7 @@ public sealed class GemmOp(double alpha, double beta, bool transA, bool transB) 
         using var scaled = alpha == 1 ? product.alias() : product * a;
         var c = inputs.Count > 2 ? inputs[2] : null;
         if (c is null) return [scaled.alias()];
-        return [beta == 1 ? scaled + c : scaled + c * b];
+        return [beta == 1 ? scaled.Plus(c) : scaled.Plus(c * b)];
     }
 }
 

@@ -46,7 +46,7 @@ static class V2ReconstructCommand
             {
                 using var scope = NewDisposeScope();
                 var original = tensor(images[i].Pixels, [3, images[i].Height, images[i].Width]);
-                var output = tensor(decoded[i].Pixels, [3, decoded[i].Height, decoded[i].Width]).clamp(-1, 1);
+                var output = ClipPixels.Clamp(tensor(decoded[i].Pixels, [3, decoded[i].Height, decoded[i].Width]));
                 string png = V2Images.PngName(chunk[i].Name);
                 foreach (var (dir, image) in new[] { (originals, original), (reconstructions, output) })
                 {

@@ -106,7 +106,8 @@ public sealed class GenerateVerb : IVerb
             {
                 using var scope = NewDisposeScope();
                 int n = Math.Min(batch, count - first);
-                using var labels = full([n], k, dtype: ScalarType.Int64);
+                using Scalar label = k.ToScalar();
+                using var labels = full([n], label, dtype: ScalarType.Int64);
                 var clips = generator.SampleImages(tokenizer, labels, options, RowNoise.Seeds(options.Seed, first, n)).cpu();   // [n, 3, T, H, W]
                 for (int i = 0; i < n && writeImages; i++)
                     for (int f = 0; f < clips.shape[2]; f++)

@@ -28,6 +28,7 @@ public sealed class TrainGeneratorVerb : IVerb
     readonly Option<double> _dropout = new("--class-dropout") { Description = "Probability of training on the null class (classifier-free guidance).", DefaultValueFactory = _ => DiTConfig.Defaults.ClassDropout };
     readonly Option<long> _seed = new("--seed") { Description = "Seed of initialisation, latent order and noise.", DefaultValueFactory = _ => GeneratorTrainingOptions.Defaults.Seed };
     readonly Option<bool> _resume = new("--resume") { Description = "Continue from the newest checkpoint in --out." };
+    readonly Option<bool> _forceOptions = new("--force-options") { Description = "With --resume: accept a checkpoint written with other options (seed, batch, learning rate...) or other --data, which is otherwise refused naming each change." };
     readonly Option<int> _checkpointEvery = new("--checkpoint-every") { Description = "Steps between checkpoints.", DefaultValueFactory = _ => GeneratorTrainingOptions.Defaults.CheckpointEvery };
     readonly Option<int> _logEvery = new("--log-every") { Description = "Steps between progress lines (and history.jsonl rows).", DefaultValueFactory = _ => GeneratorTrainingOptions.Defaults.LogEvery };
     readonly Option<int> _workers = new("--workers") { Description = "Background decoding workers while the latents are computed.", DefaultValueFactory = _ => 2 };
@@ -35,7 +36,7 @@ public sealed class TrainGeneratorVerb : IVerb
     public Command Create()
     {
         var command = new Command("train-generator", "Train a class-conditional DiT on a tokenizer's latents (computed once and cached in --out).");
-        foreach (var o in new Option[] { _tokenizer, _data, _out, _size, _objective, _steps, _batch, _lr, _warmup, _floor, _ema, _dropout, _seed, _resume, _checkpointEvery, _logEvery, _workers })
+        foreach (var o in new Option[] { _tokenizer, _data, _out, _size, _objective, _steps, _batch, _lr, _warmup, _floor, _ema, _dropout, _seed, _resume, _forceOptions, _checkpointEvery, _logEvery, _workers })
             command.Options.Add(o);
         _compute.AddTo(command);
         return command;
@@ -56,7 +57,7 @@ public sealed class TrainGeneratorVerb : IVerb
         {
             Steps = parse.GetValue(_steps), BatchSize = parse.GetValue(_batch), LearningRate = parse.GetValue(_lr), WarmupFraction = parse.GetValue(_warmup),
             LearningRateFloor = parse.GetValue(_floor), EmaDecay = parse.GetValue(_ema), Seed = parse.GetValue(_seed),
-            CheckpointEvery = parse.GetValue(_checkpointEvery), LogEvery = parse.GetValue(_logEvery),
+            CheckpointEvery = parse.GetValue(_checkpointEvery), LogEvery = parse.GetValue(_logEvery), ResumeWithChangedOptions = parse.GetValue(_forceOptions),
         };
         try { options.Validate(); }
         catch (ArgumentException e) { throw new UsageException(e.Message); }

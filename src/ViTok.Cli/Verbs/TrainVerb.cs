@@ -22,7 +22,7 @@ public sealed class TrainVerb : IVerb
     readonly Option<double> _lr = new("--lr") { Description = "Peak learning rate (paper 1e-4 at batch 256; small CPU runs: ~1e-3).", DefaultValueFactory = _ => TokenizerTrainingOptions.Defaults.LearningRate };
     readonly Option<int> _stage = new("--stage") { Description = "1: MSE + KL + perceptual; 2: decoder fine-tuning with a GAN (needs --from).", DefaultValueFactory = _ => TokenizerTrainingOptions.Defaults.Stage };
     readonly Option<string?> _from = new("--from") { Description = "Stage 2: the stage-1 tokenizer file (tokenizer.safetensors) to start from." };
-    readonly Option<bool> _forceOptions = new("--force-options") { Description = "With --resume: accept a checkpoint written with other options (seed, batch, learning rate, loss weights...), which is otherwise refused naming each change." };
+    readonly Option<bool> _forceOptions = new("--force-options") { Description = "With --resume: accept a checkpoint written with other options (seed, batch, learning rate, loss weights...) or other --data, which is otherwise refused naming each change." };
     readonly Option<bool> _resume = new("--resume") { Description = "Continue from the newest checkpoint in --out." };
     readonly Option<bool> _bf16 = new("--bf16") { Description = "bfloat16 matrix products with fp32 weights (faster on AVX512-BF16 CPUs)." };
     readonly Option<double> _perceptual = new("--perceptual-weight") { Description = "ResNet18 perceptual loss weight (paper: 1.0; 0 turns it off).", DefaultValueFactory = _ => TokenizerTrainingOptions.Defaults.PerceptualWeight };
@@ -102,7 +102,9 @@ public sealed class TrainVerb : IVerb
             throw new UsageException($"--from: '{from}' is {initial.Config.Variant} c={initial.Config.Channels} at {initial.Config.ImageSize}px; the options ask for {config.Variant} c={config.Channels} at {config.ImageSize}px.");
 
         var loaderOptions = new ClipLoaderOptions { BatchSize = options.BatchSize, Seed = (int)options.Seed, Workers = workers, SkipBadItems = options.SkipBadItems, DropLast = true };
-        var trainer = new TokenizerTrainer(config, options, position => new LoaderBatchStream(train, loaderOptions, position, console.Token), device,
+        // The data a checkpoint was trained on: the SOURCE text in one spelling and what it opened to (path, count, sizes, held-out part).
+        string dataSource = $"{ClipSourceSpec.Parse(parse.GetValue(_data)!).Canonical} = {train.Description}";
+        var trainer = new TokenizerTrainer(config, options, position => new LoaderBatchStream(train, loaderOptions, position, console.Token), dataSource, device,
             perceptual is null ? null : (r, t) => perceptual.forward(r, t).mean(), evaluation is null ? null : evaluation.Evaluate);
         context.Out.WriteLine($"training {config.Variant} c={config.Channels} E={config.BottleneckSize} ({TokenizerCost.Of(config).Total.ParamsM:F2} M params) stage {options.Stage} on {train.Description}; " +
                               (evaluation is null ? "no evaluation (--eval-items 0)" : $"evaluating on {evaluation.Count} clips of {held!.Description}") + $"; {(options.Bf16 ? "bf16" : "fp32")} on {device}");

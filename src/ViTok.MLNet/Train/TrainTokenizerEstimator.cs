@@ -71,7 +71,8 @@ public sealed class TrainTokenizerEstimator : IEstimator<TokenizeImagesTransform
         var training = _options.Training;
         var device = TokenizerHandle.ResolveDevice(_host, _options.Device, _options.Threads);
         var trainer = new TokenizerTrainer(_config, training,
-            position => new InMemoryBatchStream(items, [3, 1, _config.ImageSize, _config.ImageSize], training.BatchSize, training.Seed, position), device);
+            position => new InMemoryBatchStream(items, [3, 1, _config.ImageSize, _config.ImageSize], training.BatchSize, training.Seed, position),
+            $"column '{Input}' of an IDataView ({items.Count} rows)", device);
         string folder = _options.RunFolder ?? Directory.CreateTempSubdirectory("vitok-fit-").FullName;
         using var channel = ((IChannelProvider)_host.Environment).Start("TrainTokenizer");
         void Log(string message) => channel.Info(MessageSensitivity.None, "{0}", message);

@@ -1,4 +1,5 @@
 using TorchSharp;
+using ViTok.Models.Runtime;
 using static TorchSharp.torch;
 
 namespace ViTok.Models.Baselines;
@@ -50,7 +51,7 @@ public sealed class PcaBaseline : IDisposable
         var mean = x.mean([0]);
         var centred = x - mean;
         var (_, s, vh) = linalg.svd(centred, fullMatrices: false);
-        var variance = s.square();
+        var variance = s.Squared();
         double explained = (variance[..components].sum() / variance.sum()).item<double>();
         return new PcaBaseline(mean.MoveToOuterDisposeScope(), vh[..components].contiguous().MoveToOuterDisposeScope(), explained,
             x.min().item<double>(), x.max().item<double>());
@@ -75,7 +76,7 @@ public sealed class PcaBaseline : IDisposable
         using var _ = no_grad();
         var codes = Encode(items);
         using Scalar low = _low.ToScalar(), high = _high.ToScalar();
-        var back = codes.matmul(_components).add(_mean).clamp(low, high);
+        var back = codes.matmul(_components).Plus(_mean).clamp(low, high);
         return back.reshape(items.shape).to(items.dtype).to(items.device).MoveToOuterDisposeScope();
     }
 

@@ -31,7 +31,8 @@ public static class TokenizerBenchmark
         model.eval();
         model.to(device).to(dtype);
         using var scope = NewDisposeScope();
-        var pixels = (rand([batch, 3, config.Frames, config.ImageSize, config.ImageSize], device: device) * 2 - 1).to(dtype);
+        using Scalar one = 1.ToScalar(), two = 2.ToScalar();
+        var pixels = (rand([batch, 3, config.Frames, config.ImageSize, config.ImageSize], device: device) * two - one).to(dtype);
         var latents = randn([batch, config.Tokens, config.Channels], device: device).to(dtype);
         double encodeSeconds = Time(iterations, () => model.Encode(pixels).Dispose());
         double decodeSeconds = Time(iterations, () => model.Decode(latents).Dispose());

@@ -22,7 +22,8 @@ public static class V2Benchmark
         model.eval();
         model.to(device).to(dtype);
         using var scope = NewDisposeScope();
-        var patches = (rand([batch, grid.Count, config.PixelsPerToken], device: device) * 2 - 1).to(dtype);
+        using Scalar one = 1.ToScalar(), two = 2.ToScalar();
+        var patches = (rand([batch, grid.Count, config.PixelsPerToken], device: device) * two - one).to(dtype);
         var latents = randn([batch, grid.Count, config.Channels], device: device).to(dtype);
         double encodeSeconds = TokenizerBenchmark.Time(iterations, () => model.Encode(patches, grid).Dispose());
         double decodeSeconds = TokenizerBenchmark.Time(iterations, () => model.Decode(latents, grid).Dispose());

@@ -91,6 +91,22 @@ public sealed record ClipSourceSpec
     /// <summary>The KEY=VALUE pairs after '?'.</summary>
     public IReadOnlyDictionary<string, string> Options { get; }
 
+    /// <summary>
+    /// The text in one spelling: lower-case scheme, a folder or video path made absolute (without a trailing separator),
+    /// keys sorted. Two texts that differ only in spacing, key order or a relative path have the same canonical form.
+    /// </summary>
+    public string Canonical
+    {
+        get
+        {
+            string? argument = Argument is not null && Scheme is "folder" or "video"
+                ? Path.TrimEndingDirectorySeparator(Path.GetFullPath(Argument.Trim()))
+                : Argument?.Trim();
+            string keys = string.Join("&", Options.OrderBy(o => o.Key, StringComparer.Ordinal).Select(o => $"{o.Key}={o.Value}"));
+            return Scheme + (argument is null ? "" : ":" + argument) + (keys.Length == 0 ? "" : "?" + keys);
+        }
+    }
+
     /// <summary>One line for a command's help; the full grammar is in this type's documentation.</summary>
     public const string Usage =
         "folder:PATH | list:FILE(.txt|.csv|.parquet) | fashion-mnist[:DIR] | synthetic[:shapes] | synthetic-video[:sprites|:fashion-mnist] | video:PATH, " +

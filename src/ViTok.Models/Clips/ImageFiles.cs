@@ -112,7 +112,7 @@ public static class ImageFiles
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         using Scalar low = (-1.0).ToScalar(), high = 1.0.ToScalar(), one = 1.0.ToScalar(), half = 127.5.ToScalar();
-        var bytes = image.detach().cpu().to(ScalarType.Float32).clamp(low, high).add(one).mul(half).round()
+        var bytes = image.detach().cpu().to(ScalarType.Float32).clamp(low, high).Plus(one).mul(half).round()
             .to(ScalarType.Byte).permute(1, 2, 0).contiguous();
         return bytes.data<byte>().ToArray();
     }

@@ -1,7 +1,9 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using ViTok.Models.Layers;
+using ViTok.Models.Runtime;
 using static TorchSharp.torch;
+using static ViTok.Models.Runtime.HeldScalars;
 using static TorchSharp.torch.nn;
 
 namespace ViTok.Models.Generation;
@@ -44,8 +46,8 @@ public sealed class DiT : Module<Tensor, Tensor, Tensor, Tensor>
     public override Tensor forward(Tensor x, Tensor t, Tensor y)
     {
         using var scope = NewDisposeScope();
-        var h = Autocast.Linear(x_embedder, x.to(x_embedder.weight!.dtype)) + pos_embed.to(x_embedder.weight!.dtype);   // [B, L, W]
-        var c = t_embedder.forward(t) + y_embedder.forward(y);                                                      // [B, W]
+        var h = Autocast.Linear(x_embedder, x.to(x_embedder.weight!.dtype)).Plus(pos_embed.to(x_embedder.weight!.dtype));   // [B, L, W]
+        var c = t_embedder.forward(t).Plus(y_embedder.forward(y));                                                      // [B, W]
         foreach (var block in blocks) h = block.forward(h, c);
         return final_layer.forward(h, c).to(ScalarType.Float32).MoveToOuterDisposeScope();                         // [B, L, out]
     }
@@ -95,12 +97,12 @@ public sealed class DiTBlock : Module<Tensor, Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var m = Autocast.Linear(adaLN_modulation, functional.silu(c)).to(ScalarType.Float32).chunk(6, 1);   // 6 x [B, W]
-        x = x + m[2].unsqueeze(1) * attn.forward(Modulate(norm1.forward(x), m[0], m[1]), null);
-        x = x + m[5].unsqueeze(1) * mlp.forward(Modulate(norm2.forward(x), m[3], m[4]));
+        x = x.Plus(m[2].unsqueeze(1) * attn.forward(Modulate(norm1.forward(x), m[0], m[1]), null));
+        x = x.Plus(m[5].unsqueeze(1) * mlp.forward(Modulate(norm2.forward(x), m[3], m[4])));
         return x.MoveToOuterDisposeScope();
     }
 
-    internal static Tensor Modulate(Tensor x, Tensor shift, Tensor scale) => x * (1 + scale.unsqueeze(1)) + shift.unsqueeze(1);
+    internal static Tensor Modulate(Tensor x, Tensor shift, Tensor scale) => (x * (scale.unsqueeze(1).Plus(One))).Plus(shift.unsqueeze(1));
 
     internal void ZeroModulation()
     {
@@ -170,7 +172,8 @@ public sealed class TimestepEmbedder : Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         int half = FrequencySize / 2;
-        var freqs = exp(-Math.Log(10000) * arange(half, dtype: ScalarType.Float32, device: t.device) / half);
+        using Scalar count = half.ToScalar(), logPeriod = (-Math.Log(10000)).ToScalar();
+        var freqs = exp(logPeriod * HeldScalars.Range(count, dtype: ScalarType.Float32, device: t.device) / count);
         var args = t.to(ScalarType.Float32).unsqueeze(1) * freqs.unsqueeze(0);
         return cat([args.cos(), args.sin()], 1).MoveToOuterDisposeScope();
     }

@@ -1,5 +1,7 @@
 using TorchSharp;
+using ViTok.Models.Runtime;
 using static TorchSharp.torch;
+using static ViTok.Models.Runtime.HeldScalars;
 
 namespace ViTok.Models.Generation;
 
@@ -11,6 +13,7 @@ namespace ViTok.Models.Generation;
 public sealed class FlowMatching : IDiffusionObjective
 {
     const double TimeScale = 1000;
+    static readonly Scalar TimeScaleScalar = TimeScale.ToScalar();   // held: see HeldScalars
     static readonly Sampler[] OwnSamplers = [Sampler.Euler, Sampler.Heun];
 
     public DiffusionObjective Kind => DiffusionObjective.FlowMatching;
@@ -26,9 +29,9 @@ public sealed class FlowMatching : IDiffusionObjective
         var t = rand([x0.shape[0]], device: x0.device, generator: generator);
         var noise = randn(x0.shape, device: x0.device, generator: generator);
         var tt = t.view(-1, 1, 1);
-        var xt = (1 - tt) * x0 + tt * noise;
-        var v = model.forward(xt, t * TimeScale, y);
-        return (v - (noise - x0)).square().mean().MoveToOuterDisposeScope();
+        var xt = (One.Minus(tt) * x0).Plus(tt * noise);
+        var v = model.forward(xt, t * TimeScaleScalar, y);
+        return (v - (noise - x0)).Squared().mean().MoveToOuterDisposeScope();
     }
 
     /// <inheritdoc/>
@@ -41,15 +44,19 @@ public sealed class FlowMatching : IDiffusionObjective
         var config = model.Config;
         var x = generator.Randn(config.Tokens, config.Channels);
         int n = options.Steps;
-        Tensor Velocity(Tensor state, double t) =>
-            Guidance.Predict(model, state, full([y.shape[0]], t * TimeScale, device: y.device), y, options.GuidanceScale, config.Channels);
+        Tensor Velocity(Tensor state, double t)
+        {
+            using Scalar scaled = (t * TimeScale).ToScalar();
+            return Guidance.Predict(model, state, full([y.shape[0]], scaled, device: y.device), y, options.GuidanceScale, config.Channels);
+        }
         for (int i = n; i > 0; i--)
         {
             using var step = NewDisposeScope();
             double t = (double)i / n, tNext = (double)(i - 1) / n, dt = tNext - t;   // dt < 0
+            using Scalar dtScalar = dt.ToScalar(), halfStep = (dt * 0.5).ToScalar();
             var v = Velocity(x, t);
-            var euler = x + dt * v;
-            var next = options.Sampler == Sampler.Heun && i > 1 ? x + dt * 0.5 * (v + Velocity(euler, tNext)) : euler;
+            var euler = x.Plus(dtScalar * v);
+            var next = options.Sampler == Sampler.Heun && i > 1 ? x.Plus(halfStep * v.Plus(Velocity(euler, tNext))) : euler;
             x = next.MoveToOuterDisposeScope();
         }
         return x.MoveToOuterDisposeScope();

@@ -1,5 +1,7 @@
 using TorchSharp;
+using ViTok.Models.Runtime;
 using static TorchSharp.torch;
+using static ViTok.Models.Runtime.HeldScalars;
 
 namespace ViTok.Models.Generation;
 
@@ -68,6 +70,10 @@ public sealed class GaussianDiffusion : IDiffusionObjective
         return new Schedule(used, betas, ac, acPrev, posterior, clipped);
     }
 
+    // Held: see HeldScalars.
+    static readonly Scalar Half = 0.5.ToScalar(), MinusOne = (-1.0).ToScalar(),
+        LogTwoPi = Math.Log(2 * Math.PI).ToScalar(), LogTwo = Math.Log(2.0).ToScalar();
+
     static Tensor At(double[] values, Tensor index, Tensor like) =>
         tensor(values, ScalarType.Float32, like.device).index_select(0, index).view(-1, 1, 1);
 
@@ -76,7 +82,7 @@ public sealed class GaussianDiffusion : IDiffusionObjective
     {
         using var scope = NewDisposeScope();
         var ac = tensor(_alphasCumprod, ScalarType.Float32, x0.device).index_select(0, t).view(-1, 1, 1);
-        return (ac.sqrt() * x0 + (1 - ac).sqrt() * noise).MoveToOuterDisposeScope();
+        return ((ac.sqrt() * x0).Plus(One.Minus(ac).sqrt() * noise)).MoveToOuterDisposeScope();
     }
 
     /// <inheritdoc/>
@@ -92,7 +98,7 @@ public sealed class GaussianDiffusion : IDiffusionObjective
         var output = model.forward(xt, t, y);
         var eps = output[.., .., ..c];
         var v = output[.., .., c..];
-        var mse = (eps - noise).square().mean([1, 2]);
+        var mse = (eps - noise).Squared().mean([1, 2]);
 
         // Variational bound for the variance only (the mean is held fixed, as DiT / improved DDPM do).
         var s = _full;
@@ -100,12 +106,12 @@ public sealed class GaussianDiffusion : IDiffusionObjective
         var ac = At(s.AlphasCumprod, t, x0);
         var acPrev = At(s.AlphasCumprodPrev, t, x0);
         var betas = At(s.Betas, t, x0);
-        var trueMean = (betas * acPrev.sqrt() / (1 - ac)) * x0 + ((1 - acPrev) * (1 - betas).sqrt() / (1 - ac)) * xt;
+        var trueMean = ((betas * acPrev.sqrt() / One.Minus(ac)) * x0).Plus((One.Minus(acPrev) * One.Minus(betas).sqrt() / One.Minus(ac)) * xt);
         var trueLogVar = At(s.PosteriorLogVarianceClipped, t, x0);
-        var kl = 0.5 * (-1.0 + logVar - trueLogVar + (trueLogVar - logVar).exp() + (trueMean - mean).pow(2) * (-logVar).exp());
-        var nll = 0.5 * (Math.Log(2 * Math.PI) + logVar + (x0 - mean).pow(2) * (-logVar).exp());   // t = 0: continuous Gaussian likelihood of the latent
-        var vb = where((t == 0).view(-1, 1, 1), nll, kl).mean([1, 2]) / Math.Log(2.0);
-        return (mse + vb).mean().MoveToOuterDisposeScope();
+        var kl = Half * ((logVar.Plus(MinusOne) - trueLogVar).Plus((trueLogVar - logVar).exp()).Plus((trueMean - mean).pow(Two) * (-logVar).exp()));
+        var nll = Half * (logVar.Plus(LogTwoPi).Plus((x0 - mean).pow(Two) * (-logVar).exp()));   // t = 0: continuous Gaussian likelihood of the latent
+        var vb = where((t == Zero).view(-1, 1, 1), nll, kl).mean([1, 2]) / LogTwo;
+        return mse.Plus(vb).mean().MoveToOuterDisposeScope();
     }
 
     (Tensor Mean, Tensor LogVar) MeanAndLogVariance(Schedule s, Tensor eps, Tensor v, Tensor xt, Tensor index)
@@ -115,10 +121,10 @@ public sealed class GaussianDiffusion : IDiffusionObjective
         var betas = At(s.Betas, index, xt);
         var minLog = At(s.PosteriorLogVariance, index, xt);
         var maxLog = betas.log();
-        var frac = (v + 1) / 2;
-        var logVar = frac * maxLog + (1 - frac) * minLog;
-        var x0 = (1 / ac).sqrt() * xt - (1 / ac - 1).sqrt() * eps;
-        var mean = (betas * acPrev.sqrt() / (1 - ac)) * x0 + ((1 - acPrev) * (1 - betas).sqrt() / (1 - ac)) * xt;
+        var frac = v.Plus(One) / Two;
+        var logVar = (frac * maxLog).Plus(One.Minus(frac) * minLog);
+        var x0 = (One / ac).sqrt() * xt - (One / ac - One).sqrt() * eps;
+        var mean = ((betas * acPrev.sqrt() / One.Minus(ac)) * x0).Plus((One.Minus(acPrev) * One.Minus(betas).sqrt() / One.Minus(ac)) * xt);
         return (mean, logVar);
     }
 
@@ -135,16 +141,17 @@ public sealed class GaussianDiffusion : IDiffusionObjective
         for (int i = s.Timesteps.Length - 1; i >= 0; i--)
         {
             using var step = NewDisposeScope();
-            var index = full([y.shape[0]], i, dtype: ScalarType.Int64, device: y.device);
-            var t = full([y.shape[0]], s.Timesteps[i], dtype: ScalarType.Int64, device: y.device);
+            using Scalar at = i.ToScalar(), timestep = s.Timesteps[i].ToScalar();
+            var index = full([y.shape[0]], at, dtype: ScalarType.Int64, device: y.device);
+            var t = full([y.shape[0]], timestep, dtype: ScalarType.Int64, device: y.device);
             var output = Guidance.Predict(model, x, t, y, options.GuidanceScale, config.Channels);
             var eps = output[.., .., ..config.Channels];
             var v = output[.., .., config.Channels..];
             Tensor next;
             if (options.Sampler == Sampler.Ddpm)
             {
-                var (mean, logVar) = MeanAndLogVariance(s, eps, options.FixedPosteriorVariance ? full_like(v, -1.0) : v, x, index);
-                next = i > 0 ? mean + (0.5 * logVar).exp() * generator.Randn(config.Tokens, config.Channels) : mean;
+                var (mean, logVar) = MeanAndLogVariance(s, eps, options.FixedPosteriorVariance ? full_like(v, MinusOne) : v, x, index);
+                next = i > 0 ? mean.Plus((Half * logVar).exp() * generator.Randn(config.Tokens, config.Channels)) : mean;
             }
             else next = DdimStep(s, i, x, eps, options.Eta, generator);
             x = next.MoveToOuterDisposeScope();
@@ -155,9 +162,11 @@ public sealed class GaussianDiffusion : IDiffusionObjective
     static Tensor DdimStep(Schedule s, int i, Tensor x, Tensor eps, double eta, RowNoise generator)
     {
         double ac = s.AlphasCumprod[i], acPrev = s.AlphasCumprodPrev[i];
-        var x0 = Math.Sqrt(1 / ac) * x - Math.Sqrt(1 / ac - 1) * eps;
         double sigma = eta * Math.Sqrt((1 - acPrev) / (1 - ac) * (1 - ac / acPrev));
-        var next = Math.Sqrt(acPrev) * x0 + Math.Sqrt(Math.Max(0, 1 - acPrev - sigma * sigma)) * eps;
-        return sigma > 0 && i > 0 ? next + sigma * generator.Randn(x.shape[1..]) : next;
+        using Scalar xScale = Math.Sqrt(1 / ac).ToScalar(), epsScale = Math.Sqrt(1 / ac - 1).ToScalar(), x0Scale = Math.Sqrt(acPrev).ToScalar(),
+            dirScale = Math.Sqrt(Math.Max(0, 1 - acPrev - sigma * sigma)).ToScalar(), noiseScale = sigma.ToScalar();
+        var x0 = xScale * x - epsScale * eps;
+        var next = (x0Scale * x0).Plus(dirScale * eps);
+        return sigma > 0 && i > 0 ? next.Plus(noiseScale * generator.Randn(x.shape[1..])) : next;
     }
 }

@@ -1,4 +1,5 @@
 using TorchSharp;
+using ViTok.Models.Runtime;
 using static TorchSharp.torch;
 
 namespace ViTok.Models.Generation;
@@ -11,9 +12,10 @@ public static class Guidance
     {
         if (scale == 1.0) return model.forward(x, t, y);
         using var scope = NewDisposeScope();
-        var both = model.forward(cat([x, x], 0), cat([t, t], 0), cat([y, full_like(y, model.NullClass)], 0));
+        using Scalar nullClass = model.NullClass.ToScalar(), s = scale.ToScalar();
+        var both = model.forward(cat([x, x], 0), cat([t, t], 0), cat([y, full_like(y, nullClass)], 0));
         var (cond, uncond) = (both[..(int)x.shape[0]], both[(int)x.shape[0]..]);
-        var guidedPart = uncond[.., .., ..guided] + scale * (cond[.., .., ..guided] - uncond[.., .., ..guided]);
+        var guidedPart = uncond[.., .., ..guided].Plus(s * (cond[.., .., ..guided] - uncond[.., .., ..guided]));
         var result = guided == cond.shape[2] ? guidedPart : cat([guidedPart, cond[.., .., guided..]], 2);
         return result.MoveToOuterDisposeScope();
     }

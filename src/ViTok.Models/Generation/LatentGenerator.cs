@@ -1,4 +1,5 @@
 using TorchSharp;
+using ViTok.Models.Clips;
 using ViTok.Models.Runtime;
 using ViTok.Models.Tokenizer;
 using static TorchSharp.torch;
@@ -62,7 +63,8 @@ public sealed class LatentGenerator : IDisposable
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var y = labels.to(ScalarType.Int64).to(Model.Device);
-        using (var bad = y.lt(0).logical_or(y.gt(Model.NullClass)).nonzero())
+        using Scalar zero = 0.ToScalar(), nullClass = Model.NullClass.ToScalar();
+        using (var bad = y.lt(zero).logical_or(y.gt(nullClass)).nonzero())
             if (bad.shape[0] > 0) throw new ArgumentException($"Label {y[bad[0, 0]].item<long>()} is outside 0..{Model.NullClass} (the last is the null class).");
         var x = Objective.Sample(Model, y, options, seeds);
         return Normalization.Denormalize(x).MoveToOuterDisposeScope();
@@ -77,7 +79,7 @@ public sealed class LatentGenerator : IDisposable
         using var _ = no_grad();
         var z = Sample(labels, options, seeds);
         var weight = tokenizer.parameters().First();
-        return tokenizer.Decode(z.to(weight.dtype, weight.device)).to(ScalarType.Float32).clamp(-1, 1).MoveToOuterDisposeScope();
+        return ClipPixels.Clamp(tokenizer.Decode(z.to(weight.dtype, weight.device)).to(ScalarType.Float32)).MoveToOuterDisposeScope();
     }
 
     /// <summary>

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using TorchSharp;
+using ViTok.Models.Runtime;
 using static TorchSharp.torch;
 
 namespace ViTok.Models.Generation;
@@ -17,7 +19,8 @@ public sealed record LatentNormalization(float[] Mean, float[] Std)
         using var scope = NewDisposeScope();
         var flat = latents.reshape(-1, latents.shape[^1]).to(ScalarType.Float64);
         var mean = flat.mean([0]);
-        var std = flat.std([0]).clamp_min(1e-6);
+        using Scalar floor = 1e-6.ToScalar();
+        var std = flat.std([0]).clamp_min(floor);
         return new LatentNormalization(mean.to(ScalarType.Float32).data<float>().ToArray(), std.to(ScalarType.Float32).data<float>().ToArray());
     }
 
@@ -34,7 +37,7 @@ public sealed record LatentNormalization(float[] Mean, float[] Std)
     public Tensor Denormalize(Tensor x)
     {
         using var scope = NewDisposeScope();
-        return (x * tensor(Std, device: x.device) + tensor(Mean, device: x.device)).MoveToOuterDisposeScope();
+        return ((x * tensor(Std, device: x.device)).Plus(tensor(Mean, device: x.device))).MoveToOuterDisposeScope();
     }
 
     public string ToJson() => JsonSerializer.Serialize(new { mean = Mean, std = Std });

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using TorchSharp;
 using ViTok.Models.Clips;
 using ViTok.Models.Tokenizer;
 using ViTok.Models.Weights;
@@ -39,7 +40,8 @@ public sealed class LatentSet : IDisposable
         using (var finite = latents.isfinite().all(dim: 1).all(dim: 1).logical_not().nonzero())
             if (finite.shape[0] > 0)
                 throw new ArgumentException($"Latent {finite[0, 0].item<long>()} from {origin} holds a NaN or infinite value.");
-        using (var bad = labels.lt(0).logical_or(labels.ge(classNames.Count)).nonzero())
+        using Scalar zero = 0.ToScalar(), classes = classNames.Count.ToScalar();
+        using (var bad = labels.lt(zero).logical_or(labels.ge(classes)).nonzero())
             if (bad.shape[0] > 0)
                 throw new ArgumentException($"Latent {bad[0, 0].item<long>()} from {origin} has label {labels[bad[0, 0]].item<long>()}, outside 0..{classNames.Count - 1}.");
         Latents = latents.to(ScalarType.Float32).contiguous().DetachFromDisposeScope();

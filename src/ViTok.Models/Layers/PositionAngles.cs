@@ -1,3 +1,5 @@
+using TorchSharp;
+using ViTok.Models.Runtime;
 using static TorchSharp.torch;
 
 namespace ViTok.Models.Layers;
@@ -30,8 +32,9 @@ public static class PositionAngles
         for (int a = 0; a < axes; a++)
         {
             if (split[a] == 0) continue;
-            var i = arange(split[a], dtype: ScalarType.Float64, device: positions.device);
-            var freq = pow(theta, -i / split[a]);                               // [n_a]
+            using Scalar n = split[a].ToScalar();
+            var i = HeldScalars.Range(n, dtype: ScalarType.Float64, device: positions.device);
+            var freq = pow(theta, -i / n);                                      // [n_a]
             parts.Add(positions[.., a..(a + 1)].to(ScalarType.Float64) * freq.unsqueeze(0)); // [L, n_a]
         }
         return cat(parts, 1).to(ScalarType.Float32).MoveToOuterDisposeScope(); // [L, dims/2]
@@ -41,15 +44,19 @@ public static class PositionAngles
     public static Tensor GridPositions(int t, int h, int w, Device? device = null)
     {
         using var scope = NewDisposeScope();
-        var tt = arange(t, dtype: ScalarType.Float32, device: device).view(t, 1, 1).expand(t, h, w);
-        var hh = arange(h, dtype: ScalarType.Float32, device: device).view(1, h, 1).expand(t, h, w);
-        var ww = arange(w, dtype: ScalarType.Float32, device: device).view(1, 1, w).expand(t, h, w);
+        using Scalar st = t.ToScalar(), sh = h.ToScalar(), sw = w.ToScalar();
+        var tt = HeldScalars.Range(st, dtype: ScalarType.Float32, device: device).view(t, 1, 1).expand(t, h, w);
+        var hh = HeldScalars.Range(sh, dtype: ScalarType.Float32, device: device).view(1, h, 1).expand(t, h, w);
+        var ww = HeldScalars.Range(sw, dtype: ScalarType.Float32, device: device).view(1, 1, w).expand(t, h, w);
         return stack([tt, hh, ww], -1).reshape(t * h * w, 3).MoveToOuterDisposeScope();
     }
 
     /// <summary>Flat token index of every token: [L, 1] float.</summary>
-    public static Tensor FlatPositions(int count, Device? device = null) =>
-        arange(count, dtype: ScalarType.Float32, device: device).unsqueeze(1);
+    public static Tensor FlatPositions(int count, Device? device = null)
+    {
+        using Scalar n = count.ToScalar();
+        return HeldScalars.Range(n, dtype: ScalarType.Float32, device: device).unsqueeze(1);
+    }
 
     /// <summary>
     /// The fixed sine-cosine embedding of a (t, h, w) token grid over <paramref name="width"/> dimensions:

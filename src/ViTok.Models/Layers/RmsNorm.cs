@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using ViTok.Models.Runtime;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -26,8 +27,8 @@ public sealed class RmsNorm : Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         using var eps = _eps.ToScalar();
         var x32 = x.to(ScalarType.Float32);
-        var meanSquare = x32.square().mean([-1L], keepdim: true);               // [..., 1]
-        var y = x32 * (meanSquare + eps).rsqrt() * weight.to(ScalarType.Float32);
+        var meanSquare = x32.Squared().mean([-1L], keepdim: true);               // [..., 1]
+        var y = x32 * meanSquare.Plus(eps).rsqrt() * weight.to(ScalarType.Float32);
         return y.to(x.dtype).MoveToOuterDisposeScope();
     }
 }

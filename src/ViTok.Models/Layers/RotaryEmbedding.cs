@@ -1,4 +1,5 @@
 using TorchSharp;
+using ViTok.Models.Runtime;
 using static TorchSharp.torch;
 
 namespace ViTok.Models.Layers;
@@ -32,7 +33,7 @@ public static class RotaryEmbedding
         var cos = rope.Cos.to(x.dtype);
         var sin = rope.Sin.to(x.dtype);
         var r0 = x0 * cos - x1 * sin;
-        var r1 = x0 * sin + x1 * cos;
+        var r1 = (x0 * sin).Plus(x1 * cos);
         return stack([r0, r1], -1).reshape(shape).MoveToOuterDisposeScope();   // [B, H, L, D]
     }
 }

@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using ViTok.Models.Runtime;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -25,8 +26,8 @@ public sealed class TransformerBlock : Module<Tensor, RopeAngles?, Tensor>
     public override Tensor forward(Tensor x, RopeAngles? rope)
     {
         using var scope = NewDisposeScope();
-        x = x + attn.forward(norm1.forward(x), rope);
-        x = x + mlp.forward(norm2.forward(x));
+        x = x.Plus(attn.forward(norm1.forward(x), rope));
+        x = x.Plus(mlp.forward(norm2.forward(x)));
         return x.MoveToOuterDisposeScope();
     }
 }

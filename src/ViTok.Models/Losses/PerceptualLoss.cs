@@ -1,6 +1,7 @@
 using TorchSharp;
 using ViTok.Models.Onnx;
 using ViTok.Models.Weights;
+using ViTok.Models.Runtime;
 using static TorchSharp.torch;
 
 namespace ViTok.Models.Losses;
@@ -97,10 +98,10 @@ public sealed class PerceptualLoss : nn.Module<Tensor, Tensor, Tensor>
         Tensor? total = null;
         for (int i = 0; i < fx.Length; i++)
         {
-            var diff = (UnitNormalise(fx[i]) - UnitNormalise(fy[i])).square();
+            var diff = (UnitNormalise(fx[i]) - UnitNormalise(fy[i])).Squared();
             var weighted = i < _linearCount ? (diff * get_buffer($"lin{i}")!).sum(1) : diff.sum(1);
             var layer = weighted.mean([1, 2]);
-            total = total is null ? layer : total + layer;
+            total = total is null ? layer : total.Plus(layer);
         }
         return total!.MoveToOuterDisposeScope();
     }
@@ -109,5 +110,7 @@ public sealed class PerceptualLoss : nn.Module<Tensor, Tensor, Tensor>
     /// f / (||f||_channels + 1e-10), as LPIPS normalises; the norm has 1e-20 under its square root so that its
     /// gradient stays finite where every channel is 0.
     /// </summary>
-    static Tensor UnitNormalise(Tensor f) => f / ((f.square().sum(1, keepdim: true) + 1e-20).sqrt() + 1e-10);
+    static Tensor UnitNormalise(Tensor f) => f / ((f.Squared().sum(1, keepdim: true).Plus(TinySquare)).sqrt().Plus(Tiny));
+
+    static readonly Scalar TinySquare = 1e-20.ToScalar(), Tiny = 1e-10.ToScalar();   // held: see HeldScalars
 }

@@ -1,5 +1,7 @@
 using TorchSharp;
+using ViTok.Models.Runtime;
 using static TorchSharp.torch;
+using static ViTok.Models.Runtime.HeldScalars;
 
 namespace ViTok.Models.Metrics;
 
@@ -32,7 +34,8 @@ public sealed class FeatureStatistics : IDisposable
         var f = features.detach().to(ScalarType.Float64);
         var mean = f.mean([0]);
         var centered = f - mean;
-        var covariance = centered.t().matmul(centered) / (n - 1);
+        using Scalar degrees = (n - 1).ToScalar();
+        var covariance = centered.t().matmul(centered) / degrees;
         return new FeatureStatistics(mean.MoveToOuterDisposeScope(), covariance.MoveToOuterDisposeScope(), n);
     }
 
@@ -73,23 +76,23 @@ public static class FrechetDistance
         var m2 = mu2.to(ScalarType.Float64);
         var s1 = Symmetric(sigma1.to(ScalarType.Float64));
         var s2 = Symmetric(sigma2.to(ScalarType.Float64));
-        double meanTerm = (m1 - m2).pow(2).sum().item<double>();
+        double meanTerm = (m1 - m2).pow(Two).sum().item<double>();
         var root1 = SquareRoot(s1);
         var inner = Symmetric(root1.matmul(s2).matmul(root1));
         var (eigenvalues, _) = linalg.eigh(inner);
-        double traceRoot = eigenvalues.clamp_min(0).sqrt().sum().item<double>();
+        double traceRoot = eigenvalues.clamp_min(Zero).sqrt().sum().item<double>();
         double distance = meanTerm + s1.trace().item<double>() + s2.trace().item<double>() - 2 * traceRoot;
         return Math.Max(0, distance);
     }
 
-    static Tensor Symmetric(Tensor m) => (m + m.t()) / 2;
+    static Tensor Symmetric(Tensor m) => m.Plus(m.t()) / Two;
 
     /// <summary>Square root of a symmetric positive semi-definite matrix (negative round-off eigenvalues clamped to 0).</summary>
     public static Tensor SquareRoot(Tensor symmetric)
     {
         using var scope = NewDisposeScope();
         var (values, vectors) = linalg.eigh(symmetric);
-        var root = vectors.matmul(diag(values.clamp_min(0).sqrt())).matmul(vectors.t());
+        var root = vectors.matmul(diag(values.clamp_min(Zero).sqrt())).matmul(vectors.t());
         return root.MoveToOuterDisposeScope();
     }
 }

@@ -1,4 +1,5 @@
 using TorchSharp;
+using ViTok.Models.Runtime;
 using static TorchSharp.torch;
 
 namespace ViTok.Models.Metrics;
@@ -17,7 +18,7 @@ public static class Psnr
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var diff = reference.to(ScalarType.Float64) - candidate.to(ScalarType.Float64);
-        var mse = diff.square().flatten(1).mean([1]);
+        var mse = diff.Squared().flatten(1).mean([1]);
         return mse.data<double>().ToArray().Select(m => m == 0 ? double.PositiveInfinity : 10 * Math.Log10(dataRange * dataRange / m)).ToArray();
     }
 

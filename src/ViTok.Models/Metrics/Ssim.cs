@@ -1,4 +1,5 @@
 using TorchSharp;
+using ViTok.Models.Runtime;
 using static TorchSharp.torch;
 
 namespace ViTok.Models.Metrics;
@@ -42,8 +43,8 @@ public static class Ssim
         var sigmaXX = Filter(x * x) - muX * muX;
         var sigmaYY = Filter(y * y) - muY * muY;
         var sigmaXY = Filter(x * y) - muX * muY;
-        double c1 = Math.Pow(K1 * dataRange, 2), c2 = Math.Pow(K2 * dataRange, 2);
-        var map = (2 * muX * muY + c1) * (2 * sigmaXY + c2) / ((muX * muX + muY * muY + c1) * (sigmaXX + sigmaYY + c2));
+        using Scalar two = 2.ToScalar(), c1 = Math.Pow(K1 * dataRange, 2).ToScalar(), c2 = Math.Pow(K2 * dataRange, 2).ToScalar();
+        var map = ((two * muX * muY).Plus(c1)) * ((two * sigmaXY).Plus(c2)) / (((muX * muX).Plus(muY * muY).Plus(c1)) * (sigmaXX.Plus(sigmaYY).Plus(c2)));
         return map.flatten(1).mean([1]).data<double>().ToArray();
     }
 

@@ -1,5 +1,7 @@
 using TorchSharp;
+using ViTok.Models.Runtime;
 using static TorchSharp.torch;
+using static ViTok.Models.Runtime.HeldScalars;
 
 namespace ViTok.Models.Onnx;
 
@@ -128,9 +130,9 @@ public sealed class FeatureNetwork : nn.Module<Tensor, Tensor>
         x = Normalization switch
         {
             ImageNormalization.MinusOneToOne => x,
-            ImageNormalization.ZeroToOne => (x + 1) / 2,
-            ImageNormalization.ZeroTo255 => (x + 1) * 127.5,
-            ImageNormalization.ImageNet => ((x + 1) / 2 - Channels(x, 0.485, 0.456, 0.406)) / Channels(x, 0.229, 0.224, 0.225),
+            ImageNormalization.ZeroToOne => x.Plus(One) / Two,
+            ImageNormalization.ZeroTo255 => x.Plus(One) * HalfByte,
+            ImageNormalization.ImageNet => (x.Plus(One) / Two - Channels(x, 0.485, 0.456, 0.406)) / Channels(x, 0.229, 0.224, 0.225),
             ImageNormalization.Lpips => (x - Channels(x, -0.030, -0.088, -0.188)) / Channels(x, 0.458, 0.448, 0.450),
             _ => BgrMinusMean(x),
         };
@@ -144,8 +146,10 @@ public sealed class FeatureNetwork : nn.Module<Tensor, Tensor>
         var mean = mean_image!;
         if (mean.shape[2] != x.shape[2] || mean.shape[3] != x.shape[3])
             mean = nn.functional.interpolate(mean, [x.shape[2], x.shape[3]], mode: InterpolationMode.Bilinear, align_corners: false);
-        return (bgr + 1) * 127.5 - mean;
+        return bgr.Plus(One) * HalfByte - mean;
     }
+
+    static readonly Scalar HalfByte = 127.5.ToScalar();   // held: see HeldScalars
 
     static Tensor Channels(Tensor like, double r, double g, double b) =>
         tensor(new[] { r, g, b }, like.dtype, like.device).view(1, 3, 1, 1);

@@ -1,4 +1,5 @@
 using TorchSharp;
+using ViTok.Models.Runtime;
 using static TorchSharp.torch;
 
 namespace ViTok.Models.Tokenizer;
@@ -12,6 +13,9 @@ public sealed class DiagonalGaussian : IDisposable
     public Tensor Mean { get; }
     public Tensor LogVar { get; }
 
+    static readonly Scalar LogVarMin = ViTokConfig.LogVarMin.ToScalar(), LogVarMax = ViTokConfig.LogVarMax.ToScalar(),
+        Half = 0.5.ToScalar(), One = 1.0.ToScalar();   // held: see HeldScalars
+
     public DiagonalGaussian(Tensor mean, Tensor logVar)
     {
         Mean = mean;
@@ -22,7 +26,7 @@ public sealed class DiagonalGaussian : IDisposable
     public static DiagonalGaussian FromMoments(Tensor moments)
     {
         var chunks = moments.chunk(2, -1);
-        var logVar = chunks[1].clamp(ViTokConfig.LogVarMin, ViTokConfig.LogVarMax);
+        var logVar = chunks[1].clamp(LogVarMin, LogVarMax);
         chunks[1].Dispose();
         return new DiagonalGaussian(chunks[0], logVar);
     }
@@ -38,8 +42,7 @@ public sealed class DiagonalGaussian : IDisposable
     public Tensor Sample(Tensor noise)
     {
         using var scope = NewDisposeScope();
-        using Scalar half = 0.5.ToScalar();
-        return Mean.add(LogVar.mul(half).exp().mul(noise)).MoveToOuterDisposeScope();
+        return Mean.Plus((Half * LogVar).exp() * noise).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -49,7 +52,7 @@ public sealed class DiagonalGaussian : IDisposable
     public Tensor Kl()
     {
         using var scope = NewDisposeScope();
-        var kl = 0.5 * (Mean.square() + LogVar.exp() - 1.0 - LogVar);
+        var kl = Half * (Mean.Squared().Plus(LogVar.exp()) - One - LogVar);
         return kl.mean().MoveToOuterDisposeScope();
     }
 

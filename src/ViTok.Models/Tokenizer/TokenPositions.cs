@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using ViTok.Models.Layers;
+using ViTok.Models.Runtime;
 using static TorchSharp.torch;
 
 namespace ViTok.Models.Tokenizer;
@@ -37,12 +38,12 @@ public sealed class TokenPositions : nn.Module
             case PositionEncoding.Learned:
                 if (grid != _grid)
                     throw new ArgumentException($"This tokenizer uses learned positions for a {_grid} token grid; the input gives a {grid} grid. Resize the input to the configured size.");
-                return x + pos_embed!.to(x.dtype);
+                return x.Plus(pos_embed!.to(x.dtype));
             case PositionEncoding.SinCos:
                 using (var scope = NewDisposeScope())
                 {
                     var embedding = PositionAngles.SineCosine(grid.T, grid.H, grid.W, _width, _theta, x.device).to(x.dtype);   // [L, W]
-                    return (x + embedding.unsqueeze(0)).MoveToOuterDisposeScope();
+                    return x.Plus(embedding.unsqueeze(0)).MoveToOuterDisposeScope();
                 }
             default:
                 return x;

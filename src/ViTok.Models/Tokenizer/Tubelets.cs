@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using ViTok.Models.Layers;
+using ViTok.Models.Runtime;
 using static TorchSharp.torch;
 
 namespace ViTok.Models.Tokenizer;
@@ -35,7 +36,7 @@ public static class Tubelets
         y = y.view(b, grid.T, grid.H, grid.W, 3, q, p, p)
             .permute(0, 4, 1, 5, 2, 6, 3, 7)                                     // [B, 3, T', q, H', p, W', p]
             .reshape(b, 3, grid.T * q, grid.H * p, grid.W * p);
-        if (deconv.bias is not null) y = y + deconv.bias.to(ScalarType.Float32).view(1, 3, 1, 1, 1);
+        if (deconv.bias is not null) y = y.Plus(deconv.bias.to(ScalarType.Float32).view(1, 3, 1, 1, 1));
         return y.MoveToOuterDisposeScope();
     }
 }

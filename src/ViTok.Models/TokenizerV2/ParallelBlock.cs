@@ -1,5 +1,6 @@
 using TorchSharp;
 using ViTok.Models.Layers;
+using ViTok.Models.Runtime;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -29,7 +30,7 @@ public sealed class ParallelBlock : Module<Tensor, RopeAngles, Tensor>
     {
         using var scope = NewDisposeScope();
         var h = norm1.forward(x);                                                 // [B, N, W]
-        var combined = layer_scale.forward(attn.forward(h, rope) + ffn.forward(h));
-        return (x + combined).MoveToOuterDisposeScope();
+        var combined = layer_scale.forward(attn.forward(h, rope).Plus(ffn.forward(h)));
+        return x.Plus(combined).MoveToOuterDisposeScope();
     }
 }

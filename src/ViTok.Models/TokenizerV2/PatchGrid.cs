@@ -1,4 +1,5 @@
 using TorchSharp;
+using ViTok.Models.Runtime;
 using static TorchSharp.torch;
 
 namespace ViTok.Models.TokenizerV2;
@@ -23,8 +24,9 @@ public readonly record struct PatchGrid(int Rows, int Cols)
     public Tensor Positions(Device? device = null)
     {
         using var scope = NewDisposeScope();
-        var rows = arange(Rows, dtype: ScalarType.Float32, device: device).view(Rows, 1).expand(Rows, Cols);
-        var cols = arange(Cols, dtype: ScalarType.Float32, device: device).view(1, Cols).expand(Rows, Cols);
+        using Scalar rowCount = Rows.ToScalar(), colCount = Cols.ToScalar();
+        var rows = HeldScalars.Range(rowCount, dtype: ScalarType.Float32, device: device).view(Rows, 1).expand(Rows, Cols);
+        var cols = HeldScalars.Range(colCount, dtype: ScalarType.Float32, device: device).view(1, Cols).expand(Rows, Cols);
         return stack([rows, cols], -1).reshape(Count, 2).MoveToOuterDisposeScope();
     }
 

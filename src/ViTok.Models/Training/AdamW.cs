@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using ViTok.Models.Runtime;
 using static TorchSharp.torch;
 
 namespace ViTok.Models.Training;
@@ -46,9 +47,9 @@ public sealed class AdamW : IDisposable
         using var scope = NewDisposeScope();
         var grads = _slots.Where(s => s.Param.grad is not null).Select(s => s.Param.grad!).ToArray();
         if (grads.Length == 0) return zeros([], ScalarType.Float32).MoveToOuterDisposeScope();
-        var norm = stack(grads.Select(g => g.to(ScalarType.Float32).square().sum())).sum().sqrt();
+        var norm = stack(grads.Select(g => g.to(ScalarType.Float32).Squared().sum())).sum().sqrt();
         using Scalar max = maxNorm.ToScalar(), eps = 1e-6.ToScalar(), one = 1.0.ToScalar();
-        var factor = norm.add(eps).reciprocal().mul(max).clamp_max(one);
+        var factor = norm.Plus(eps).reciprocal().mul(max).clamp_max(one);
         factor = where(norm.isfinite(), factor, ones_like(factor));
         foreach (var g in grads) g.mul_(factor.to(g.dtype));
         return norm.MoveToOuterDisposeScope();
@@ -71,7 +72,7 @@ public sealed class AdamW : IDisposable
             m.mul_(beta1).add_(g, alpha: keep1);
             v.mul_(beta2).addcmul_(g, g, value: keep2);
             if (WeightDecay > 0 && p.dim() >= 2) p.mul_(decay);
-            var denom = v.mul(unbias2).sqrt_().add_(eps);
+            var denom = v.mul(unbias2).sqrt_().PlusInPlace(eps);
             p.addcdiv_(m, denom, value: stepSize);
         }
     }

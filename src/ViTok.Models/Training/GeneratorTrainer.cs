@@ -41,6 +41,7 @@ public sealed class GeneratorTrainer
         Action<string>? log = null, CancellationToken cancel = default)
     {
         using var folderLock = RunFolderLock.Acquire(folder);    // one run per folder
+        _log = log;
         var o = _options;
         random.manual_seed(o.Seed);
         using var run = new GeneratorRun(this);
@@ -152,7 +153,8 @@ public sealed class GeneratorTrainer
         {
             ["dit.config"] = _config.ToJson(),
             ["dit.normalization"] = normalization.ToJson(),
-            ["train.options"] = _options.ToJson(),
+            [TrainingState.OptionsKey] = _options.ToJson(),
+            [TrainingState.DataKey] = _data.Origin,
             ["train.latents"] = _data.Count.ToString(CultureInfo.InvariantCulture),
             ["train.opt_step"] = opt.Step.ToString(CultureInfo.InvariantCulture),
             ["train.data_position"] = order.Position,
@@ -161,6 +163,8 @@ public sealed class GeneratorTrainer
         return TrainingCheckpoint.PathFor(folder, step);
     }
 
+    Action<string>? _log;
+
     long Restore(SafeTensorsFile file, DiT model, DiT ema, AdamW opt, Generator noise, LatentOrder order, LatentNormalization normalization)
     {
         if (!file.Metadata.TryGetValue("dit.config", out var json))
@@ -168,6 +172,7 @@ public sealed class GeneratorTrainer
         var saved = DiTConfig.FromJson(json);
         if (saved.ToJson() != _config.ToJson())
             throw new InvalidDataException($"Checkpoint '{file.Path}' is for the generator {saved.ToJson()}, not for the requested {_config.ToJson()}.");
+        TrainingState.CheckResumed(file, _options.ToJson(), _options.MayChangeOnResume, _data.Origin, _options.ResumeWithChangedOptions, _log);
         if (file.Metadata.GetValueOrDefault("train.latents") != _data.Count.ToString(CultureInfo.InvariantCulture)
             || file.Metadata.GetValueOrDefault("dit.normalization") != normalization.ToJson())
             throw new InvalidDataException($"Checkpoint '{file.Path}' was trained on other latents ({file.Metadata.GetValueOrDefault("train.latents")} items) than the {_data.Count} from {_data.Origin}.");

@@ -5,6 +5,7 @@ using TorchSharp;
 using ViTok.Models.Clips;
 using ViTok.Models.Metrics;
 using ViTok.Models.Weights;
+using ViTok.Models.Runtime;
 using static TorchSharp.torch;
 
 namespace ViTok.Models.Training;
@@ -133,7 +134,7 @@ public sealed class ImageClassifierTrainer
         static void Accumulate(ref Tensor? sum, Tensor value)
         {
             if (sum is null) sum = value.to(ScalarType.Float64).clone().DetachFromDisposeScope();
-            else sum.add_(value.to(ScalarType.Float64));
+            else sum.PlusInPlace(value.to(ScalarType.Float64));
         }
 
         public (double Loss, IReadOnlyDictionary<string, double> Terms) Report()

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace ViTok.Models.Training;
 
 /// <summary>
@@ -42,6 +44,19 @@ public abstract record SteppedTrainingOptions : TrainingOptions
 
     /// <summary>Checkpoints kept (the newest); default <see cref="Defaults.KeepCheckpoints"/>.</summary>
     public int KeepCheckpoints { get; init; } = Defaults.KeepCheckpoints;
+
+    /// <summary>
+    /// Resume even when the checkpoint was written with other options (seed, batch, learning rate, loss weights...) or
+    /// on other data; without it such a resume is refused, naming each change. The options of
+    /// <see cref="MayChangeOnResume"/> may always change. Not stored.
+    /// </summary>
+    [JsonIgnore] public bool ResumeWithChangedOptions { get; init; }
+
+    /// <summary>Options a resumed run may change: its length and its cadence.</summary>
+    internal virtual IReadOnlySet<string> MayChangeOnResume => StepsAndCadence;
+
+    private protected static readonly IReadOnlySet<string> StepsAndCadence = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+        { nameof(Steps), nameof(CheckpointEvery), nameof(KeepCheckpoints), nameof(LogEvery) };
 
     /// <inheritdoc/>
     public override void Validate()

@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using ViTok.Models.Runtime;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -12,6 +13,9 @@ namespace ViTok.Models.Training;
 /// </summary>
 public sealed class StyleGanDiscriminator : Module<Tensor, Tensor>
 {
+    /// <summary>Leaky ReLU slope, held (see HeldScalars).</summary>
+    internal static readonly Scalar Slope = 0.2.ToScalar();
+
     private readonly Conv2d from_rgb;
     private readonly ModuleList<DiscriminatorBlock> blocks;
     private readonly Conv2d conv;
@@ -46,11 +50,11 @@ public sealed class StyleGanDiscriminator : Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var x = pixels.dim() == 5 ? pixels.transpose(1, 2).flatten(0, 1) : pixels;   // [N, 3, H, W]
-        x = functional.leaky_relu(from_rgb.forward(x), 0.2);
+        x = from_rgb.forward(x).leaky_relu(Slope);
         foreach (var block in blocks) x = block.forward(x);                           // [N, C, 4, 4]
         var std = x.std(0, unbiased: false).mean().expand(x.shape[0], 1, 4, 4);       // minibatch standard deviation
-        x = functional.leaky_relu(conv.forward(cat([x, std], 1)), 0.2);
-        x = functional.leaky_relu(fc.forward(x.flatten(1)), 0.2);
+        x = conv.forward(cat([x, std], 1)).leaky_relu(Slope);
+        x = fc.forward(x.flatten(1)).leaky_relu(Slope);
         return out_.forward(x).squeeze(1).MoveToOuterDisposeScope();                   // [N] logits
     }
 }
@@ -70,12 +74,14 @@ public sealed class DiscriminatorBlock : Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    static readonly Scalar RootTwo = Math.Sqrt(2).ToScalar();   // held: see HeldScalars
+
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var y = functional.leaky_relu(conv1.forward(x), 0.2);
-        y = functional.avg_pool2d(functional.leaky_relu(conv2.forward(y), 0.2), 2);
+        var y = conv1.forward(x).leaky_relu(StyleGanDiscriminator.Slope);
+        y = functional.avg_pool2d(conv2.forward(y).leaky_relu(StyleGanDiscriminator.Slope), 2);
         var s = skip.forward(functional.avg_pool2d(x, 2));
-        return ((y + s) / Math.Sqrt(2)).MoveToOuterDisposeScope();
+        return (y.Plus(s) / RootTwo).MoveToOuterDisposeScope();
     }
 }

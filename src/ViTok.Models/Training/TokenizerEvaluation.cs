@@ -77,7 +77,7 @@ public sealed class TokenizerEvaluation : IDisposable
                 using var scope = NewDisposeScope();
                 var x = _clips[i..Math.Min(Count, i + _batch)].to(device);
                 using var posterior = model.Encode(x);
-                var r = model.Decode(posterior.Mean).clamp(-1, 1).to(ScalarType.Float32);
+                var r = ClipPixels.Clamp(model.Decode(posterior.Mean)).to(ScalarType.Float32);
                 var xf = Frames(x);
                 var rf = Frames(r);
                 psnr.AddRange(Psnr.PerItem(xf, rf));
@@ -133,7 +133,7 @@ public sealed class TokenizerEvaluation : IDisposable
         var device = model.parameters().First().device;
         var x = _clips[..Math.Min(count, Count)];
         using var posterior = model.Encode(x.to(device));
-        var r = model.Decode(posterior.Mean).clamp(-1, 1).to(ScalarType.Float32).cpu();
+        var r = ClipPixels.Clamp(model.Decode(posterior.Mean)).to(ScalarType.Float32).cpu();
         return (x.clone().MoveToOuterDisposeScope(), r.MoveToOuterDisposeScope());
     }
 

@@ -4,6 +4,7 @@ using TorchSharp;
 using ViTok.Models.Layers;
 using ViTok.Models.Tokenizer;
 using ViTok.Models.Weights;
+using ViTok.Models.Runtime;
 using static TorchSharp.torch;
 
 namespace ViTok.Models.Training;
@@ -25,19 +26,26 @@ public sealed class TokenizerTrainer
     readonly ViTokConfig _config;
     readonly TokenizerTrainingOptions _options;
     readonly Func<string?, IBatchStream> _data;
+    readonly string _dataSource;
     readonly PerceptualLoss? _perceptual;
     readonly Evaluator? _evaluate;
     readonly Device _device;
 
     /// <param name="data">Opens the batch stream at a saved position (null: the start).</param>
-    public TokenizerTrainer(ViTokConfig config, TokenizerTrainingOptions options, Func<string?, IBatchStream> data,
+    /// <param name="dataSource">
+    /// What the data is, canonically (e.g. the SOURCE text with a full path and the source's description): stored in
+    /// checkpoints, and a resume on other data is refused naming both unless the options say ResumeWithChangedOptions.
+    /// </param>
+    public TokenizerTrainer(ViTokConfig config, TokenizerTrainingOptions options, Func<string?, IBatchStream> data, string dataSource,
         Device device, PerceptualLoss? perceptual = null, Evaluator? evaluate = null)
     {
         config.Validate();
         options.Validate();
+        ArgumentException.ThrowIfNullOrWhiteSpace(dataSource);
         _config = config;
         _options = options;
         _data = data;
+        _dataSource = dataSource;
         _device = device;
         _perceptual = perceptual;
         _evaluate = evaluate;
@@ -192,31 +200,32 @@ public sealed class TokenizerTrainer
         var target = x.dim() == 4 ? x.unsqueeze(2) : x;
         var mse = nn.functional.mse_loss(r, target);
         var kl = posterior.Kl();
-        var total = mse + o.KlWeight * kl;
+        using Scalar klWeight = o.KlWeight.ToScalar(), l1Weight = o.L1Weight.ToScalar(), perceptualWeight = o.PerceptualWeight.ToScalar(),
+            ganWeight = GanWeightAt(step).ToScalar();      // held for the whole step (see HeldScalars)
+        var total = mse.Plus(klWeight * kl);
         terms.Set("mse", mse);
         terms.Set("kl", kl);
         if (o.L1Weight > 0)
         {
             var l1 = nn.functional.l1_loss(r, target);
             terms.Set("l1", l1);
-            total = total + o.L1Weight * l1;
+            total = total.Plus(l1Weight * l1);
         }
         if (_perceptual is not null && o.PerceptualWeight > 0)
         {
             var perceptual = _perceptual(Frames(r), Frames(target));           // per frame, as the paper does for video
             terms.Set("perceptual", perceptual);
-            total = total + o.PerceptualWeight * perceptual;
+            total = total.Plus(perceptualWeight * perceptual);
         }
         if (disc is not null)
         {
-            double weight = GanWeightAt(step);
-            if (weight > 0)
+            if (GanWeightAt(step) > 0)
             {
                 foreach (var p in disc.parameters()) p.requires_grad = false;
                 var g = -disc.forward(r).mean();
                 foreach (var p in disc.parameters()) p.requires_grad = true;
                 terms.Set("gan_g", g);
-                total = total + weight * g;
+                total = total.Plus(ganWeight * g);
             }
         }
         return (total, r);
@@ -236,7 +245,8 @@ public sealed class TokenizerTrainer
     {
         using var scope = NewDisposeScope();
         var target = real.dim() == 4 ? real.unsqueeze(2) : real;
-        var loss = nn.functional.relu(1 - disc.forward(target)).mean() + nn.functional.relu(1 + disc.forward(fake)).mean();
+        using Scalar one = 1.ToScalar();
+        var loss = nn.functional.relu(one.Minus(disc.forward(target))).mean().Plus(nn.functional.relu(disc.forward(fake).Plus(one)).mean());
         return loss.MoveToOuterDisposeScope();
     }
 
@@ -259,7 +269,8 @@ public sealed class TokenizerTrainer
         var metadata = new Dictionary<string, string>
         {
             ["vitok.config"] = _config.ToJson(),
-            ["train.options"] = _options.ToJson(),
+            [TrainingState.OptionsKey] = _options.ToJson(),
+            [TrainingState.DataKey] = _dataSource,
             ["train.opt_step"] = opt.Step.ToString(CultureInfo.InvariantCulture),
             ["train.dopt_step"] = (dopt?.Step ?? 0).ToString(CultureInfo.InvariantCulture),
             ["train.data_position"] = data.Position,
@@ -271,17 +282,13 @@ public sealed class TokenizerTrainer
 
     Action<string>? _log;
 
-    /// <summary>Options a resumed run may change: its length and its cadence.</summary>
-    static readonly IReadOnlySet<string> MayChangeOnResume = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
-        { "Steps", "CheckpointEvery", "KeepCheckpoints", "EvalEvery", "EvalItems", "LogEvery", "SkipBadItems" };
-
     (long Step, string Position) Restore(SafeTensorsFile file, ViTokAutoEncoder model, ViTokAutoEncoder ema, AdamW opt, AdamW? dopt,
         StyleGanDiscriminator? disc, Generator noise, List<string> skipped)
     {
         var saved = ViTokConfig.FromJson(file.Metadata["vitok.config"]);
         if (saved != _config)
             throw new InvalidDataException($"Checkpoint '{file.Path}' is for {saved.Variant} ({saved.ToJson()}), not for the requested {_config.Variant}.");
-        TrainingState.CheckResumedOptions(file.Path, file.Metadata.GetValueOrDefault("train.options"), _options.ToJson(), MayChangeOnResume, _options.ResumeWithChangedOptions, _log);
+        TrainingState.CheckResumed(file, _options.ToJson(), _options.MayChangeOnResume, _dataSource, _options.ResumeWithChangedOptions, _log);
         TrainingState.LoadPrefixed(file, "model.", model);
         TrainingState.LoadPrefixed(file, "ema.", ema);
         opt.Load(file.Read, "opt", long.Parse(file.Metadata["train.opt_step"], CultureInfo.InvariantCulture));

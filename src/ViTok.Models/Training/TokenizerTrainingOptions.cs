@@ -79,12 +79,11 @@ public sealed record TokenizerTrainingOptions : SteppedTrainingOptions
     /// <summary>Skip unreadable items (counted and listed at the end) instead of stopping. Default false.</summary>
     public bool SkipBadItems { get; init; }
 
-    /// <summary>
-    /// Resume even when the checkpoint was written with other options (seed, batch, learning rate, loss weights...);
-    /// without it such a resume is refused, naming each changed option. Steps and the log/eval/checkpoint cadence may
-    /// always change. Not stored.
-    /// </summary>
-    [JsonIgnore] public bool ResumeWithChangedOptions { get; init; }
+    /// <inheritdoc/>
+    internal override IReadOnlySet<string> MayChangeOnResume => MayChange;
+
+    static readonly IReadOnlySet<string> MayChange = new HashSet<string>(StepsAndCadence, StringComparer.OrdinalIgnoreCase)
+        { nameof(EvalEvery), nameof(EvalItems), nameof(SkipBadItems) };
 
     public static TokenizerTrainingOptions FromJson(string json) =>
         JsonSerializer.Deserialize<TokenizerTrainingOptions>(json, Json) ?? throw new InvalidDataException("Training options are empty.");

@@ -9,7 +9,7 @@ namespace ViTok.Models.Training;
 interface ITrainingRun
 {
     /// <summary>
-    /// One optimiser step at learning rate <paramref name="lr"/>, run inside the loop's dispose scope and GC pause.
+    /// One optimiser step at learning rate <paramref name="lr"/>, run inside the loop's dispose scope.
     /// Returns the loss (a scalar on the device, which the loop guards against NaN without reading it) and the
     /// number of items the step trained on.
     /// </summary>
@@ -42,7 +42,7 @@ sealed record TrainingOutcome(long Step, bool Completed, string? LastCheckpoint,
 
 /// <summary>
 /// The training loop every trainer shares (tokenizer, generator, classifier), each supplying its step
-/// (<see cref="ITrainingRun"/>): resume from the newest readable checkpoint, one dispose scope and GC pause per step,
+/// (<see cref="ITrainingRun"/>): resume from the newest readable checkpoint, one dispose scope per step,
 /// a NaN guard kept on the device every step, loss values read from the device only at log steps (each read is a
 /// device sync), log / evaluation / checkpoint cadence, history.jsonl, a checkpoint on cancellation, and the export
 /// of the trained model at the end.
@@ -93,7 +93,6 @@ sealed class TrainingLoop(TrainingCadence cadence, LearningRateSchedule schedule
                 return new TrainingOutcome(step, false, lastCheckpoint, null, lastEval);
             }
             double lr = schedule.At(step);
-            using (new GcPause())
             using (NewDisposeScope())
             {
                 var (loss, items) = run.Step(step, lr);

@@ -7,23 +7,42 @@ namespace ViTok.Models.Training;
 /// <summary>What the trainers share for checkpoints and history: copying weights, restoring prefixed tensors, history lines.</summary>
 static class TrainingState
 {
+    /// <summary>Checkpoint metadata: the training options (JSON) and the canonical description of the training data.</summary>
+    public const string OptionsKey = "train.options", DataKey = "train.data";
+
     /// <summary>
-    /// Refuses to resume a checkpoint written with other options than <paramref name="currentJson"/> (both the options'
-    /// JSON), naming each changed option, unless <paramref name="force"/>; options in <paramref name="mayChange"/> are
-    /// not compared. With <paramref name="force"/> the changes are logged.
+    /// Refuses to resume <paramref name="checkpoint"/> when it was written with other options than
+    /// <paramref name="currentJson"/> (the options' JSON; those in <paramref name="mayChange"/> are not compared) or on
+    /// other data than <paramref name="dataSource"/>, naming each change, unless <paramref name="force"/>, with which
+    /// the changes are logged. Checkpoints written before options or data were stored are not compared on them.
     /// </summary>
-    public static void CheckResumedOptions(string checkpointPath, string? savedJson, string currentJson, IReadOnlySet<string> mayChange, bool force, Action<string>? log)
+    public static void CheckResumed(SafeTensorsFile checkpoint, string currentJson, IReadOnlySet<string> mayChange, string dataSource, bool force, Action<string>? log)
     {
-        if (savedJson is null) return;                       // checkpoints written before options were stored
+        var changed = checkpoint.Metadata.TryGetValue(OptionsKey, out string? savedJson) ? OptionChanges(savedJson, currentJson, mayChange) : [];
+        if (checkpoint.Metadata.TryGetValue(DataKey, out string? savedData) && savedData != dataSource)
+            changed.Add($"data '{savedData}' -> '{dataSource}'");
+        Refuse(checkpoint.Path, changed, force, log);
+    }
+
+    /// <summary>The options part of <see cref="CheckResumed"/>: <paramref name="savedJson"/> against <paramref name="currentJson"/>.</summary>
+    public static void CheckResumedOptions(string path, string savedJson, string currentJson, IReadOnlySet<string> mayChange, bool force, Action<string>? log) =>
+        Refuse(path, OptionChanges(savedJson, currentJson, mayChange), force, log);
+
+    static List<string> OptionChanges(string savedJson, string currentJson, IReadOnlySet<string> mayChange)
+    {
         var saved = System.Text.Json.Nodes.JsonNode.Parse(savedJson)!.AsObject();
         var current = System.Text.Json.Nodes.JsonNode.Parse(currentJson)!.AsObject();
-        var changed = current.Where(p => !mayChange.Contains(p.Key))
+        return current.Where(p => !mayChange.Contains(p.Key))
             .Where(p => !System.Text.Json.Nodes.JsonNode.DeepEquals(p.Value, saved[p.Key]))
             .Select(p => $"{p.Key} {saved[p.Key]?.ToJsonString() ?? "(absent)"} -> {p.Value?.ToJsonString() ?? "null"}").ToList();
+    }
+
+    static void Refuse(string path, List<string> changed, bool force, Action<string>? log)
+    {
         if (changed.Count == 0) return;
         string list = string.Join(", ", changed);
         if (!force)
-            throw new InvalidDataException($"Checkpoint '{checkpointPath}' was written with other options: {list}. Resume with the same options, or accept the change (--force-options).");
+            throw new InvalidDataException($"Checkpoint '{path}' was written with other options: {list}. Resume with the same options and data, or accept the change (--force-options).");
         log?.Invoke($"resuming with changed options: {list}");
     }
 

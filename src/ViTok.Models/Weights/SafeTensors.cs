@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using TorchSharp;
@@ -16,6 +17,13 @@ public sealed record SafeTensorEntry(string Name, ScalarType DType, long[] Shape
 /// know, or a shape that does not match its byte span each raise <see cref="InvalidDataException"/> naming the
 /// tensor or offset. A file opened with <see cref="Open"/> reads only its header until a tensor is asked for; one
 /// given as bytes (<see cref="FromBytes"/>) is read from those bytes, never through a temporary file.
+/// <para>
+/// Integrity: every file written here carries in its metadata <see cref="ChecksumKey"/>, the SHA-256 of the whole file
+/// (length prefix, header, data) with the checksum's own 64 hex digits read as zeros. Reading verifies it after the
+/// structural checks, so a flipped data byte or an edited header value (heads, image size...) is refused as
+/// "checksum mismatch: the file was changed after it was written". Files without one (written before checksums, or
+/// by other tools) still open; <see cref="Note"/> is told once per file and process.
+/// </para>
 /// </summary>
 public sealed class SafeTensorsFile
 {
@@ -26,6 +34,17 @@ public sealed class SafeTensorsFile
         ["F64"] = (ScalarType.Float64, 8), ["I64"] = (ScalarType.Int64, 8), ["I32"] = (ScalarType.Int32, 4),
         ["I16"] = (ScalarType.Int16, 2), ["I8"] = (ScalarType.Int8, 1), ["U8"] = (ScalarType.Byte, 1), ["BOOL"] = (ScalarType.Bool, 1),
     };
+
+    /// <summary>The metadata key of the file's SHA-256 (64 lower-case hex digits).</summary>
+    public const string ChecksumKey = "vitok.sha256";
+    const int ChecksumDigits = 64;
+
+    /// <summary>
+    /// Where the note about a file without a checksum goes (once per full path and process); standard error by default.
+    /// </summary>
+    public static Action<string> Note { get; set; } = message => Console.Error.WriteLine(message);
+
+    static readonly HashSet<string> Noted = [];
 
     /// <summary>The file's path, or for bytes the name they were given (what error messages say).</summary>
     public string Path { get; }
@@ -110,8 +129,40 @@ public sealed class SafeTensorsFile
         }
         if (expected != dataLength)
             throw Bad(path, $"the tensors cover {expected} data bytes but the file holds {dataLength} (truncated or padded file)");
+        if (metadata.TryGetValue(ChecksumKey, out string? stored)) VerifyChecksum(path, stream, prefix, header, stored);
+        else NoteUnchecked(path);
         return new SafeTensorsFile(path, bytes, metadata, entries, dataStart);
     }
+    /// <summary>Hashes the file with the stored checksum's digits read as zeros and compares; the stream stands after the header.</summary>
+    static void VerifyChecksum(string path, Stream stream, ReadOnlySpan<byte> prefix, byte[] header, string stored)
+    {
+        byte[] field = Encoding.UTF8.GetBytes($"\"{ChecksumKey}\":\"{stored}\"");
+        int at = header.AsSpan().IndexOf(field);
+        if (stored.Length != ChecksumDigits || at < 0 || header.AsSpan(at + 1).IndexOf(field) >= 0)
+            throw Changed(path, $"the checksum field '{ChecksumKey}' is not the one this library writes");
+        var zeroed = (byte[])header.Clone();
+        zeroed.AsSpan(at + field.Length - 1 - ChecksumDigits, ChecksumDigits).Fill((byte)'0');
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(prefix);
+        hash.AppendData(zeroed);
+        var buffer = new byte[1 << 20];
+        for (int n; (n = stream.Read(buffer)) > 0;) hash.AppendData(buffer, 0, n);
+        string actual = Convert.ToHexStringLower(hash.GetHashAndReset());
+        if (!string.Equals(actual, stored, StringComparison.OrdinalIgnoreCase))
+            throw Changed(path, $"its SHA-256 is {actual}, the header says {stored}");
+    }
+
+    static InvalidDataException Changed(string path, string detail) =>
+        new($"Weights file '{path}': checksum mismatch: the file was changed after it was written ({detail}).");
+
+    static void NoteUnchecked(string path)
+    {
+        string full = System.IO.Path.GetFullPath(path);
+        lock (Noted)
+            if (!Noted.Add(full)) return;
+        Note($"note: weights file '{path}' has no checksum (written before checksums or by another tool); its integrity is not verified.");
+    }
+
 
     static SafeTensorEntry ParseEntry(string path, JsonProperty property, long dataLength)
     {
@@ -197,11 +248,15 @@ public sealed class SafeTensorsFile
         return buffer.ToArray();
     }
 
-    /// <summary>Writes the safetensors form of <paramref name="tensors"/> and <paramref name="metadata"/> to <paramref name="stream"/> (left open).</summary>
+    /// <summary>
+    /// Writes the safetensors form of <paramref name="tensors"/> and <paramref name="metadata"/> to <paramref name="stream"/>
+    /// (left open, positioned after the data). The stream must be seekable: the checksum is written into the header last.
+    /// </summary>
     public static void Write(Stream stream, IEnumerable<(string Name, Tensor Tensor)> tensors, IReadOnlyDictionary<string, string>? metadata = null,
         ScalarType? storeAs = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
+        if (!stream.CanSeek || !stream.CanWrite) throw new ArgumentException("The stream must be writable and seekable (the checksum is written into the header last).", nameof(stream));
         ScalarType Stored(Tensor t) => storeAs is { } s && t.is_floating_point() ? s : t.dtype;
         var list = tensors.ToList();
         var duplicate = list.GroupBy(t => t.Name).FirstOrDefault(g => g.Count() > 1);
@@ -211,12 +266,11 @@ public sealed class SafeTensorsFile
         using (var json = new Utf8JsonWriter(buffer))
         {
             json.WriteStartObject();
-            if (metadata is { Count: > 0 })
-            {
-                json.WriteStartObject("__metadata__");
-                foreach (var (k, v) in metadata) json.WriteString(k, v);
-                json.WriteEndObject();
-            }
+            json.WriteStartObject("__metadata__");
+            json.WriteString(ChecksumKey, new string('0', ChecksumDigits));    // filled in once the data is written
+            foreach (var (k, v) in metadata ?? new Dictionary<string, string>())
+                if (k != ChecksumKey) json.WriteString(k, v);                 // a checksum copied from another file is stale
+            json.WriteEndObject();
             long offset = 0;
             foreach (var (name, t) in list)
             {
@@ -239,17 +293,29 @@ public sealed class SafeTensorsFile
         long headerLength = (buffer.Length + 7) / 8 * 8;
         while (buffer.Length < headerLength) buffer.WriteByte((byte)' ');
 
+        byte[] header = buffer.ToArray();
+        int checksumAt = header.AsSpan().IndexOf(Encoding.UTF8.GetBytes($"\"{ChecksumKey}\":\"")) + ChecksumKey.Length + 4;
+
+        long start = stream.Position;
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         Span<byte> prefix = stackalloc byte[8];
         BinaryPrimitives.WriteUInt64LittleEndian(prefix, (ulong)headerLength);
         stream.Write(prefix);
-        buffer.Position = 0;
-        buffer.CopyTo(stream);
+        stream.Write(header);
+        hash.AppendData(prefix);
+        hash.AppendData(header);
         foreach (var (_, t) in list)
         {
             using var tensorScope = NewDisposeScope();                    // frees each converted copy before the next
             var cpu = t.detach().cpu().to(Stored(t)).contiguous();
-            stream.Write(cpu.bytes);
+            var bytes = cpu.bytes;
+            stream.Write(bytes);
+            hash.AppendData(bytes);
         }
+        long end = stream.Position;
+        stream.Position = start + 8 + checksumAt;
+        stream.Write(Encoding.ASCII.GetBytes(Convert.ToHexStringLower(hash.GetHashAndReset())));
+        stream.Position = end;
     }
 
     static InvalidDataException Bad(string path, string what) => new($"Weights file '{path}' is not valid safetensors: {what}.");

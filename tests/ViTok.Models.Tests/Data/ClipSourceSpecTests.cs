@@ -31,6 +31,18 @@ public sealed class ClipSourceSpecTests
     }
 
     [TestMethod]
+    public void The_canonical_form_ignores_spacing_key_order_case_and_relative_paths()
+    {
+        string relative = Path.GetRelativePath(Environment.CurrentDirectory, _dir);
+        string a = ClipSourceSpec.Parse($" Folder:{relative}/?flip=0.5&resize=64 ").Canonical;
+        string b = ClipSourceSpec.Parse($"folder:{_dir}?resize=64&flip=0.5").Canonical;
+        Assert.AreEqual($"folder:{Path.GetFullPath(_dir)}?flip=0.5&resize=64", a);
+        Assert.AreEqual(a, b);
+        Assert.AreNotEqual(a, ClipSourceSpec.Parse($"folder:{_dir}?resize=64&flip=0.25").Canonical);
+        Assert.AreEqual("fashion-mnist?split=test", ClipSourceSpec.Parse("fashion-mnist?split=test").Canonical);
+    }
+
+    [TestMethod]
     [DataRow("webcam:0", "unknown scheme 'webcam'")]
     [DataRow("folder", "needs a path")]
     [DataRow("folder:?flip=1", "needs a path")]

@@ -157,6 +157,31 @@ public sealed class GeneratorTrainerTests
     }
 
     [TestMethod]
+    public void Resume_refuses_changed_options_or_other_latents_naming_them_unless_forced()
+    {
+        using var tokenizer = TinyTokenizer();
+        using var data = Latents(tokenizer);
+        var config = Config(data);
+        new GeneratorTrainer(config, Options(5), data, CPU).Run(_dir);
+
+        var changed = Options(10) with { Seed = 8, BatchSize = 4 };
+        var e = Assert.ThrowsExactly<InvalidDataException>(() => new GeneratorTrainer(config, changed, data, CPU).Run(_dir, resume: true));
+        StringAssert.Contains(e.Message, "checkpoint-00000005");
+        StringAssert.Contains(e.Message, "Seed 4 -> 8");
+        StringAssert.Contains(e.Message, "BatchSize 8 -> 4");
+        StringAssert.Contains(e.Message, "--force-options");
+        Assert.IsFalse(e.Message.Contains("Steps"), "more steps may always be asked for");
+
+        using var other = new LatentSet(data.Latents.clone(), data.Labels.clone(), data.ClassNames, data.Tokenizer, "another source (12 items)");
+        e = Assert.ThrowsExactly<InvalidDataException>(() => new GeneratorTrainer(config, Options(10), other, CPU).Run(_dir, resume: true));
+        StringAssert.Contains(e.Message, $"data '{data.Origin}' -> 'another source (12 items)'");
+
+        var log = new List<string>();
+        Assert.IsTrue(new GeneratorTrainer(config, Options(10) with { ResumeWithChangedOptions = true }, other, CPU).Run(_dir, resume: true, log: log.Add).Completed);
+        Assert.IsTrue(log.Any(l => l.StartsWith("resuming with changed options: data ")), string.Join("\n", log));
+    }
+
+    [TestMethod]
     public void A_diverging_run_stops_naming_the_last_good_checkpoint()
     {
         using var tokenizer = TinyTokenizer();

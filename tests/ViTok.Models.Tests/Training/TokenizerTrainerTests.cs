@@ -45,10 +45,10 @@ public sealed class TokenizerTrainerTests
         Steps = steps, BatchSize = 4, LearningRate = 2e-3, CheckpointEvery = 3, KeepCheckpoints = 2, LogEvery = 1, EvalEvery = 1000, Seed = 5,
     };
 
-    TokenizerTrainer Trainer(TokenizerTrainingOptions options, List<float[]>? items = null)
+    TokenizerTrainer Trainer(TokenizerTrainingOptions options, List<float[]>? items = null, string dataSource = "the test items")
     {
         var data = items ?? Items();
-        return new TokenizerTrainer(Config, options, position => new InMemoryBatchStream(data, [3, 1, 16, 16], options.BatchSize, options.Seed, position), CPU);
+        return new TokenizerTrainer(Config, options, position => new InMemoryBatchStream(data, [3, 1, 16, 16], options.BatchSize, options.Seed, position), dataSource, CPU);
     }
 
     static double[] Losses(string folder) =>
@@ -105,6 +105,20 @@ public sealed class TokenizerTrainerTests
         Assert.IsTrue(Trainer(changed with { ResumeWithChangedOptions = true }).Run(_dir, resume: true, log: log.Add).Completed);
         Assert.IsTrue(log.Any(l => l.StartsWith("resuming with changed options: ")), string.Join("\n", log));
         Assert.IsTrue(Trainer(Options(9) with { Seed = 9, LearningRate = 0.5 }).Run(_dir, resume: true).Completed, "the same options as the checkpoint's");
+    }
+
+    [TestMethod]
+    public void Resuming_on_other_data_is_refused_naming_both_unless_forced()
+    {
+        Trainer(Options(3), dataSource: "folder:/data/a = folder /data/a (8 images)").Run(_dir);
+        var e = Assert.ThrowsExactly<InvalidDataException>(() => Trainer(Options(6), dataSource: "folder:/data/b = folder /data/b (8 images)").Run(_dir, resume: true));
+        StringAssert.Contains(e.Message, "data 'folder:/data/a = folder /data/a (8 images)' -> 'folder:/data/b = folder /data/b (8 images)'");
+        StringAssert.Contains(e.Message, "--force-options");
+        Assert.IsFalse(e.Message.Contains("Steps"), e.Message);
+        var log = new List<string>();
+        Assert.IsTrue(Trainer(Options(6) with { ResumeWithChangedOptions = true }, dataSource: "folder:/data/b = folder /data/b (8 images)")
+            .Run(_dir, resume: true, log: log.Add).Completed);
+        Assert.IsTrue(log.Any(l => l.Contains("data 'folder:/data/a")), string.Join("\n", log));
     }
 
     [TestMethod]

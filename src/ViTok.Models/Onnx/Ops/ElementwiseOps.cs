@@ -1,4 +1,5 @@
 using TorchSharp;
+using ViTok.Models.Runtime;
 using static TorchSharp.torch;
 
 namespace ViTok.Models.Onnx.Ops;
@@ -28,7 +29,7 @@ public sealed class BinaryOp(string op, long? legacyAxis) : IOnnxOp
         var b = aligned ?? y;
         return [op switch
         {
-            "Add" => x + b,
+            "Add" => x.Plus(b),
             "Sub" => x - b,
             "Mul" => x * b,
             "Div" => x.is_floating_point() ? x / b : x.div(b, RoundingMode.trunc),
@@ -65,7 +66,11 @@ public sealed class UnaryOp(Func<IReadOnlyList<Tensor?>, Tensor> f) : IOnnxOp
             case "LeakyRelu":
             {
                 double alpha = a.Float("alpha", 0.01f);
-                f = i => nn.functional.leaky_relu(i[0]!, alpha);
+                f = i =>
+                {
+                    using Scalar slope = alpha.ToScalar();
+                    return i[0]!.leaky_relu(slope);
+                };
                 break;
             }
             case "Dropout":
@@ -79,7 +84,11 @@ public sealed class UnaryOp(Func<IReadOnlyList<Tensor?>, Tensor> f) : IOnnxOp
             case "Clip" when a.Opset < 11:
             {
                 double min = a.Float("min", float.NegativeInfinity), max = a.Float("max", float.PositiveInfinity);
-                f = i => i[0]!.clamp(min, max);
+                f = i =>
+                {
+                    using Scalar low = min.ToScalar(), high = max.ToScalar();
+                    return i[0]!.clamp(low, high);
+                };
                 break;
             }
             case "Clip":
@@ -109,7 +118,7 @@ public sealed class SumOp : IOnnxOp
         var sum = inputs[0]!.alias();
         foreach (var t in inputs.Skip(1))
         {
-            var next = sum + t!;
+            var next = sum.Plus(t!);
             sum.Dispose();
             sum = next;
         }

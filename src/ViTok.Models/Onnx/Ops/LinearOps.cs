@@ -1,4 +1,5 @@
 using TorchSharp;
+using ViTok.Models.Runtime;
 using static TorchSharp.torch;
 
 namespace ViTok.Models.Onnx.Ops;
@@ -20,10 +21,11 @@ public sealed class GemmOp(double alpha, double beta, bool transA, bool transB) 
         using var x = transA ? inputs[0]!.t() : inputs[0]!.alias();
         using var w = transB ? inputs[1]!.t() : inputs[1]!.alias();
         using var product = x.matmul(w);
-        using var scaled = alpha == 1 ? product.alias() : product * alpha;
+        using Scalar a = alpha.ToScalar(), b = beta.ToScalar();
+        using var scaled = alpha == 1 ? product.alias() : product * a;
         var c = inputs.Count > 2 ? inputs[2] : null;
         if (c is null) return [scaled.alias()];
-        return [beta == 1 ? scaled + c : scaled + c * beta];
+        return [beta == 1 ? scaled.Plus(c) : scaled.Plus(c * b)];
     }
 }
 

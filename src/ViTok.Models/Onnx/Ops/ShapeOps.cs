@@ -139,7 +139,8 @@ public sealed class GatherOp(long axis) : IOnnxOp
         var indices = inputs[1]!;
         long dim = Ints.Axis(axis, x.dim());
         using var flat = indices.to(ScalarType.Int64, x.device).flatten();
-        using var wrapped = flat.remainder(x.shape[dim]);   // -1 -> size - 1
+        using Scalar size = x.shape[dim].ToScalar();
+        using var wrapped = flat.remainder(size);          // -1 -> size - 1
         using var picked = x.index_select(dim, wrapped);
         return [picked.reshape([.. x.shape[..(int)dim], .. indices.shape, .. x.shape[(int)(dim + 1)..]])];
     }

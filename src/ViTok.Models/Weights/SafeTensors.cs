@@ -160,7 +160,7 @@ public sealed class SafeTensorsFile
         string full = System.IO.Path.GetFullPath(path);
         lock (Noted)
             if (!Noted.Add(full)) return;
-        Note($"note: weights file '{path}' has no checksum (written before checksums or by another tool); its integrity is not verified.");
+        Note($"note: weights file '{path}' has no checksum (written before checksums or by another tool); its integrity is not verified (`vitok checksum` adds one).");
     }
 
 
@@ -209,6 +209,27 @@ public sealed class SafeTensorsFile
         }
         tensor.bytes = bytes;
         return tensor;
+    }
+
+    /// <summary>
+    /// Gives a file written before checksums (or by another tool) its checksum: the same tensors (same dtypes, same
+    /// order) and metadata are written again, atomically, with <see cref="ChecksumKey"/> added. A file that has one is
+    /// only verified. Returns whether a checksum was added.
+    /// </summary>
+    public static bool AddChecksum(string path)
+    {
+        SafeTensorsFile file;
+        lock (Noted)
+        {
+            bool quiet = Noted.Add(System.IO.Path.GetFullPath(path));   // this call is the answer to the note: do not print it
+            try { file = Open(path); }
+            finally { if (quiet) Noted.Remove(System.IO.Path.GetFullPath(path)); }
+        }
+        if (file.Metadata.ContainsKey(ChecksumKey)) return false;
+        using var scope = NewDisposeScope();
+        var tensors = file.Entries.Values.OrderBy(e => e.Begin).Select(e => (e.Name, file.Read(e.Name))).ToList();
+        Write(path, tensors, file.Metadata);
+        return true;
     }
 
     /// <summary>

@@ -105,6 +105,22 @@ public sealed class ChecksumTests
         var mine = notes.Where(n => n.Contains(path)).ToList();
         Assert.HasCount(1, mine, string.Join("\n", notes));
         StringAssert.Contains(mine[0], "has no checksum");
+
+        // `vitok checksum` gives it one: the same tensors and metadata, now verified; a second call only verifies.
+        var original = SafeTensorsFile.Open(path);
+        var originalBytes = original.Entries.Keys.ToDictionary(n => n, n => { using var t = original.Read(n); return (t.dtype, Bytes: t.bytes.ToArray()); });
+        Assert.IsTrue(SafeTensorsFile.AddChecksum(path));
+        var stamped = SafeTensorsFile.Open(path);
+        Assert.MatchesRegex(new Regex("^[0-9a-f]{64}$"), stamped.Metadata[SafeTensorsFile.ChecksumKey]);
+        CollectionAssert.AreEquivalent(original.Metadata.ToList(), stamped.Metadata.Where(m => m.Key != SafeTensorsFile.ChecksumKey).ToList());
+        CollectionAssert.AreEqual(original.Entries.Keys.ToList(), stamped.Entries.Keys.ToList());
+        foreach (var (name, (dtype, data)) in originalBytes)
+        {
+            using var b = stamped.Read(name);
+            Assert.AreEqual(dtype, b.dtype, name);
+            CollectionAssert.AreEqual(data, b.bytes.ToArray(), name);
+        }
+        Assert.IsFalse(SafeTensorsFile.AddChecksum(path));
     }
 
     [TestMethod]

@@ -68,6 +68,14 @@ public sealed class GenerateClipsTests
         Assert.IsTrue(manifest.RootElement.GetProperty("fvd_proxy").GetDouble() > 0);
         double accuracy = manifest.RootElement.GetProperty("class_accuracy").GetDouble();
         Assert.IsTrue(accuracy is >= 0 and <= 1, accuracy.ToString());
+
+        // The tokenizer's own reconstruction FVD-proxy, to report beside the generator's.
+        string rec = Path.Combine(_dir, "rec");
+        (code, output, err) = CliHarness.Run("reconstruct", "--model", tokenizer, "--data", "synthetic-video:sprites?count=4&frames=4&size=16&seed=5", "--count", "4", "--out", rec);
+        Assert.AreEqual(0, code, output + err);
+        StringAssert.Contains(output, "FVD-proxy");
+        using var metrics = JsonDocument.Parse(File.ReadAllText(Path.Combine(rec, "metrics.json")));
+        Assert.IsTrue(metrics.RootElement.GetProperty("fvd_proxy").GetDouble() > 0);
     }
 
     [TestMethod]

@@ -37,8 +37,8 @@ sealed class ClipFiles
         try { _ffmpeg = FfmpegPrograms.Locate(); }
         catch (FileNotFoundException e)
         {
-            throw new UsageException($"{option} {format.ToString().ToLowerInvariant()}: MP4 clips are encoded by ffmpeg, which was not found ({e.Message}). " +
-                                     $"Install ffmpeg or use {option} gif.");
+            throw new UsageException($"{option} {format.ToString().ToLowerInvariant()}: MP4 clips are encoded by ffmpeg, and '{Path.GetFileName(e.FileName)}' was not found on PATH " +
+                                     $"(ffmpeg and ffprobe are needed). Install them (Debian/Ubuntu: apt-get install ffmpeg) or use {option} gif.");
         }
     }
 

@@ -44,6 +44,25 @@ static class Guide
         return images;
     }
 
+    public static float[][] GenerateClips(MLContext ml, IDataView requests, string videoGeneratorPath, string videoTokenizerPath)
+    {
+        // <generate-clips>
+        // A video generator's latents decode to clips: a float vector [3, t, h, w] per row (channel-major, 0..255),
+        // the layout TokenizeImages reads, so a generated clip can be tokenized again.
+        var clips = ml.Transforms.GenerateLatents("Latent", videoGeneratorPath, "Label", seedColumnName: "Seed", steps: 25, guidanceScale: 4)
+            .Append(ml.Transforms.DecodeLatents(new DecodeLatentsOptions
+            {
+                OutputColumnName = "Clip", InputColumnName = "Latent", TokenizerPath = videoTokenizerPath, Output = DecodedOutput.PixelVector,
+            }))
+            .Fit(requests)
+            .Transform(requests);
+        var shape = ((VectorDataViewType)clips.Schema["Clip"].Type).Dimensions;   // [3, t, h, w]
+        int frameSize = shape[2] * shape[3], frames = shape[1];
+        // Channel c of frame f of a clip starts at (c * frames + f) * frameSize.
+        // </generate-clips>
+        return clips.GetColumn<VBuffer<float>>("Clip").Select(v => v.DenseValues().ToArray()).Where(v => v.Length == 3 * frames * frameSize).ToArray();
+    }
+
     public static ITransformer TrainGenerator(MLContext ml, IDataView labelledImages, string imageFolder, string tokenizerPath, int imageSize)
     {
         // <train-generator>

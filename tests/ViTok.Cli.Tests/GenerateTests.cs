@@ -104,5 +104,10 @@ public sealed class GenerateTests
         (code, _, err) = CliHarness.Run("generate", "--model", generator, "--tokenizer", tokenizer, "--classifier", "fmnist", "--out", _dir);
         Assert.AreEqual(2, code);
         StringAssert.Contains(err, "--evaluate");
+
+        (code, _, err) = CliHarness.Run("generate", "--model", generator, "--tokenizer", tokenizer, "--clip-format", "gif", "--out", _dir);
+        Assert.AreEqual(2, code);
+        StringAssert.Contains(err, "--clip-format");
+        StringAssert.Contains(err, "single images");
     }
 }

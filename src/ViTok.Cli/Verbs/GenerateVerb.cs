@@ -11,7 +11,7 @@ using static TorchSharp.torch;
 
 namespace ViTok.Cli.Verbs;
 
-/// <summary>`vitok generate`: class-conditional samples from a generator, decoded by its tokenizer, written as images and a grid.</summary>
+/// <summary>`vitok generate`: class-conditional samples from a generator, decoded by its tokenizer, written as images (or clips, <see cref="ClipFiles"/>) and a grid.</summary>
 public sealed class GenerateVerb : IVerb
 {
     readonly ComputeOptionSet _compute = new();
@@ -22,19 +22,20 @@ public sealed class GenerateVerb : IVerb
     readonly Option<string> _cfg = new("--cfg") { Description = "Classifier-free guidance scale (1 = the conditional model alone); a comma-separated list draws one set per value.", DefaultValueFactory = _ => "4" };
     readonly Option<string?> _sampler = new("--sampler") { Description = "ddpm or ddim (DDPM generators; default ddim), euler or heun (flow-matching generators; default heun); a list draws one set per sampler." };
     readonly Option<string?> _steps = new("--steps") { Description = "Sampling steps (default: ddpm 250, ddim 50, euler 50, heun 25; heun evaluates the model twice a step); a list draws one set per count." };
-    readonly Option<string?> _evaluate = new("--evaluate") { Description = "Reference SOURCE (e.g. \"fashion-mnist?split=test\"): measure each set's FD-ResNet18 against it (and IS, FD and class accuracy with --classifier)." };
+    readonly Option<string?> _evaluate = new("--evaluate") { Description = "Reference SOURCE (e.g. \"fashion-mnist?split=test\"): measure each set's FD-ResNet18 against it (and IS, FD and class accuracy with --classifier); for clips, the FVD-proxy (and class accuracy with a classifier of single frames, probabilities averaged over a clip's frames)." };
     readonly Option<string?> _classifier = new("--classifier") { Description = "With --evaluate: an image-classifier file, or 'fmnist' for the shipped Fashion-MNIST classifier." };
-    readonly Option<int?> _fdCount = new("--fd-count") { Description = "With --evaluate: images per side for FD-ResNet18 (the first of the reference, an evenly spaced subset of each set; default all). ResNet18 at 224x224 is slow on a CPU." };
-    readonly Option<bool> _noFd = new("--no-fd") { Description = "With --evaluate: skip FD-ResNet18 (ResNet18 at 224x224 is the slow part of evaluation on a CPU)." };
-    readonly Option<bool> _noImages = new("--no-images") { Description = "Write only the grid and samples.json, not an image file per sample." };
+    readonly Option<int?> _fdCount = new("--fd-count") { Description = "With --evaluate: images per side for FD-ResNet18 (the first of the reference, an evenly spaced subset of each set; default all); for clips, the reference clips for the FVD-proxy (the first ones; default all). ResNet18 at 224x224 is slow on a CPU." };
+    readonly Option<bool> _noFd = new("--no-fd") { Description = "With --evaluate: skip FD-ResNet18 and the FVD-proxy (ResNet18 at 224x224 is the slow part of evaluation on a CPU)." };
+    readonly Option<bool> _noImages = new("--no-images") { Description = "Write only the grid and samples.json, not an image (or clip) file per sample." };
+    readonly Option<ClipFormat> _clipFormat = new("--clip-format") { Description = "Generators of clips (a tokenizer of more than one frame): write each sample as gif, mp4 (encoded by ffmpeg) or both; the grid is grid.gif.", DefaultValueFactory = _ => ClipFiles.Defaults.Format };
     readonly Option<long> _seed = new("--seed") { Description = "Seed: sample i of every class starts from the noise of (seed, i), whatever the batch size.", DefaultValueFactory = _ => 0 };
     readonly Option<int> _batch = new("--batch") { Description = "Samples per sampling pass.", DefaultValueFactory = _ => 250 };
-    readonly Option<string> _out = new("--out") { Description = "Output folder: grid.png (a row per class), CLASS/NNNNN.png, samples.json.", Required = true };
+    readonly Option<string> _out = new("--out") { Description = "Output folder: grid.png (a row per class), CLASS/NNNNN.png, samples.json; clips: grid.gif, CLASS/NNNNN.gif and/or .mp4.", Required = true };
 
     public Command Create()
     {
         var command = new Command("generate", "Draw class-conditional samples with a generator and its tokenizer; write the images and a grid.");
-        foreach (var o in new Option[] { _model, _tokenizer, _class, _count, _cfg, _sampler, _steps, _seed, _batch, _out, _evaluate, _classifier, _fdCount, _noFd, _noImages }) command.Options.Add(o);
+        foreach (var o in new Option[] { _model, _tokenizer, _class, _count, _cfg, _sampler, _steps, _seed, _batch, _out, _evaluate, _classifier, _fdCount, _noFd, _noImages, _clipFormat }) command.Options.Add(o);
         _compute.AddTo(command);
         return command;
     }
@@ -54,6 +55,10 @@ public sealed class GenerateVerb : IVerb
         if (tokenizerConfig != generator.Tokenizer)
             throw new UsageException($"--tokenizer: '{tokenizerPath}' is {tokenizerConfig.Variant} c={tokenizerConfig.Channels} at {tokenizerConfig.ImageSize}px; " +
                                      $"the generator was trained on the latents of {generator.Tokenizer.Variant} c={generator.Tokenizer.Channels} at {generator.Tokenizer.ImageSize}px.");
+        bool makesClips = tokenizerConfig.Frames > 1;
+        if (!makesClips && parse.GetResult(_clipFormat) is { Implicit: false })
+            throw new UsageException($"--clip-format: '{tokenizerPath}' makes single images (1 frame); clip formats apply to tokenizers of more than one frame.");
+        var clipFiles = makesClips ? new ClipFiles(parse.GetValue(_noImages) ? ClipFormat.Gif : parse.GetValue(_clipFormat), "--clip-format") : null;
         var settings = Sampling(parse, generator);
         int[] classes = Classes(parse.GetValue(_class)!, generator);
         using var evaluation = Evaluation(parse, generator, device);
@@ -63,17 +68,25 @@ public sealed class GenerateVerb : IVerb
         foreach (var options in settings)
         {
             string setFolder = settings.Count == 1 ? folder : Path.Combine(folder, $"{options.Sampler.ToString().ToLowerInvariant()}-{options.Steps}-cfg{options.GuidanceScale:0.###}");
-            var entry = Draw(generator, tokenizer, options, classes, count, batch, setFolder, !parse.GetValue(_noImages), evaluation, context);
+            var entry = Draw(generator, tokenizer, options, classes, count, batch, setFolder, !parse.GetValue(_noImages), clipFiles, evaluation, context);
             entry["generator"] = modelPath;
             entry["tokenizer"] = tokenizerPath;
             report.Add(entry);
         }
         string manifestPath = Path.Combine(folder, "samples.json");
         AtomicFile.WriteAllText(manifestPath, settings.Count == 1 ? JsonSerializer.Serialize(report[0], Indented) : JsonSerializer.Serialize(report, Indented));
-        if (evaluation is not null)
+        if (evaluation is GeneratedClipEvaluation clipEvaluation)
         {
             context.Out.WriteLine();
-            context.Out.WriteLine($"{count * classes.Length} samples per set against {evaluation.ReferenceCount} items of {evaluation.ReferenceDescription} (FD-ResNet18: ResNet18 pooled features at 224x224 of {evaluation.NetworkCount} images per side):");
+            context.Out.WriteLine($"{count * classes.Length} clips per set against {clipEvaluation.ReferenceCount} clips of {clipEvaluation.ReferenceDescription} (FVD-proxy: ResNet18 features of every frame at 224x224, see docs/metrics.md):");
+            context.Out.WriteLine($"{"sampler",-8} {"steps",5} {"cfg",5} {"FVD-proxy",10} {"class acc",10}");
+            foreach (var r in report)
+                context.Out.WriteLine($"{r["sampler"],-8} {r["steps"],5} {r["cfg"],5} {Value(r, "fvd_proxy", "F2"),10} {Value(r, "class_accuracy", "P1"),10}");
+        }
+        else if (evaluation is GeneratedSetEvaluation imageEvaluation)
+        {
+            context.Out.WriteLine();
+            context.Out.WriteLine($"{count * classes.Length} samples per set against {imageEvaluation.ReferenceCount} items of {imageEvaluation.ReferenceDescription} (FD-ResNet18: ResNet18 pooled features at 224x224 of {imageEvaluation.NetworkCount} images per side):");
             context.Out.WriteLine($"{"sampler",-8} {"steps",5} {"cfg",5} {"FD-ResNet18",12} {"IS",7} {"FD-clf",8} {"class acc",10}");
             foreach (var r in report)
                 context.Out.WriteLine($"{r["sampler"],-8} {r["steps"],5} {r["cfg"],5} {Value(r, "fd_resnet18", "F2"),12} {Value(r, "is", "F2"),7} {Value(r, "fd_classifier", "F2"),8} {Value(r, "class_accuracy", "P1"),10}");
@@ -86,16 +99,17 @@ public sealed class GenerateVerb : IVerb
 
     static string Value(Dictionary<string, object> r, string key, string format) => r.TryGetValue(key, out var v) && v is double d ? d.ToString(format, System.Globalization.CultureInfo.InvariantCulture) : "-";
 
-    /// <summary>Draws one set: count samples of each class, written per class and as a grid (a row per class); measured when asked.</summary>
+    /// <summary>Draws one set: count samples of each class, written per class and as a grid (a row per class); measured when asked.
+    /// Clips (more than one frame) are written by <paramref name="clipFiles"/>.</summary>
     static Dictionary<string, object> Draw(LatentGenerator generator, ViTokAutoEncoder tokenizer, SamplingOptions options, int[] classes, int count, int batch,
-        string folder, bool writeImages, GeneratedSetEvaluation? evaluation, VerbContext context)
+        string folder, bool writeImages, ClipFiles? clipFiles, IGeneratedEvaluation? evaluation, VerbContext context)
     {
         Directory.CreateDirectory(folder);
         context.Out.WriteLine($"drawing {count} sample(s) of {classes.Length} class(es) with {options.Sampler}, {options.Steps} steps, guidance {options.GuidanceScale}, seed {options.Seed}");
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var gridRows = new List<IReadOnlyList<Tensor>>();
         using var keep = NewDisposeScope();
-        var frames = new List<Tensor>();
+        var samples = new List<Tensor>();
         var requested = new List<int>();
         foreach (int k in classes)
         {
@@ -110,20 +124,22 @@ public sealed class GenerateVerb : IVerb
                 using var labels = full([n], label, dtype: ScalarType.Int64);
                 var clips = generator.SampleImages(tokenizer, labels, options, RowNoise.Seeds(options.Seed, first, n)).cpu();   // [n, 3, T, H, W]
                 for (int i = 0; i < n && writeImages; i++)
-                    for (int f = 0; f < clips.shape[2]; f++)
-                        ImageFiles.Save(clips[i, .., f], Path.Combine(classFolder, clips.shape[2] == 1 ? $"{first + i:D5}.png" : $"{first + i:D5}-{f:D2}.png"));
-                for (int i = 0; i < n && row.Count < 10; i++) row.Add(clips[i, .., 0].MoveToOuterDisposeScope());
+                    if (clipFiles is not null) clipFiles.Save(clips[i], Path.Combine(classFolder, $"{first + i:D5}"));
+                    else ImageFiles.Save(clips[i, .., 0], Path.Combine(classFolder, $"{first + i:D5}.png"));
+                for (int i = 0; i < n && row.Count < 10; i++) row.Add((clipFiles is not null ? clips[i] : clips[i, .., 0]).MoveToOuterDisposeScope());
                 if (evaluation is not null)
                 {
-                    frames.Add(clips[.., .., 0].MoveToOuterDisposeScope());
+                    samples.Add(clips.MoveToOuterDisposeScope());
                     requested.AddRange(Enumerable.Repeat(k, n));
                 }
             }
             gridRows.Add(row);
         }
-        ImageGrid.Save(gridRows, Path.Combine(folder, "grid.png"));
+        string gridPath = Path.Combine(folder, clipFiles is not null ? "grid.gif" : "grid.png");
+        if (clipFiles is not null) ClipFiles.SaveGrid(gridRows, gridPath);
+        else ImageGrid.Save(gridRows, gridPath);
         double seconds = clock.Elapsed.TotalSeconds;
-        context.Out.WriteLine($"  {count * classes.Length} sample(s) in {seconds:F1} s ({count * classes.Length / seconds:F1}/s); grid (a row per class): {Path.Combine(folder, "grid.png")}");
+        context.Out.WriteLine($"  {count * classes.Length} sample(s) in {seconds:F1} s ({count * classes.Length / seconds:F1}/s); grid (a row per class): {gridPath}");
         var entry = new Dictionary<string, object>
         {
             ["classes"] = classes.Select(k => generator.ClassNames[k]).ToArray(), ["count_per_class"] = count,
@@ -132,16 +148,16 @@ public sealed class GenerateVerb : IVerb
         };
         if (evaluation is not null)
         {
-            using var images = cat(frames, 0);
+            using var drawn = cat(samples, 0);
             // Class accuracy only when the classifier knows the generator's classes by the same names in the same order.
             bool sameClasses = evaluation.ClassifierClasses.SequenceEqual(generator.ClassNames, StringComparer.OrdinalIgnoreCase);
-            foreach (var (key, value) in evaluation.Evaluate(images, sameClasses ? requested : null)) entry[key] = value;
+            foreach (var (key, value) in evaluation.Evaluate(drawn, sameClasses ? requested : null)) entry[key] = value;
             context.Out.WriteLine("  " + string.Join(", ", entry.Where(e => e.Value is double && e.Key != "cfg" && e.Key != "seconds").Select(e => $"{e.Key} {(double)e.Value:F4}")));
         }
         return entry;
     }
 
-    GeneratedSetEvaluation? Evaluation(ParseResult parse, LatentGenerator generator, Device device)
+    IGeneratedEvaluation? Evaluation(ParseResult parse, LatentGenerator generator, Device device)
     {
         string? reference = parse.GetValue(_evaluate), classifierPath = parse.GetValue(_classifier);
         if (reference is null)
@@ -150,8 +166,8 @@ public sealed class GenerateVerb : IVerb
             return null;
         }
         var config = generator.Tokenizer;
-        var source = DataOptions.Open("--evaluate", reference, new ClipSourceDefaults(config.ImageSize, 1));
-        DataOptions.CheckShape("--evaluate", source, 1, config.ImageSize);
+        var source = DataOptions.Open("--evaluate", reference, new ClipSourceDefaults(config.ImageSize, config.Frames));
+        DataOptions.CheckShape("--evaluate", source, config.Frames, config.ImageSize);
         if (classifierPath is "fmnist") classifierPath = Bundled.Require(Bundled.FashionMnistClassifier);
         if (classifierPath is not null && !File.Exists(classifierPath)) throw new UsageException($"--classifier: file '{classifierPath}' does not exist.");
         if (parse.GetValue(_noFd) && classifierPath is null) throw new UsageException("--no-fd: with nothing else to measure, give --classifier.");
@@ -160,7 +176,9 @@ public sealed class GenerateVerb : IVerb
         var classifier = classifierPath is null ? null : ImageClassifierFile.Load(classifierPath, device);
         int? fdCount = parse.GetValue(_fdCount);
         if (fdCount is < 2) throw new UsageException($"--fd-count: {fdCount} must be at least 2.");
-        return new GeneratedSetEvaluation(source, network, classifier, networkCount: fdCount);
+        return config.Frames > 1
+            ? new GeneratedClipEvaluation(source, network, classifier, count: fdCount)
+            : new GeneratedSetEvaluation(source, network, classifier, networkCount: fdCount);
     }
 
     List<SamplingOptions> Sampling(ParseResult parse, LatentGenerator generator)

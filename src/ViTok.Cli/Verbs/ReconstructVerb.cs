@@ -101,13 +101,14 @@ public sealed class ReconstructVerb : IVerb
 
         double? fd = metrics.TryGetValue("fd", out var fdValue) ? fdValue : null;
         double? fdClf = metrics.TryGetValue("fd_clf", out var fdClfValue) ? fdClfValue : null;
+        double? fvdProxy = metrics.TryGetValue("fvd_proxy", out var fvdValue) ? fvdValue : null;
         var report = new Dictionary<string, object?>
         {
             ["model"] = modelPath, ["variant"] = config.Variant, ["channels"] = config.Channels, ["bottleneck"] = config.BottleneckSize,
             ["data"] = source.Description, ["count"] = evaluation.Count,
             ["psnr"] = metrics["psnr"], ["ssim"] = metrics["ssim"], ["fd"] = fd,
             ["fd_features"] = features is null ? null : "FD-ResNet18",
-            ["fd_clf"] = fdClf, ["classifier"] = classifierPath,
+            ["fd_clf"] = fdClf, ["classifier"] = classifierPath, ["fvd_proxy"] = fvdProxy,
         };
         var skipped = DataOptions.LeftOut(source).Concat(evaluation.Skipped).ToList();
         if (skipBad) report["skipped"] = skipped;
@@ -119,7 +120,7 @@ public sealed class ReconstructVerb : IVerb
         else
         {
             context.Out.WriteLine($"{config.Variant} c={config.Channels} (E={config.BottleneckSize}) on {evaluation.Count} items of {source.Description}");
-            context.Out.WriteLine($"PSNR {metrics["psnr"]:F2} dB   SSIM {metrics["ssim"]:F4}" + (fd is double f ? $"   FD-ResNet18 {f:F2}" : "") + (fdClf is double g ? $"   FD-clf {g:F3}" : ""));
+            context.Out.WriteLine($"PSNR {metrics["psnr"]:F2} dB   SSIM {metrics["ssim"]:F4}" + (fd is double f ? $"   FD-ResNet18 {f:F2}" : "") + (fvdProxy is double v ? $"   FVD-proxy {v:F2}" : "") + (fdClf is double g ? $"   FD-clf {g:F3}" : ""));
             context.Out.WriteLine($"wrote {metricsPath}, {Path.Combine(folder, "grid.png")} and {Path.Combine(folder, "reconstructions")}");
         }
         return VitokApp.Success;

@@ -11,7 +11,7 @@ namespace ViTok.Models.Metrics;
 /// and the share of images it labels with the class they were generated for. Reference statistics are computed once,
 /// at construction, and reused for every set. The evaluation owns the network and the classifier it is given.
 /// </summary>
-public sealed class GeneratedSetEvaluation : IDisposable
+public sealed class GeneratedSetEvaluation : IGeneratedEvaluation
 {
     readonly FeatureNetwork? _network;
     readonly ImageClassifier? _classifier;
@@ -89,6 +89,13 @@ public sealed class GeneratedSetEvaluation : IDisposable
             if (scores.ClassAccuracy is { } accuracy) result["class_accuracy"] = accuracy.Accuracy;
         }
         return result;
+    }
+
+    /// <summary>Scores the first frame of each of <paramref name="samples"/> [N, 3, T, H, W] (images have T = 1) as <see cref="Evaluate(Tensor, IReadOnlyList{int})"/> does.</summary>
+    IReadOnlyDictionary<string, double> IGeneratedEvaluation.Evaluate(Tensor samples, IReadOnlyList<int>? requested)
+    {
+        using var images = samples.select(2, 0);
+        return Evaluate(images, requested);
     }
 
     public void Dispose()

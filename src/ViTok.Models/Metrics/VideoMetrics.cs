@@ -46,9 +46,17 @@ public static class VideoMetrics
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         long b = clips.shape[0], t = clips.shape[2];
-        var perFrame = network.Features(Frames(clips)).to(ScalarType.Float64).reshape(b, t, -1);
-        var mean = perFrame.mean([1]);
-        var motion = t > 1 ? (perFrame[.., 1..] - perFrame[.., ..^1]).abs().mean([1]) : zeros_like(mean);
+        return Descriptors(network.Features(Frames(clips)).reshape(b, t, -1)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Clip descriptors [B, 2D] (float64) from per-frame features [B, T, D]: their mean over t and mean absolute change from frame to frame.</summary>
+    public static Tensor Descriptors(Tensor perFrame)
+    {
+        if (perFrame.dim() != 3) throw new ArgumentException($"Per-frame features must be [B, T, D]; got [{string.Join(", ", perFrame.shape)}].", nameof(perFrame));
+        using var scope = NewDisposeScope();
+        var f = perFrame.to(ScalarType.Float64);
+        var mean = f.mean([1]);
+        var motion = f.shape[1] > 1 ? (f[.., 1..] - f[.., ..^1]).abs().mean([1]) : zeros_like(mean);
         return cat([mean, motion], 1).MoveToOuterDisposeScope();
     }
 

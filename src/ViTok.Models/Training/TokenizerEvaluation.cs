@@ -11,7 +11,9 @@ namespace ViTok.Models.Training;
 /// Reconstruction quality of a tokenizer on a fixed set of held-out clips: PSNR and SSIM (per frame, data range 2
 /// for [-1, 1] pixels) and, with a feature network, the Frechet distance between the features of the originals and
 /// of the reconstructions (FD-ResNet18 with the shipped network) and, with an image classifier, the same distance in
-/// the classifier's features (FD-clf, meaningful at small sizes such as Fashion-MNIST). The posterior mean is decoded.
+/// the classifier's features (FD-clf, meaningful at small sizes such as Fashion-MNIST); for clips of more than one
+/// frame, also the FVD-proxy between originals and reconstructions (<see cref="VideoMetrics"/>, from the same per-frame
+/// features). The posterior mean is decoded.
 /// </summary>
 public sealed class TokenizerEvaluation : IDisposable
 {
@@ -19,7 +21,7 @@ public sealed class TokenizerEvaluation : IDisposable
     readonly FeatureNetwork? _features;
     readonly ImageClassifier? _classifier;
     readonly int _batch;
-    FeatureStatistics? _reference, _classifierReference;
+    FeatureStatistics? _reference, _classifierReference, _clipReference;
 
     public int Count => (int)_clips.shape[0];
 
@@ -58,7 +60,7 @@ public sealed class TokenizerEvaluation : IDisposable
         _batch = batchSize;
     }
 
-    /// <summary>Metrics of <paramref name="model"/>: psnr, ssim, (with features) fd and (with a classifier) fd_clf.</summary>
+    /// <summary>Metrics of <paramref name="model"/>: psnr, ssim, (with features) fd and, for clips, fvd_proxy, and (with a classifier) fd_clf.</summary>
     public IReadOnlyDictionary<string, double> Evaluate(ViTokAutoEncoder model)
     {
         using var _ = no_grad();
@@ -69,6 +71,9 @@ public sealed class TokenizerEvaluation : IDisposable
         var referenceRows = new List<Tensor>();
         var classifierRows = new List<Tensor>();
         var classifierReferenceRows = new List<Tensor>();
+        var clipRows = new List<Tensor>();
+        var clipReferenceRows = new List<Tensor>();
+        long frames = _clips.shape[2];
         var device = model.parameters().First().device;
         try
         {
@@ -84,8 +89,15 @@ public sealed class TokenizerEvaluation : IDisposable
                 ssim.AddRange(Ssim.PerItem(xf, rf));
                 if (_features is not null)
                 {
-                    featureRows.Add(_features.Features(rf).cpu().to(ScalarType.Float64).DetachFromDisposeScope());
-                    if (_reference is null) referenceRows.Add(_features.Features(xf).cpu().to(ScalarType.Float64).DetachFromDisposeScope());
+                    var rFeatures = _features.Features(rf).cpu().to(ScalarType.Float64);
+                    featureRows.Add(rFeatures.DetachFromDisposeScope());
+                    if (frames > 1) clipRows.Add(VideoMetrics.Descriptors(rFeatures.reshape(x.shape[0], frames, -1)).DetachFromDisposeScope());
+                    if (_reference is null)
+                    {
+                        var xFeatures = _features.Features(xf).cpu().to(ScalarType.Float64);
+                        referenceRows.Add(xFeatures.DetachFromDisposeScope());
+                        if (frames > 1) clipReferenceRows.Add(VideoMetrics.Descriptors(xFeatures.reshape(x.shape[0], frames, -1)).DetachFromDisposeScope());
+                    }
                 }
                 if (_classifier is not null)
                 {
@@ -101,6 +113,14 @@ public sealed class TokenizerEvaluation : IDisposable
                 using var candidate = cat(featureRows, 0);
                 using var stats = FeatureStatistics.Of(candidate);
                 result["fd"] = FrechetDistance.Compute(_reference, stats);
+                if (frames > 1 && Count >= 2)
+                {
+                    if (_clipReference is null)
+                        using (var all = cat(clipReferenceRows, 0)) _clipReference = FeatureStatistics.Of(all);
+                    using var clipCandidate = cat(clipRows, 0);
+                    using var clipStats = FeatureStatistics.Of(clipCandidate);
+                    result["fvd_proxy"] = FrechetDistance.Compute(_clipReference, clipStats);
+                }
             }
             if (_classifier is not null)
             {
@@ -114,7 +134,7 @@ public sealed class TokenizerEvaluation : IDisposable
         }
         finally
         {
-            foreach (var t in featureRows.Concat(referenceRows).Concat(classifierRows).Concat(classifierReferenceRows)) t.Dispose();
+            foreach (var t in featureRows.Concat(referenceRows).Concat(classifierRows).Concat(classifierReferenceRows).Concat(clipRows).Concat(clipReferenceRows)) t.Dispose();
         }
     }
 
@@ -144,5 +164,6 @@ public sealed class TokenizerEvaluation : IDisposable
         _clips.Dispose();
         _reference?.Dispose();
         _classifierReference?.Dispose();
+        _clipReference?.Dispose();
     }
 }

@@ -18,7 +18,7 @@ public sealed class VideoAndNetworkMetricsTests
     }
 
     /// <summary>A tiny classifier "tiny-inception": conv, relu, global pool (8-d features), Gemm to 3 logits, Softmax output.</summary>
-    static FeatureNetwork TinyClassifier(string label = "tiny-inception")
+    internal static FeatureNetwork TinyClassifier(string label = "tiny-inception")
     {
         using var w = randn(8, 3, 3, 3);
         using var fc = randn(3, 8);

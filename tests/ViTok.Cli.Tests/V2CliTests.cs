@@ -109,7 +109,7 @@ public sealed class V2CliTests
     [TestMethod]
     public void Bench_runs_a_v2_variant_and_reports_both_parts()
     {
-        var (code, text, err) = CliHarness.Run("bench", "--v2", "--variant", "w64_d2_h4-w96_d3_h4/1x8x16", "--image-size", "40", "--batch", "1", "--iterations", "1", "--dtype", "fp32");
+        var (code, text, err) = CliHarness.Run("bench", "--v2", "--variant", "w64_d2_h4-w96_d3_h4/1x8x16", "--image-size", "40", "--batch", "1", "--min-calls", "1", "--min-seconds", "0", "--dtype", "fp32");
         Assert.AreEqual(0, code, text + err);
         StringAssert.Contains(text, "w64_d2_h4-w96_d3_h4/1x8x16 at 40x40 (25 tokens), 0.1M + 0.4M parameters");
         StringAssert.Contains(text, "fp32 ");

@@ -11,10 +11,10 @@ namespace ViTok.Models.Benchmarks;
 /// </summary>
 public static class V2Benchmark
 {
-    public static PrecisionResult Run(ViTokV2AutoEncoder model, int imageSize, int batch, ScalarType dtype, int iterations, Device device)
+    public static PrecisionResult Run(ViTokV2AutoEncoder model, int imageSize, int batch, ScalarType dtype, TimingPolicy policy, Device device)
     {
         if (batch < 1) throw new ArgumentOutOfRangeException(nameof(batch), batch, "Batch must be at least 1.");
-        if (iterations < 1) throw new ArgumentOutOfRangeException(nameof(iterations), iterations, "Iterations must be at least 1.");
+        policy.Validate();
         var config = model.Config;
         var grid = PatchGrid.ForImage(imageSize, imageSize, config.Patch);
         var cost = V2Cost.Of(config, grid.Count);
@@ -25,13 +25,14 @@ public static class V2Benchmark
         using Scalar one = 1.ToScalar(), two = 2.ToScalar();
         var patches = (rand([batch, grid.Count, config.PixelsPerToken], device: device) * two - one).to(dtype);
         var latents = randn([batch, grid.Count, config.Channels], device: device).to(dtype);
-        double encodeSeconds = TokenizerBenchmark.Time(iterations, () => model.Encode(patches, grid).Dispose());
-        double decodeSeconds = TokenizerBenchmark.Time(iterations, () => model.Decode(latents, grid).Dispose());
-        double matmul = TokenizerBenchmark.MatmulGMacs(dtype, device);
+        var encode = BenchTimer.Time(policy, () => model.Encode(patches, grid).Dispose());
+        var decode = BenchTimer.Time(policy, () => model.Decode(latents, grid).Dispose());
+        double matmul = BenchTimer.MatmulGMacs(dtype, device, policy);
         return new PrecisionResult(
             TokenizerBenchmark.DTypeName(dtype), matmul,
-            batch / encodeSeconds, batch / decodeSeconds,
-            cost.Encoder.MultiplyAdds * batch / encodeSeconds / 1e9,
-            cost.Decoder.MultiplyAdds * batch / decodeSeconds / 1e9);
+            encode.PerSecond(batch), decode.PerSecond(batch),
+            cost.Encoder.MultiplyAdds * encode.PerSecond(batch) / 1e9,
+            cost.Decoder.MultiplyAdds * decode.PerSecond(batch) / 1e9,
+            encode.Calls, decode.Calls);
     }
 }

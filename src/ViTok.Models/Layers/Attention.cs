@@ -6,7 +6,7 @@ using static TorchSharp.torch.nn;
 namespace ViTok.Models.Layers;
 
 /// <summary>Multi-head self-attention: qkv projection (no bias by default, as the ViTok authors' code; DiT uses one),
-/// optional RoPE on q and k, torch's scaled_dot_product_attention, output projection.</summary>
+/// optional RoPE on q and k, attention by <see cref="AttentionKernel"/>, output projection.</summary>
 public sealed class Attention : Module<Tensor, RopeAngles?, Tensor>
 {
     private readonly Linear qkv;
@@ -32,7 +32,7 @@ public sealed class Attention : Module<Tensor, RopeAngles?, Tensor>
             q = RotaryEmbedding.Rotate(q, rope);
             k = RotaryEmbedding.Rotate(k, rope);
         }
-        var o = functional.scaled_dot_product_attention(q, k, v);             // [B, heads, L, D]
+        var o = AttentionKernel.Attend(q, k, v);                                // [B, heads, L, D]
         return Autocast.Linear(proj, o.transpose(1, 2).reshape(b, l, w)).MoveToOuterDisposeScope(); // [B, L, W]
     }
 }

@@ -9,6 +9,9 @@ namespace ViTok.Models.Layers;
 /// inside <see cref="Bf16"/>, matrix products (linear layers, tubelet projections) run in bfloat16 on bfloat16
 /// copies of their fp32 weights, while norms, softmax statistics, residual sums, losses and the weights themselves
 /// stay in fp32. Gradients flow back through the casts into the fp32 weights. The scope is per thread.
+/// The residual stream is fp32 because each model starts it with <see cref="Residual"/>: a bf16 matrix product's
+/// output added to an fp32 stream promotes back to fp32, as under torch.autocast. Measured against an fp32 stream
+/// (2026-12-01, docs/benchmarks.md#bf16-residual-stream), a bf16 stream cost gradient accuracy on trained models.
 /// </summary>
 public static class Autocast
 {
@@ -30,6 +33,13 @@ public static class Autocast
     }
 
     public static Tensor Linear(Linear layer, Tensor x) => Linear(x, layer.weight!, layer.bias);
+
+    /// <summary>
+    /// Starts a residual stream from an embedding's output: in fp32 when the scope is active (the embedding's matrix
+    /// product gave bfloat16), unchanged otherwise (fp32 models, and models converted to bfloat16 for inference).
+    /// </summary>
+    public static Tensor Residual(Tensor x) =>
+        IsActive && x.dtype == ScalarType.BFloat16 ? x.to(ScalarType.Float32) : x;
 
     sealed class Scope : IDisposable
     {

@@ -124,10 +124,10 @@ public sealed class ViTokEncoder : Module<Tensor, TokenGrid, Tensor>
     public override Tensor forward(Tensor clip, TokenGrid grid)
     {
         using var scope = NewDisposeScope();
-        var x = Tubelets.Embed(tubelet_embed, clip, grid);                      // [B, L, W]
+        var x = Autocast.Residual(Tubelets.Embed(tubelet_embed, clip, grid));   // [B, L, W]
         x = positions.AddAbsolute(x, grid);
         var rope = positions.Rope(grid, x.device);
-        foreach (var block in blocks) x = block.forward(x, rope);
+        foreach (var block in blocks) x = block.call(x, rope);                  // call, as block(x) in PyTorch: runs hooks
         return Autocast.Linear(to_moments, norm.forward(x)).to(ScalarType.Float32).MoveToOuterDisposeScope(); // [B, L, 2c]
     }
 }
@@ -158,10 +158,10 @@ public sealed class ViTokDecoder : Module<Tensor, TokenGrid, Tensor>
     public override Tensor forward(Tensor latents, TokenGrid grid)
     {
         using var scope = NewDisposeScope();
-        var x = Autocast.Linear(from_latent, latents.to(from_latent.weight!.dtype)); // [B, L, W]
+        var x = Autocast.Residual(Autocast.Linear(from_latent, latents.to(from_latent.weight!.dtype))); // [B, L, W]
         x = positions.AddAbsolute(x, grid);
         var rope = positions.Rope(grid, x.device);
-        foreach (var block in blocks) x = block.forward(x, rope);
+        foreach (var block in blocks) x = block.call(x, rope);                  // call, as block(x) in PyTorch: runs hooks
         x = norm.forward(x);
         return Tubelets.Unembed(to_pixels, x, grid).MoveToOuterDisposeScope(); // [B, 3, T, H, W]
     }

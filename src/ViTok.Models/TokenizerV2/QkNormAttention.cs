@@ -40,7 +40,7 @@ public sealed class QkNormAttention : Module<Tensor, RopeAngles, Tensor>
         var v = qkv.select(2, 2).transpose(1, 2);
         q = RotaryEmbedding.Rotate(q, rope);
         k = RotaryEmbedding.Rotate(k, rope);
-        var o = functional.scaled_dot_product_attention(q, k, v);                 // [B, heads, N, D]
+        var o = AttentionKernel.Attend(q, k, v);                                    // [B, heads, N, D]
         return Autocast.Linear(out_proj, o.transpose(1, 2).reshape(b, n, w)).MoveToOuterDisposeScope(); // [B, N, W]
     }
 }

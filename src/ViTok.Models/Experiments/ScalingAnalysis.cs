@@ -90,8 +90,14 @@ public static class ScalingAnalysis
         var needed = fits.Select(x => (x.Q, E: Math.Pow(2, (target - x.Fit.Intercept) / x.Fit.Slope))).ToList();
         string text = $"E per frame for {target:F1} dB (fitted per q): " + string.Join(", ", needed.Select(n => $"q{n.Q} {n.E:F0}"));
         if (needed[0].Q == 1)
-            text += "; " + string.Join(", ", needed.Skip(1).Select(n => $"q{n.Q} needs {needed[0].E / n.E:F1}x less than frame by frame (q1)"));
+            text += "; " + string.Join(", ", needed.Skip(1).Select(n => Compared(n.Q, needed[0].E / n.E)));
         return text;
+
+        // ratio = E per frame at q1 over E per frame at q; within 5 % counts as the same.
+        static string Compared(double q, double ratio) =>
+            ratio >= 1.05 ? $"q{q} needs {ratio:F1}x less than frame by frame (q1)"
+            : ratio <= 1 / 1.05 ? $"q{q} needs {1 / ratio:F1}x more than frame by frame (q1)"
+            : $"q{q} needs about as much as frame by frame (q1)";
     }
 
     /// <summary>

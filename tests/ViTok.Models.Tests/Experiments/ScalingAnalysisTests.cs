@@ -75,5 +75,13 @@ public sealed class ScalingAnalysisTests
         string text = ScalingAnalysis.EPerFrame(rows, targetPsnr: 22)!;
         Assert.AreEqual("E per frame for 22.0 dB (fitted per q): q1 64, q2 32, q4 16; q2 needs 2.0x less than frame by frame (q1), q4 needs 4.0x less than frame by frame (q1)", text);
         Assert.IsNull(ScalingAnalysis.EPerFrame(rows.Where(r => (int)r["q"]! == 1).ToList()));
+
+        // Deeper tubelets that need more E per frame, or the same, are said so (not "0.5x less").
+        var costly = new List<JsonObject>();
+        foreach (int q in new[] { 1, 2, 4 })
+            foreach (double perFrame in new[] { 16.0, 32, 64 })
+                costly.Add(new JsonObject { ["name"] = $"q{q}-{perFrame}", ["q"] = q, ["E_per_frame"] = perFrame, ["psnr"] = 10 + 2 * Math.Log2(perFrame) - 2 * Math.Log2(q) + (q == 4 ? 4 : 0) });
+        Assert.AreEqual("E per frame for 22.0 dB (fitted per q): q1 64, q2 128, q4 64; q2 needs 2.0x more than frame by frame (q1), q4 needs about as much as frame by frame (q1)",
+            ScalingAnalysis.EPerFrame(costly, targetPsnr: 22));
     }
 }

@@ -24,7 +24,7 @@ public sealed class ReconstructVerb : IVerb
     readonly Option<int> _save = new("--save") { Description = "Reconstructions to write as PNG files (original and reconstruction).", DefaultValueFactory = _ => 16 };
     readonly Option<int> _batch = new("--batch") { Description = "Items per forward pass.", DefaultValueFactory = _ => 64 };
     readonly Option<bool> _noFd = new("--no-fd") { Description = "Skip FD-ResNet18." };
-    readonly Option<string?> _classifier = new("--classifier") { Description = "Also measure FD-clf: the Frechet distance in an image classifier's features (a classifier file, or 'fmnist' for the shipped Fashion-MNIST classifier)." };
+    readonly Option<string?> _classifier = new("--classifier") { Description = "Also measure FD-clf: the Frechet distance in an image classifier's features (a classifier file, or 'fmnist' for the shipped Fashion-MNIST classifier); when its classes are the data's, also the class accuracy of the reconstructions and of the originals." };
     readonly Option<bool> _json = new("--json") { Description = "Print the metrics as JSON." };
     readonly Option<int> _maxTokens = new("--max-tokens") { Description = "ViTok-v2: token budget; images over it are shrunk keeping their aspect ratio.", DefaultValueFactory = _ => 256 };
     readonly Option<bool> _bf16 = new("--bf16") { Description = "ViTok-v2: run in bfloat16." };
@@ -102,6 +102,8 @@ public sealed class ReconstructVerb : IVerb
         double? fd = metrics.TryGetValue("fd", out var fdValue) ? fdValue : null;
         double? fdClf = metrics.TryGetValue("fd_clf", out var fdClfValue) ? fdClfValue : null;
         double? fvdProxy = metrics.TryGetValue("fvd_proxy", out var fvdValue) ? fvdValue : null;
+        double? accuracy = metrics.TryGetValue("class_accuracy", out var accuracyValue) ? accuracyValue : null;
+        double? originalsAccuracy = metrics.TryGetValue("class_accuracy_originals", out var originalsValue) ? originalsValue : null;
         var report = new Dictionary<string, object?>
         {
             ["model"] = modelPath, ["variant"] = config.Variant, ["channels"] = config.Channels, ["bottleneck"] = config.BottleneckSize,
@@ -109,6 +111,7 @@ public sealed class ReconstructVerb : IVerb
             ["psnr"] = metrics["psnr"], ["ssim"] = metrics["ssim"], ["fd"] = fd,
             ["fd_features"] = features is null ? null : "FD-ResNet18",
             ["fd_clf"] = fdClf, ["classifier"] = classifierPath, ["fvd_proxy"] = fvdProxy,
+            ["class_accuracy"] = accuracy, ["class_accuracy_originals"] = originalsAccuracy,
         };
         var skipped = DataOptions.LeftOut(source).Concat(evaluation.Skipped).ToList();
         if (skipBad) report["skipped"] = skipped;
@@ -121,6 +124,8 @@ public sealed class ReconstructVerb : IVerb
         {
             context.Out.WriteLine($"{config.Variant} c={config.Channels} (E={config.BottleneckSize}) on {evaluation.Count} items of {source.Description}");
             context.Out.WriteLine($"PSNR {metrics["psnr"]:F2} dB   SSIM {metrics["ssim"]:F4}" + (fd is double f ? $"   FD-ResNet18 {f:F2}" : "") + (fvdProxy is double v ? $"   FVD-proxy {v:F2}" : "") + (fdClf is double g ? $"   FD-clf {g:F3}" : ""));
+            if (accuracy is double a)
+                context.Out.WriteLine($"class accuracy of the reconstructions {a:P1}, of the originals {originalsAccuracy:P1} (the classifier's class of each item{(config.Frames > 1 ? ", from all its frames" : "")})");
             context.Out.WriteLine($"wrote {metricsPath}, {Path.Combine(folder, "grid.png")} and {Path.Combine(folder, "reconstructions")}");
         }
         return VitokApp.Success;

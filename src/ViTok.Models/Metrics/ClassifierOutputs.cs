@@ -34,6 +34,20 @@ public sealed class ClassifierOutputs : IDisposable
     }
 
     /// <summary>
+    /// The class of each clip when the images are the frames of clips, <paramref name="frames"/> consecutive rows a clip
+    /// (clip-major, as VideoMetrics.Frames lays them out): the arg-max of the frames' softmax probabilities averaged over
+    /// the clip's frames, so every frame counts and no single frame decides. With one frame, <see cref="Predicted"/>.
+    /// </summary>
+    public int[] PredictedPerClip(int frames)
+    {
+        if (frames < 1 || Count % frames != 0)
+            throw new ArgumentException($"{Count} frame(s) are not whole clips of {frames} frame(s).", nameof(frames));
+        using var scope = NewDisposeScope();
+        var predicted = Logits.softmax(-1).reshape(Count / frames, frames, -1).mean([1]).argmax(1);
+        return predicted.data<long>().Select(v => (int)v).ToArray();
+    }
+
+    /// <summary>
     /// Outputs computed elsewhere (or constructed): features [N, D] and logits [N, classes] are copied (float32, CPU);
     /// the caller keeps its tensors.
     /// </summary>

@@ -81,14 +81,11 @@ public sealed class GeneratedClipEvaluation : IGeneratedEvaluation
         return result;
     }
 
-    /// <summary>Each clip's class: the arg-max of its frames' softmax probabilities averaged over the frames.</summary>
+    /// <summary>Each clip's class (<see cref="ClassifierOutputs.PredictedPerClip"/>).</summary>
     int[] Predicted(Tensor clips)
     {
-        using var scope = NewDisposeScope();
-        long n = clips.shape[0], t = clips.shape[2];
-        using var outputs = ClassifierOutputs.Of(_classifier!, VideoMetrics.Frames(clips), _batchSize * (int)t);
-        var predicted = outputs.Logits.softmax(-1).reshape(n, t, -1).mean([1]).argmax(1);
-        return predicted.data<long>().Select(v => (int)v).ToArray();
+        using var outputs = ClassifierOutputs.Of(_classifier!, VideoMetrics.Frames(clips), _batchSize * (int)clips.shape[2]);
+        return outputs.PredictedPerClip((int)clips.shape[2]);
     }
 
     public void Dispose()

@@ -20,6 +20,8 @@ public sealed class TokenizerEvaluation : IDisposable
     readonly Tensor _clips;            // [N, 3, T, H, W]
     readonly FeatureNetwork? _features;
     readonly ImageClassifier? _classifier;
+    readonly int[]? _labels;                 // each clip's class, when the classifier's classes are the source's
+    double? _originalsAccuracy;
     readonly int _batch;
     FeatureStatistics? _reference, _classifierReference, _clipReference;
 
@@ -34,7 +36,12 @@ public sealed class TokenizerEvaluation : IDisposable
     /// then the next item of the permutation is read in its place and its origin is listed in <see cref="Skipped"/>.
     /// </summary>
     /// <param name="count">Items to evaluate; at least 1.</param>
-    /// <param name="classifier">An image classifier whose features give FD-clf (key fd_clf), or null.</param>
+    /// <param name="classifier">
+    /// An image classifier whose features give FD-clf (key fd_clf), or null. When its class names are the source's, in
+    /// the same order, it also gives class_accuracy: the share of reconstructions it labels with their item's class (a
+    /// clip's class from all its frames, <see cref="ClassifierOutputs.PredictedPerClip"/>), and class_accuracy_originals,
+    /// the same for the original items (what the reconstructions' figure is to be read against).
+    /// </param>
     public TokenizerEvaluation(IClipSource source, int count, FeatureNetwork? features, int batchSize = 64, int seed = 0, ImageClassifier? classifier = null,
         bool skipBadItems = false)
     {
@@ -58,9 +65,13 @@ public sealed class TokenizerEvaluation : IDisposable
         _features = features;
         _classifier = classifier;
         _batch = batchSize;
+        if (classifier is not null && source.ClassNames.Count > 0 && source.ClassNames.SequenceEqual(classifier.Config.ClassNames)
+            && clips.All(c => c.Label >= 0))
+            _labels = [.. clips.Select(c => c.Label)];
     }
 
-    /// <summary>Metrics of <paramref name="model"/>: psnr, ssim, (with features) fd and, for clips, fvd_proxy, and (with a classifier) fd_clf.</summary>
+    /// <summary>Metrics of <paramref name="model"/>: psnr, ssim, (with features) fd and, for clips, fvd_proxy, and (with a
+    /// classifier) fd_clf and, when its classes are the source's, class_accuracy and class_accuracy_originals.</summary>
     public IReadOnlyDictionary<string, double> Evaluate(ViTokAutoEncoder model)
     {
         using var _ = no_grad();
@@ -73,6 +84,8 @@ public sealed class TokenizerEvaluation : IDisposable
         var classifierReferenceRows = new List<Tensor>();
         var clipRows = new List<Tensor>();
         var clipReferenceRows = new List<Tensor>();
+        var predicted = new List<int>();
+        var originalsPredicted = new List<int>();
         long frames = _clips.shape[2];
         var device = model.parameters().First().device;
         try
@@ -101,8 +114,8 @@ public sealed class TokenizerEvaluation : IDisposable
                 }
                 if (_classifier is not null)
                 {
-                    classifierRows.Add(ClassifierFeatures(rf));
-                    if (_classifierReference is null) classifierReferenceRows.Add(ClassifierFeatures(xf));
+                    classifierRows.Add(Classify(rf, (int)frames, predicted));
+                    if (_classifierReference is null) classifierReferenceRows.Add(Classify(xf, (int)frames, originalsPredicted));
                 }
             }
             var result = new Dictionary<string, double> { ["psnr"] = psnr.Average(), ["ssim"] = ssim.Average() };
@@ -129,6 +142,12 @@ public sealed class TokenizerEvaluation : IDisposable
                 using var candidate = cat(classifierRows, 0);
                 using var stats = FeatureStatistics.Of(candidate);
                 result["fd_clf"] = FrechetDistance.Compute(_classifierReference, stats);
+                if (_labels is not null)
+                {
+                    if (originalsPredicted.Count > 0) _originalsAccuracy = Accuracy(originalsPredicted);
+                    result["class_accuracy"] = Accuracy(predicted);
+                    result["class_accuracy_originals"] = _originalsAccuracy!.Value;
+                }
             }
             return result;
         }
@@ -138,11 +157,15 @@ public sealed class TokenizerEvaluation : IDisposable
         }
     }
 
-    Tensor ClassifierFeatures(Tensor frames)
+    /// <summary>The classifier's features of <paramref name="images"/>; with labels, each clip's predicted class is added to <paramref name="predicted"/>.</summary>
+    Tensor Classify(Tensor images, int frames, List<int> predicted)
     {
-        using var outputs = ClassifierOutputs.Of(_classifier!, frames);
+        using var outputs = ClassifierOutputs.Of(_classifier!, images);
+        if (_labels is not null) predicted.AddRange(outputs.PredictedPerClip(frames));
         return outputs.Features.to(ScalarType.Float64).DetachFromDisposeScope();
     }
+
+    double Accuracy(List<int> predicted) => predicted.Select((p, i) => p == _labels![i] ? 1.0 : 0.0).Average();
 
     /// <summary>The first <paramref name="count"/> evaluation clips and their reconstructions (posterior mean), on the CPU.</summary>
     public (Tensor Originals, Tensor Reconstructions) Reconstruct(ViTokAutoEncoder model, int count)

@@ -16,9 +16,9 @@ public sealed class GeneratedClipEvaluationTests
     /// A hand-set classifier of 8x8 frames: one channel of mean brightness (ReLU: black frames give 0, white 1), a head
     /// that says "bright" (class 1, probability ~1) for white frames and "dark" (class 0, probability 0.88) for black ones.
     /// </summary>
-    static ImageClassifier BrightnessClassifier()
+    internal static ImageClassifier BrightnessClassifier(int imageSize = 8, params string[] classNames)
     {
-        var classifier = new ImageClassifier(new ImageClassifierConfig { ImageSize = 8, Widths = [1], ClassNames = ["dark", "bright"] });
+        var classifier = new ImageClassifier(new ImageClassifierConfig { ImageSize = imageSize, Widths = [1], ClassNames = classNames.Length > 0 ? classNames : ["dark", "bright"] });
         using var _ = no_grad();
         var parameters = classifier.named_parameters().ToDictionary(p => p.name, p => p.parameter);
         var conv = zeros(1, 3, 3, 3);

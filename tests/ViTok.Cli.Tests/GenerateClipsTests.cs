@@ -85,7 +85,7 @@ public sealed class GenerateClipsTests
         // MP4 without ffmpeg on PATH: a usage error naming the option, before anything is drawn.
         string out_ = Path.Combine(_dir, "no-ffmpeg");
         var (code, output) = VitokProcess.Run(["generate", "--model", generator, "--tokenizer", tokenizer, "--clip-format", "mp4", "--count", "1", "--steps", "2", "--out", out_],
-            new Dictionary<string, string> { ["PATH"] = _dir });
+            new Dictionary<string, string?> { ["PATH"] = _dir });
         Assert.AreEqual(2, code, output);
         StringAssert.Contains(output, "--clip-format mp4");
         StringAssert.Contains(output, "ffmpeg");

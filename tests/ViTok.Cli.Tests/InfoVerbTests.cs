@@ -14,6 +14,18 @@ public sealed class InfoVerbTests
     }
 
     [TestMethod]
+    public void Torch_threads_wait_passively_unless_the_user_chose()
+    {
+        if (!OperatingSystem.IsLinux()) Assert.Inconclusive("the wait policy is set for GNU OpenMP, libtorch's runtime on Linux");
+        var (code, output) = VitokProcess.Run(["info"], new Dictionary<string, string?> { ["OMP_WAIT_POLICY"] = null, ["GOMP_SPINCOUNT"] = null });
+        Assert.AreEqual(0, code, output);
+        StringAssert.Matches(output, new System.Text.RegularExpressions.Regex(@"thread wait\s+OMP_WAIT_POLICY=PASSIVE\r?\n"));
+        (code, output) = VitokProcess.Run(["info"], new Dictionary<string, string?> { ["OMP_WAIT_POLICY"] = "ACTIVE", ["GOMP_SPINCOUNT"] = null });
+        Assert.AreEqual(0, code, output);
+        StringAssert.Contains(output, "OMP_WAIT_POLICY=ACTIVE (set by the user)");
+    }
+
+    [TestMethod]
     public void Missing_gpu_is_one_line_and_exit_code_1()
     {
         var (code, _, err) = CliHarness.Run("info", "--device", "cuda:64");

@@ -148,7 +148,7 @@ public sealed class ShardedEncodeTests
         // Shard 1 of 3, K from the environment as a Kubernetes Indexed Job gives it; the test-only pause keeps the
         // worker asleep after each committed part, so it is killed between commits with work left.
         string[] args = Encode(three, "--shard-count", "3", "--shard-index-from", "TEST_SHARD_INDEX", "--batch", "2", "--items-per-part", "3");
-        var (process, output) = VitokProcess.Start(args, new Dictionary<string, string> { ["TEST_SHARD_INDEX"] = "1", [ShardedEncoding.TestPauseVariable] = "600000" });
+        var (process, output) = VitokProcess.Start(args, new Dictionary<string, string?> { ["TEST_SHARD_INDEX"] = "1", [ShardedEncoding.TestPauseVariable] = "600000" });
         string shard = Path.Combine(three, "part-1-of-3.parquet");
         string manifestPath = Path.Combine(shard, ShardManifest.FileName);
         using (process)
@@ -171,7 +171,7 @@ public sealed class ShardedEncodeTests
         File.WriteAllText(Path.Combine(shard, ".group-00001.parquet.partial"), "half");
         File.WriteAllText(Path.Combine(shard, "group-00001.parquet"), "not listed");
 
-        var (code, text) = VitokProcess.Run(args, new Dictionary<string, string> { ["TEST_SHARD_INDEX"] = "1" });
+        var (code, text) = VitokProcess.Run(args, new Dictionary<string, string?> { ["TEST_SHARD_INDEX"] = "1" });
         Assert.AreEqual(0, code, text);
         StringAssert.Contains(text, $"resuming at item 3 of {killed.ShardItems} (1 part(s) committed)");
         var done = ShardManifest.Load(manifestPath);

@@ -5,8 +5,8 @@ namespace ViTok.Cli.Tests;
 /// <summary>Runs `vitok` as a separate process (dotnet vitok.dll from the test's output folder), as a scheduler runs a worker.</summary>
 static class VitokProcess
 {
-    /// <summary>Starts `vitok ARGS` with extra environment variables; stdout and stderr are collected into the returned buffers.</summary>
-    public static (Process Process, System.Text.StringBuilder Output) Start(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
+    /// <summary>Starts `vitok ARGS` with extra environment variables (a null value removes one); stdout and stderr are collected into the returned buffers.</summary>
+    public static (Process Process, System.Text.StringBuilder Output) Start(IEnumerable<string> args, IReadOnlyDictionary<string, string?>? environment = null)
     {
         var psi = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
@@ -14,7 +14,9 @@ static class VitokProcess
         };
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "vitok.dll"));
         foreach (string a in args) psi.ArgumentList.Add(a);
-        foreach (var (k, v) in environment ?? new Dictionary<string, string>()) psi.Environment[k] = v;
+        foreach (var (k, v) in environment ?? new Dictionary<string, string?>())
+            if (v is null) psi.Environment.Remove(k);
+            else psi.Environment[k] = v;
         var output = new System.Text.StringBuilder();
         var process = new Process { StartInfo = psi };
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
@@ -37,7 +39,7 @@ static class VitokProcess
         lock (output) return (process.ExitCode, output.ToString());
     }
 
-    public static (int Code, string Output) Run(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
+    public static (int Code, string Output) Run(IEnumerable<string> args, IReadOnlyDictionary<string, string?>? environment = null)
     {
         var (process, output) = Start(args, environment);
         using (process) return Finish(process, output);

@@ -24,6 +24,7 @@ public sealed class InfoVerb : IVerb
         o.WriteLine($"torch runtime   {info.Runtime}");
         o.WriteLine($"device          {info.Device}");
         o.WriteLine($"threads         {info.Threads}");
+        o.WriteLine($"thread wait     {info.ThreadWait}");
         o.WriteLine($"CUDA available  {(info.CudaAvailable ? "yes" : "no")}");
         o.WriteLine($"CPU AVX-512     {(info.Avx512 ? "yes" : "no")}");
         o.WriteLine($"CPU AVX512-BF16 {(info.Avx512Bf16 ? "yes" : "no")}");

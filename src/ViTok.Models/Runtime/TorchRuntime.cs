@@ -23,6 +23,7 @@ public static class TorchRuntime
         lock (Gate)
         {
             if (_loaded) return;
+            OpenMpWaitPolicy.Apply();                              // before libtorch (and its libgomp) is loaded
             string? cause = DiagnoseNativeLoad();
             try
             {
@@ -59,6 +60,7 @@ public static class TorchRuntime
         ArgumentException.ThrowIfNullOrEmpty(nativeDirectory);
         lock (Gate)
         {
+            OpenMpWaitPolicy.Apply();
             foreach (string name in NativeLibraryOrder)
             {
                 string path = Path.Combine(nativeDirectory, name);
@@ -193,7 +195,8 @@ public static class TorchRuntime
             CudaAvailable: torch.cuda.is_available(),
             Avx512: Avx512F.IsSupported,
             Avx512Bf16: CpuHasFlag("avx512_bf16"),
-            Runtime: BuildRuntime);
+            Runtime: BuildRuntime,
+            ThreadWait: OpenMpWaitPolicy.Effective ?? "the OpenMP runtime's default");
     }
 
     static bool CpuHasFlag(string flag)
@@ -209,7 +212,7 @@ public static class TorchRuntime
 
 /// <summary>What <see cref="TorchRuntime.Describe"/> reports.</summary>
 public sealed record RuntimeInfo(string TorchSharpVersion, string LibTorchVersion, string Device, int Threads,
-    bool CudaAvailable, bool Avx512, bool Avx512Bf16, string Runtime);
+    bool CudaAvailable, bool Avx512, bool Avx512Bf16, string Runtime, string ThreadWait);
 
 /// <summary>Torch's native library could not be loaded; the message is the loader's diagnosis.</summary>
 public sealed class TorchLoadException(string message, Exception inner) : Exception("Torch could not be loaded: " + message, inner);

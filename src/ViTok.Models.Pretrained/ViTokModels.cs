@@ -22,9 +22,19 @@ public static class ViTokModels
     /// <summary>Fashion-MNIST image classifier (32x32) used to measure generated images.</summary>
     public const string FashionMnistClassifier = "fmnist-classifier.safetensors";
 
+    /// <summary>Video tokenizer of synthetic sprite clips: w192d2-w192d2/2x8, 8 frames of 32x32, 64 tokens x 8 channels.</summary>
+    public const string SpritesVideoTokenizer = "vitok-sprites-video-w192d2-2x8-c8.safetensors";
+
+    /// <summary>Class-conditional DiT-T generator of <see cref="SpritesVideoTokenizer"/> latents (8 sprite classes), trained with flow matching.</summary>
+    public const string SpritesVideoFlowGenerator = "vitok-sprites-video-dit-t-flow.safetensors";
+
+    /// <summary>Classifier of single 32x32 sprite frames, used to measure generated clips (probabilities averaged over frames).</summary>
+    public const string SpritesFrameClassifier = "sprites-frame-classifier.safetensors";
+
     /// <summary>Every shipped model's file name.</summary>
     public static IReadOnlyList<string> All { get; } =
-        [FashionMnistTokenizer, PhotoTokenizer, FashionMnistDdpmGenerator, FashionMnistFlowGenerator, FashionMnistClassifier];
+        [FashionMnistTokenizer, PhotoTokenizer, FashionMnistDdpmGenerator, FashionMnistFlowGenerator, FashionMnistClassifier,
+         SpritesVideoTokenizer, SpritesVideoFlowGenerator, SpritesFrameClassifier];
 
     /// <summary>The folder the build copies the models to: <c>models/</c> under the program's base directory.</summary>
     public static string Directory => System.IO.Path.Combine(AppContext.BaseDirectory, "models");

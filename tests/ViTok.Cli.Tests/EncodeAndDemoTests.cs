@@ -1,5 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
 using ViTok.Models.Runtime;
 using ViTok.Models.Tokenizer;
 
@@ -61,5 +63,32 @@ public sealed class EncodeAndDemoTests
         Assert.IsTrue(File.Exists(Path.Combine(_dir, "fashion-mnist-grid.png")));
         StringAssert.Contains(text, "Generation: the shipped DiT");
         Assert.IsTrue(File.Exists(Path.Combine(_dir, "fashion-mnist-generated.png")));
+
+        // A generated clip of each sprite class: 8 frames of 32x32 that move (consecutive frames differ).
+        StringAssert.Contains(text, "Video generation: the shipped sprite-clip DiT");
+        string[] classes = ["circle", "square", "triangle", "ring", "cross", "diamond", "stripes", "checker"];
+        foreach (var name in classes)
+        {
+            using var clip = Image.Load<Rgb24>(Path.Combine(_dir, $"sprites-{name}.gif"));
+            Assert.AreEqual(8, clip.Frames.Count, name);
+            Assert.AreEqual(32 + 2 * 2, clip.Width, name);                        // one 32-pixel clip and its 2-pixel border
+            for (int t = 1; t < clip.Frames.Count; t++)
+                Assert.IsTrue(Differ(clip.Frames.CloneFrame(t - 1), clip.Frames.CloneFrame(t)), $"{name}: frames {t - 1} and {t} are identical");
+        }
+        using var grid = Image.Load<Rgb24>(Path.Combine(_dir, "sprites-generated.gif"));
+        Assert.AreEqual(8, grid.Frames.Count);
+        Assert.AreEqual(classes.Length * 32 + (classes.Length + 1) * 2, grid.Width);
+    }
+
+    static bool Differ(Image<Rgb24> a, Image<Rgb24> b)
+    {
+        using (a)
+        using (b)
+        {
+            for (int y = 0; y < a.Height; y++)
+                for (int x = 0; x < a.Width; x++)
+                    if (!a[x, y].Equals(b[x, y])) return true;
+            return false;
+        }
     }
 }

@@ -69,6 +69,14 @@ public sealed class VideoGenerationTests
             Assert.IsTrue(clip.All(v => float.IsFinite(v)));
         }
 
+        // ReadClips gives them as one tensor [N, 3, t, h, w] in [-1, 1] (value / 127.5 - 1), channel-major as stored.
+        using (var tensorClips = clips.ReadClips("Clip"))
+        {
+            CollectionAssert.AreEqual(new long[] { 2, 3, 4, 16, 16 }, tensorClips.shape);
+            Assert.AreEqual(values[1][(2 * 4 + 3) * 256 + 5] / 127.5 - 1, tensorClips[1, 2, 3, 0, 5].item<float>(), 1e-6);
+        }
+        Assert.ThrowsExactly<ArgumentException>(() => clips.ReadClips("Latent"));
+
         // The same layout TokenizeImages reads: a generated clip tokenizes again into the generator's latent shape.
         var again = ml.Transforms.TokenizeImages("Again", tokenizerPath, "Clip").Fit(clips).Transform(clips);
         CollectionAssert.AreEqual(new[] { 8, 4 }, ((VectorDataViewType)again.Schema["Again"].Type).Dimensions.ToArray());

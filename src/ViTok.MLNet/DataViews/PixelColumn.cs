@@ -5,7 +5,8 @@ using static TorchSharp.torch;
 
 namespace ViTok.MLNet;
 
-/// <summary>Reads a float pixel column (ExtractPixels' layout [3, H, W], 0..255) back into an image tensor for metrics and grids.</summary>
+/// <summary>Reads a float pixel column (ExtractPixels' layout [3, H, W], or a clip's [3, T, H, W]; 0..255) back into an
+/// image or clip tensor for metrics, grids and clip files.</summary>
 public static class PixelColumn
 {
     /// <summary>
@@ -26,5 +27,26 @@ public static class PixelColumn
         using Scalar scale = (1 / 127.5).ToScalar(), one = 1.0.ToScalar();
         var images = tensor(values.ToArray(), [values.Count / length, 3, height, width]).mul(scale).sub(one);
         return images.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// All rows of the clip column <paramref name="column"/> (DecodeLatents' output for a video tokenizer: a float
+    /// vector with dimensions [3, T, H, W], 0..255) as a tensor [N, 3, T, H, W] in [-1, 1], the form AnimatedGif writes.
+    /// </summary>
+    public static Tensor ReadClips(this IDataView view, string column)
+    {
+        ArgumentNullException.ThrowIfNull(view);
+        var col = view.Schema.GetColumnOrNull(column)
+            ?? throw new ArgumentOutOfRangeException(nameof(column), $"Column '{column}' was not found.");
+        if (col.Type is not VectorDataViewType { ItemType: NumberDataViewType n } vector || n.RawType != typeof(float)
+            || vector.Dimensions.Length != 4 || vector.Dimensions[0] != 3)
+            throw new ArgumentException($"Column '{column}' is {col.Type}; expected a float vector with dimensions [3, t, h, w] (DecodeLatents with Output = PixelVector and a video tokenizer).");
+        var values = new List<float>();
+        foreach (var row in view.GetColumn<VBuffer<float>>(column)) values.AddRange(row.DenseValues());
+        var d = vector.Dimensions;
+        using var scope = NewDisposeScope();
+        using Scalar scale = (1 / 127.5).ToScalar(), one = 1.0.ToScalar();
+        var clips = tensor(values.ToArray(), [values.Count / vector.Size, d[0], d[1], d[2], d[3]]).mul(scale).sub(one);
+        return clips.MoveToOuterDisposeScope();
     }
 }

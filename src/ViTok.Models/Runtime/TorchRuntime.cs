@@ -23,7 +23,6 @@ public static class TorchRuntime
         lock (Gate)
         {
             if (_loaded) return;
-            OpenMpWaitPolicy.Apply();                              // before libtorch (and its libgomp) is loaded
             string? cause = DiagnoseNativeLoad();
             try
             {
@@ -60,7 +59,6 @@ public static class TorchRuntime
         ArgumentException.ThrowIfNullOrEmpty(nativeDirectory);
         lock (Gate)
         {
-            OpenMpWaitPolicy.Apply();
             foreach (string name in NativeLibraryOrder)
             {
                 string path = Path.Combine(nativeDirectory, name);
@@ -196,7 +194,7 @@ public static class TorchRuntime
             Avx512: Avx512F.IsSupported,
             Avx512Bf16: CpuHasFlag("avx512_bf16"),
             Runtime: BuildRuntime,
-            ThreadWait: OpenMpWaitPolicy.Effective ?? "the OpenMP runtime's default");
+            ThreadWait: OpenMpWaitPolicy.Describe());
     }
 
     static bool CpuHasFlag(string flag)

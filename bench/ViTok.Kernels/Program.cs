@@ -10,6 +10,7 @@
 using System.Diagnostics;
 using TorchSharp;
 using ViTok.MLNet;
+using ViTok.Models.Benchmarks;
 using ViTok.Models.Clips;
 using ViTok.Models.Layers;
 using ViTok.Models.Runtime;
@@ -62,7 +63,7 @@ static void Attention()
             if (!fusedFirst) fused[r] = Time(Fused);
             ratio[r] = fused[r] / plain[r];
         }
-        Console.WriteLine($"{$"[{b}, {h}, {l}, {d}]",-24} {(dtype == ScalarType.Float32 ? "fp32" : "bf16"),-5} {(train ? "fwd+bwd" : "inference"),-9} {Median(fused),9:F3} {Median(plain),9:F3} {Median(ratio),12:F2}");
+        Console.WriteLine($"{$"[{b}, {h}, {l}, {d}]",-24} {(dtype == ScalarType.Float32 ? "fp32" : "bf16"),-5} {(train ? "fwd+bwd" : "inference"),-9} {BenchTimer.Median(fused),9:F3} {BenchTimer.Median(plain),9:F3} {BenchTimer.Median(ratio),12:F2}");
     }
     Console.WriteLine("fused/plain > 1: the plain form is faster.");
 }
@@ -131,12 +132,6 @@ static Tensor Load(string spec, int count, int size)
 }
 
 static Tensor Fused(Tensor q, Tensor k, Tensor v) => nn.functional.scaled_dot_product_attention(q, k, v);
-
-static double Median(double[] values)
-{
-    var sorted = values.Order().ToArray();
-    return sorted[sorted.Length / 2];
-}
 
 /// <summary>Scalars held for the life of the process (no temporaries for native calls to outlive).</summary>
 static class Held

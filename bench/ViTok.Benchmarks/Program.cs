@@ -14,6 +14,12 @@ using static TorchSharp.torch;
 // transform at batch size 1, and against ML.NET's DnnFeaturizeImage ResNet18, all in one run (models loaded and
 // pipelines fitted outside the timed passes; two timed passes after a warm-up); then memory over a
 // long stream of rows. Usage: dotnet run -c Release --project bench/ViTok.Benchmarks -- [variant] [size] [rows] [memoryRows] [repetitions] [threads (0 = one per core)]
+// `-- vs-onnx ...` compares TokenizeImages with ResNet18 on ONNX Runtime at equal threads instead (VersusOnnx.cs).
+if (args.Length > 0 && args[0] == "vs-onnx")
+{
+    ViTok.Benchmarks.VersusOnnx.Run(args[1..]);
+    return;
+}
 string variant = args.Length > 0 ? args[0] : "S-B/16";
 int size = args.Length > 1 ? int.Parse(args[1]) : 224;
 int rows = args.Length > 2 ? int.Parse(args[2]) : 128;

@@ -6,7 +6,12 @@
 //   bf16-accuracy        bf16 autocast against fp32 for the shipped Fashion-MNIST and photo tokenizers and a random
 //                        S-B/16: reconstruction PSNR, PSNR of the bf16 reconstruction against the fp32 one, and the
 //                        cosine and relative L2 error of the bf16 gradient (MSE + 1e-3 KL) against the fp32 gradient.
-// Usage: dotnet run -c Release --project bench/ViTok.Kernels -- attention 1 | bf16-accuracy
+//   profile [threads] [variant] [size] [batch] [fp32|bf16]
+//                        where an encoder forward pass spends its time: each operation of a transformer block timed
+//                        alone at the model's shapes (inference, no_grad), times the depth, plus the embedding and the
+//                        head, against the whole encoder forward of the same model; multiply-adds per second of each
+//                        against a same-run 1024^3 matmul.
+// Usage: dotnet run -c Release --project bench/ViTok.Kernels -- attention 1 | bf16-accuracy | profile 2 S-B/16 256 8 fp32
 using System.Diagnostics;
 using TorchSharp;
 using ViTok.MLNet;
@@ -26,7 +31,11 @@ switch (mode)
 {
     case "attention": Attention(); break;
     case "bf16-accuracy": Bf16Accuracy(); break;
-    default: Console.Error.WriteLine($"unknown mode '{mode}': attention or bf16-accuracy"); return 2;
+    case "profile":
+        EncoderProfile.Run(args.Length > 2 ? args[2] : "S-B/16", args.Length > 3 ? int.Parse(args[3]) : 256,
+            args.Length > 4 ? int.Parse(args[4]) : 8, args.Length > 5 && args[5] == "bf16" ? ScalarType.BFloat16 : ScalarType.Float32);
+        break;
+    default: Console.Error.WriteLine($"unknown mode '{mode}': attention, bf16-accuracy or profile"); return 2;
 }
 return 0;
 

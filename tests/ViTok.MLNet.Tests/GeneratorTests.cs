@@ -244,7 +244,10 @@ public sealed class GeneratorTests
     {
         var ml = new MLContext(seed: 1);
         var data = ml.Data.LoadFromEnumerable(Requests(5));
-        var model = ml.Transforms.GenerateLatents(Generate(batchSize: 2, guidance: 2)).Fit(data);
+        var options = Generate(batchSize: 2, guidance: 2);
+        options.GuidanceFrom = 0.2;
+        options.GuidanceTo = 0.8;
+        var model = ml.Transforms.GenerateLatents(options).Fit(data);
         var before = Column(model.Transform(data), "Generated");
         string path = Path.Combine(_folder, "generate.zip");
         ml.Model.Save(model, data.Schema, path);
@@ -254,6 +257,7 @@ public sealed class GeneratorTests
         Assert.IsNotNull(schema.GetColumnOrNull(nameof(RequestRow.Seed)));
         Assert.AreEqual("Seed", loaded.SeedColumnName);
         Assert.AreEqual(2.0, loaded.Sampling.GuidanceScale);
+        Assert.AreEqual((0.2, 0.8), (loaded.Sampling.GuidanceFrom, loaded.Sampling.GuidanceTo));
         var after = Column(loaded.Transform(ml2.Data.LoadFromEnumerable(Requests(5))), "Generated");
         for (int i = 0; i < before.Length; i++) CollectionAssert.AreEqual(before[i], after[i], $"row {i}");
 

@@ -20,6 +20,7 @@ public sealed class GenerateVerb : IVerb
     readonly Option<string> _class = new("--class") { Description = "Class to draw: an index, a name, a comma-separated list, or 'all'.", DefaultValueFactory = _ => "all" };
     readonly Option<int> _count = new("--count") { Description = "Samples per class.", DefaultValueFactory = _ => 8 };
     readonly Option<string> _cfg = new("--cfg") { Description = "Classifier-free guidance scale (1 = the conditional model alone); a comma-separated list draws one set per value.", DefaultValueFactory = _ => "4" };
+    readonly Option<string?> _guidanceInterval = new("--guidance-interval") { Description = "FROM,TO: apply guidance only at noise levels in [FROM, TO] (0 = data, 1 = pure noise; a flow step's t, a DDPM timestep over the last one); other steps take one model pass instead of two. Default 0,1 (every step)." };
     readonly Option<string?> _sampler = new("--sampler") { Description = "ddpm or ddim (DDPM generators; default ddim), euler or heun (flow-matching generators; default heun); a list draws one set per sampler." };
     readonly Option<string?> _steps = new("--steps") { Description = "Sampling steps (default: ddpm 250, ddim 50, euler 50, heun 25; heun evaluates the model twice a step); a list draws one set per count." };
     readonly Option<string?> _evaluate = new("--evaluate") { Description = "Reference SOURCE (e.g. \"fashion-mnist?split=test\"): measure each set's FD-ResNet18 against it (and IS, FD and class accuracy with --classifier); for clips, the FVD-proxy (and class accuracy with a classifier of single frames, probabilities averaged over a clip's frames)." };
@@ -35,7 +36,7 @@ public sealed class GenerateVerb : IVerb
     public Command Create()
     {
         var command = new Command("generate", "Draw class-conditional samples with a generator and its tokenizer; write the images and a grid.");
-        foreach (var o in new Option[] { _model, _tokenizer, _class, _count, _cfg, _sampler, _steps, _seed, _batch, _out, _evaluate, _classifier, _fdCount, _noFd, _noImages, _clipFormat }) command.Options.Add(o);
+        foreach (var o in new Option[] { _model, _tokenizer, _class, _count, _cfg, _guidanceInterval, _sampler, _steps, _seed, _batch, _out, _evaluate, _classifier, _fdCount, _noFd, _noImages, _clipFormat }) command.Options.Add(o);
         _compute.AddTo(command);
         return command;
     }
@@ -105,7 +106,7 @@ public sealed class GenerateVerb : IVerb
         string folder, bool writeImages, ClipFiles? clipFiles, IGeneratedEvaluation? evaluation, VerbContext context)
     {
         Directory.CreateDirectory(folder);
-        context.Out.WriteLine($"drawing {count} sample(s) of {classes.Length} class(es) with {options.Sampler}, {options.Steps} steps, guidance {options.GuidanceScale}, seed {options.Seed}");
+        context.Out.WriteLine($"drawing {count} sample(s) of {classes.Length} class(es) with {options.Sampler}, {options.Steps} steps, guidance {options.GuidanceScale}{(options.GuidanceFrom > 0 || options.GuidanceTo < 1 ? $" at noise levels [{options.GuidanceFrom}, {options.GuidanceTo}]" : "")}, seed {options.Seed}");
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var gridRows = new List<IReadOnlyList<Tensor>>();
         using var keep = NewDisposeScope();
@@ -143,7 +144,8 @@ public sealed class GenerateVerb : IVerb
         var entry = new Dictionary<string, object>
         {
             ["classes"] = classes.Select(k => generator.ClassNames[k]).ToArray(), ["count_per_class"] = count,
-            ["sampler"] = options.Sampler.ToString().ToLowerInvariant(), ["steps"] = options.Steps, ["cfg"] = options.GuidanceScale, ["seed"] = options.Seed,
+            ["sampler"] = options.Sampler.ToString().ToLowerInvariant(), ["steps"] = options.Steps, ["cfg"] = options.GuidanceScale,
+            ["guidance_interval"] = new[] { options.GuidanceFrom, options.GuidanceTo }, ["seed"] = options.Seed,
             ["seconds"] = Math.Round(seconds, 1), ["folder"] = folder,
         };
         if (evaluation is not null)
@@ -198,6 +200,14 @@ public sealed class GenerateVerb : IVerb
         double[] scales = List(parse.GetValue(_cfg)!).Select(t => double.TryParse(t, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double v)
             ? v : throw new UsageException($"--cfg: '{t}' is not a number.")).ToArray();
         if (samplers.Length == 0 || steps.Length == 0 || scales.Length == 0) throw new UsageException("--sampler/--steps/--cfg: a list is empty.");
+        (double from, double to) = (SamplingOptions.Defaults.GuidanceFrom, SamplingOptions.Defaults.GuidanceTo);
+        if (parse.GetValue(_guidanceInterval) is { } interval)
+        {
+            var ends = List(interval).Select(t => double.TryParse(t, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double v)
+                ? v : throw new UsageException($"--guidance-interval: '{t}' is not a number.")).ToArray();
+            if (ends.Length != 2) throw new UsageException($"--guidance-interval: expected FROM,TO (two numbers), got '{interval}'.");
+            (from, to) = (ends[0], ends[1]);
+        }
         var settings = new List<SamplingOptions>();
         foreach (var sampler in samplers)
             foreach (var n in steps)
@@ -208,10 +218,12 @@ public sealed class GenerateVerb : IVerb
                         Sampler = sampler,
                         Steps = n ?? SamplingOptions.Defaults.StepsFor(sampler),
                         GuidanceScale = scale,
+                        GuidanceFrom = from,
+                        GuidanceTo = to,
                         Seed = parse.GetValue(_seed),
                     };
                     try { options.Validate(generator.Objective); }
-                    catch (ArgumentException e) { throw new UsageException($"--sampler/--steps/--cfg: {e.Message}"); }
+                    catch (ArgumentException e) { throw new UsageException($"--sampler/--steps/--cfg/--guidance-interval: {e.Message}"); }
                     settings.Add(options);
                 }
         return settings;

@@ -37,6 +37,14 @@ public sealed class GenerateLatentsOptions : ComponentOptions
     /// conditional model; larger follows the class more closely.</summary>
     public double GuidanceScale { get; set; } = SamplingOptions.Defaults.GuidanceScale;
 
+    /// <summary>Guidance only at noise levels from this one (0 = data, 1 = pure noise) to <see cref="GuidanceTo"/>; other
+    /// steps take one model pass instead of two (<see cref="SamplingOptions.GuidanceFrom"/>). Default
+    /// <see cref="SamplingOptions.Defaults.GuidanceFrom"/>.</summary>
+    public double GuidanceFrom { get; set; } = SamplingOptions.Defaults.GuidanceFrom;
+
+    /// <summary>Upper end of the guidance interval; default <see cref="SamplingOptions.Defaults.GuidanceTo"/>.</summary>
+    public double GuidanceTo { get; set; } = SamplingOptions.Defaults.GuidanceTo;
+
     /// <summary>DDIM's eta: the default <see cref="SamplingOptions.Defaults.Eta"/> is deterministic given the initial noise; 1 is the DDPM posterior variance.</summary>
     public double Eta { get; set; } = SamplingOptions.Defaults.Eta;
 

@@ -61,6 +61,8 @@ public sealed class GenerateLatentsTransformer : ViTokTransformer
         Sampler = _options.Sampler?.ToString(),
         Steps = _options.Steps,
         GuidanceScale = _options.GuidanceScale,
+        GuidanceFrom = _options.GuidanceFrom,
+        GuidanceTo = _options.GuidanceTo,
         Eta = _options.Eta,
     };
 
@@ -80,6 +82,8 @@ public sealed class GenerateLatentsTransformer : ViTokTransformer
             Sampler = m.Sampler is null ? null : Enum.Parse<Sampler>(m.Sampler),
             Steps = m.Steps,
             GuidanceScale = m.GuidanceScale,
+            GuidanceFrom = m.GuidanceFrom,
+            GuidanceTo = m.GuidanceTo,
             Eta = m.Eta,
         };
         var generator = GeneratorHandle.FromBytes(host, weights, name, device, m.Threads);

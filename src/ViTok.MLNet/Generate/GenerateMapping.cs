@@ -31,6 +31,8 @@ sealed class GenerateMapping : BatchedMapping
             Sampler = options.Sampler ?? objective.DefaultSampler,
             Steps = options.Steps,
             GuidanceScale = options.GuidanceScale,
+            GuidanceFrom = options.GuidanceFrom,
+            GuidanceTo = options.GuidanceTo,
             Eta = options.Eta,
             Seed = options.Seed,
         };

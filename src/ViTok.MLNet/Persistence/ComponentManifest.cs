@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using ViTok.Models.Generation;
 
 namespace ViTok.MLNet.Persistence;
 
@@ -28,6 +29,10 @@ sealed record ComponentManifest
     public string? Sampler { get; init; }
     public int Steps { get; init; }
     public double GuidanceScale { get; init; } = 1.0;
+    /// <summary>Generate: the guidance interval (pipelines saved before it existed load with the whole range).</summary>
+    public double GuidanceFrom { get; init; } = SamplingOptions.Defaults.GuidanceFrom;
+    /// <inheritdoc cref="GuidanceFrom"/>
+    public double GuidanceTo { get; init; } = SamplingOptions.Defaults.GuidanceTo;
     public double Eta { get; init; }
     /// <summary>"vitok-v2" for a ViTok-v2 checkpoint half; null for a ViTok tokenizer file.</summary>
     public string? Format { get; init; }

@@ -65,6 +65,8 @@ public sealed class TrainGeneratorEstimator : IEstimator<GenerateLatentsTransfor
         Sampler = o.Sampler ?? objective.DefaultSampler,
         Steps = o.SamplingSteps,
         GuidanceScale = o.GuidanceScale,
+        GuidanceFrom = o.GuidanceFrom,
+        GuidanceTo = o.GuidanceTo,
         Seed = o.SamplingSeed,
     };
 
@@ -199,6 +201,8 @@ public sealed class TrainGeneratorEstimator : IEstimator<GenerateLatentsTransfor
             Sampler = _options.Sampler,
             Steps = _options.SamplingSteps,
             GuidanceScale = _options.GuidanceScale,
+            GuidanceFrom = _options.GuidanceFrom,
+            GuidanceTo = _options.GuidanceTo,
             Seed = _options.SamplingSeed,
             BatchSize = _options.BatchSize,
             Device = _options.Device,

@@ -61,6 +61,13 @@ public sealed class TrainGeneratorOptions : ComponentOptions
     /// <summary>Of the fitted transformer: classifier-free guidance scale. Default <see cref="SamplingOptions.Defaults.GuidanceScale"/>.</summary>
     public double GuidanceScale { get; set; } = SamplingOptions.Defaults.GuidanceScale;
 
+    /// <summary>Of the fitted transformer: the guidance interval's lower end (<see cref="GenerateLatentsOptions.GuidanceFrom"/>).
+    /// Default <see cref="SamplingOptions.Defaults.GuidanceFrom"/>.</summary>
+    public double GuidanceFrom { get; set; } = SamplingOptions.Defaults.GuidanceFrom;
+
+    /// <summary>Of the fitted transformer: the guidance interval's upper end. Default <see cref="SamplingOptions.Defaults.GuidanceTo"/>.</summary>
+    public double GuidanceTo { get; set; } = SamplingOptions.Defaults.GuidanceTo;
+
     /// <summary>Of the fitted transformer: run seed when there is no seed column. Default <see cref="SamplingOptions.Defaults.Seed"/>.</summary>
     public long SamplingSeed { get; set; } = SamplingOptions.Defaults.Seed;
 

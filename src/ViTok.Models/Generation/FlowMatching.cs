@@ -47,7 +47,7 @@ public sealed class FlowMatching : IDiffusionObjective
         Tensor Velocity(Tensor state, double t)
         {
             using Scalar scaled = (t * TimeScale).ToScalar();
-            return Guidance.Predict(model, state, full([y.shape[0]], scaled, device: y.device), y, options.GuidanceScale, config.Channels);
+            return Guidance.Predict(model, state, full([y.shape[0]], scaled, device: y.device), y, options.ScaleAt(t), config.Channels);
         }
         for (int i = n; i > 0; i--)
         {

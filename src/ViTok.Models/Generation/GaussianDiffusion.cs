@@ -144,7 +144,7 @@ public sealed class GaussianDiffusion : IDiffusionObjective
             using Scalar at = i.ToScalar(), timestep = s.Timesteps[i].ToScalar();
             var index = full([y.shape[0]], at, dtype: ScalarType.Int64, device: y.device);
             var t = full([y.shape[0]], timestep, dtype: ScalarType.Int64, device: y.device);
-            var output = Guidance.Predict(model, x, t, y, options.GuidanceScale, config.Channels);
+            var output = Guidance.Predict(model, x, t, y, options.ScaleAt((double)s.Timesteps[i] / (Steps - 1)), config.Channels);
             var eps = output[.., .., ..config.Channels];
             var v = output[.., .., config.Channels..];
             Tensor next;

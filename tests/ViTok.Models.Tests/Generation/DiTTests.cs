@@ -73,6 +73,48 @@ public sealed class DiTTests
 
     [TestMethod]
     [DataRow(DiffusionObjective.Ddpm, Sampler.Ddim)]
+    [DataRow(DiffusionObjective.FlowMatching, Sampler.Euler)]
+    [DataRow(DiffusionObjective.FlowMatching, Sampler.Heun)]
+    public void Guidance_in_an_interval_runs_one_pass_outside_it(DiffusionObjective objective, Sampler sampler)
+    {
+        using var model = new DiT(Tiny(objective));
+        TrainBriefly(model, objective, 5);
+        // Rows through the model per sampling call: a guided step runs [cond; null], 2 rows per sample.
+        long rows = 0;
+        model.register_forward_pre_hook((_, x, _, _) => { rows += x.shape[0]; return null; });
+        var guided = new SamplingOptions { Sampler = sampler, Steps = 8, GuidanceScale = 3, Seed = 7 };
+        using var scope = NewDisposeScope();
+        var y = tensor(new long[] { 0, 1 });
+        (Tensor Samples, long Rows) Run(SamplingOptions options) { rows = 0; var s = Sample(model, y, options); return (s, rows); }
+        var everywhere = Run(guided);
+        var plain = Run(guided with { GuidanceScale = 1 });
+        Assert.IsTrue(plain.Rows >= 2 * 8, $"the hook saw {plain.Rows} rows");
+        Assert.AreEqual(2 * plain.Rows, everywhere.Rows, "guidance at every step: two passes a step");
+        // The whole range is the default; an interval without any step in it is the conditional model.
+        Assert.IsTrue(Run(guided with { GuidanceFrom = 0, GuidanceTo = 1 }).Samples.eq(everywhere.Samples).all().item<bool>());
+        var none = Run(guided with { GuidanceFrom = 0.999, GuidanceTo = 0.9995 });
+        Assert.AreEqual(plain.Rows, none.Rows);
+        Assert.IsTrue(none.Samples.eq(plain.Samples).all().item<bool>(), "no step in the interval: the unguided samples");
+        // Guidance at the lower half of the noise levels only: between the two in work, and different from both.
+        var half = Run(guided with { GuidanceFrom = 0, GuidanceTo = 0.5 });
+        Assert.IsTrue(half.Rows > plain.Rows && half.Rows < everywhere.Rows, $"{half.Rows} rows, against {plain.Rows} and {everywhere.Rows}");
+        Assert.IsFalse(half.Samples.eq(everywhere.Samples).all().item<bool>());
+        Assert.IsFalse(half.Samples.eq(plain.Samples).all().item<bool>());
+    }
+
+    [TestMethod]
+    public void A_guidance_interval_outside_zero_to_one_or_reversed_is_refused()
+    {
+        var objective = DiffusionObjectives.Create(Tiny(DiffusionObjective.FlowMatching));
+        foreach (var (from, to) in new[] { (-0.1, 1.0), (0.0, 1.5), (0.7, 0.3), (double.NaN, 1.0) })
+        {
+            var e = Assert.Throws<ArgumentException>(() => new SamplingOptions { Sampler = Sampler.Heun, GuidanceFrom = from, GuidanceTo = to }.Validate(objective));
+            StringAssert.Contains(e.Message, "Guidance interval");
+        }
+    }
+
+    [TestMethod]
+    [DataRow(DiffusionObjective.Ddpm, Sampler.Ddim)]
     [DataRow(DiffusionObjective.Ddpm, Sampler.Ddpm)]
     [DataRow(DiffusionObjective.FlowMatching, Sampler.Euler)]
     [DataRow(DiffusionObjective.FlowMatching, Sampler.Heun)]

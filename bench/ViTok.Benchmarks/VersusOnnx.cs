@@ -76,15 +76,18 @@ static class VersusOnnx
             double matmul1 = MatmulAt(1), matmul2 = threadCounts.Contains(2) ? MatmulAt(2) : double.NaN;
             foreach (var p in paths) Consume(p.Model.Transform(pixels), p.Column);   // warm-up
             var seconds = paths.Select(_ => new List<double>()).ToArray();
+            var cpu = paths.Select(_ => new List<double>()).ToArray();   // process CPU seconds per wall second: threads really busy
             for (int round = 0; round < rounds; round++)
             {
                 // Alternate the order so that drift in machine speed hits every path alike.
                 var order = Enumerable.Range(0, paths.Count);
                 foreach (int i in round % 2 == 0 ? order : order.Reverse())
                 {
+                    var before = Process.GetCurrentProcess().TotalProcessorTime;
                     var clock = Stopwatch.StartNew();
                     Consume(paths[i].Model.Transform(pixels), paths[i].Column);
                     seconds[i].Add(clock.Elapsed.TotalSeconds);
+                    cpu[i].Add((Process.GetCurrentProcess().TotalProcessorTime - before).TotalSeconds / seconds[i][^1]);
                 }
             }
 
@@ -92,7 +95,7 @@ static class VersusOnnx
             Console.WriteLine($"machine         {Environment.ProcessorCount} cores, load average {File.ReadAllText("/proc/loadavg").Trim()}");
             Console.WriteLine($"input           {rows} rows of 224x224 pixel vectors (0..255, CHW), {rounds} interleaved rounds, medians");
             Console.WriteLine($"same-run torch fp32 1024^3 matmul: {matmul1:F1} G multiply-adds/s at 1 thread, {matmul2:F1} at 2");
-            Console.WriteLine($"{"path",-66} {"threads",7} {"G MAC/img",9} {"img/s",7} {"G MAC/s",8} {"vs ResNet18",11}");
+            Console.WriteLine($"{"path",-66} {"threads",7} {"G MAC/img",9} {"img/s",7} {"G MAC/s",8} {"vs ResNet18",11} {"CPU/wall",8}");
             var rate = paths.Select((p, i) => rows / BenchTimer.Median(seconds[i])).ToArray();
             for (int i = 0; i < paths.Count; i++)
             {
@@ -101,7 +104,7 @@ static class VersusOnnx
                 if (peer < 0) peer = i;
                 // Per-round paired ratio of multiply-add rates against ResNet18 at the same thread count.
                 var ratios = seconds[i].Zip(seconds[peer], (s, r) => p.GMacs / s / (paths[peer].GMacs / r)).ToArray();
-                Console.WriteLine($"{p.Name,-66} {p.Threads,7} {p.GMacs,9:F2} {rate[i],7:F2} {rate[i] * p.GMacs,8:F1} {BenchTimer.Median(ratios),11:F2}");
+                Console.WriteLine($"{p.Name,-66} {p.Threads,7} {p.GMacs,9:F2} {rate[i],7:F2} {rate[i] * p.GMacs,8:F1} {BenchTimer.Median(ratios),11:F2} {BenchTimer.Median(cpu[i]),8:F2}");
             }
             Console.WriteLine($"peak RSS        {BenchTimer.PeakRssMb():F0} MB");
         }

@@ -11,11 +11,11 @@
 //                        alone at the model's shapes (inference, no_grad), times the depth, plus the embedding and the
 //                        head, against the whole encoder forward of the same model; multiply-adds per second of each
 //                        against a same-run 1024^3 matmul.
-//   sampling [threads] [batch]
+//   sampling [threads] [batch] [rounds]
 //                        DiT sampling speed of the shipped generators (latents, no decoding): samples/s, DiT rows per
 //                        sample, multiply-adds per second against a same-run matmul; no guidance, guidance 4 at every
 //                        step, and guidance 4 at noise levels [0, 0.5] only.
-// Usage: dotnet run -c Release --project bench/ViTok.Kernels -- attention 1 | bf16-accuracy | profile 2 S-B/16 256 8 fp32 | sampling 2 80
+// Usage: dotnet run -c Release --project bench/ViTok.Kernels -- attention 1 | bf16-accuracy | profile 2 S-B/16 256 8 fp32 | sampling 2 80 5
 using System.Diagnostics;
 using TorchSharp;
 using ViTok.MLNet;
@@ -39,7 +39,7 @@ switch (mode)
         EncoderProfile.Run(args.Length > 2 ? args[2] : "S-B/16", args.Length > 3 ? int.Parse(args[3]) : 256,
             args.Length > 4 ? int.Parse(args[4]) : 8, args.Length > 5 && args[5] == "bf16" ? ScalarType.BFloat16 : ScalarType.Float32);
         break;
-    case "sampling": SamplingSpeed.Run(args.Length > 2 ? int.Parse(args[2]) : 80); break;
+    case "sampling": SamplingSpeed.Run(args.Length > 2 ? int.Parse(args[2]) : 80, args.Length > 3 ? int.Parse(args[3]) : 3); break;
     default: Console.Error.WriteLine($"unknown mode '{mode}': attention, bf16-accuracy, profile or sampling"); return 2;
 }
 return 0;

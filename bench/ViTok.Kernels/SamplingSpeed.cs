@@ -13,7 +13,7 @@ using static TorchSharp.torch;
 /// </summary>
 static class SamplingSpeed
 {
-    public static void Run(int batch, int rounds = 3)
+    public static void Run(int batch, int rounds)
     {
         var settings = new List<(string Generator, SamplingOptions Options)>();
         foreach (var (file, sampler, steps) in new[]

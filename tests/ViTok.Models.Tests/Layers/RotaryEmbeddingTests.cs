@@ -14,7 +14,7 @@ public sealed class RotaryEmbeddingTests
         var shape = x.shape;
         var pairs = x.reshape([.. shape[..^1], shape[^1] / 2, 2]);
         Tensor x0 = pairs.select(-1, 0), x1 = pairs.select(-1, 1);
-        Tensor cos = rope.Cos.to(x.dtype), sin = rope.Sin.to(x.dtype);
+        Tensor cos = real(rope.Rotation).to(x.dtype), sin = imag(rope.Rotation).to(x.dtype);
         return stack([x0 * cos - x1 * sin, x0 * sin + x1 * cos], -1).reshape(shape);
     }
 
@@ -56,7 +56,7 @@ public sealed class RotaryEmbeddingTests
     }
 
     [TestMethod]
-    public void Bf16_takes_the_real_form_and_keeps_its_dtype()
+    public void Bf16_is_rotated_in_fp32_and_rounded_once()
     {
         TorchRuntime.EnsureLoaded();
         random.manual_seed(12);
@@ -65,6 +65,20 @@ public sealed class RotaryEmbeddingTests
         var x = randn(2, 4, 8, 16).to(ScalarType.BFloat16);
         var rotated = RotaryEmbedding.Rotate(x, rope);
         Assert.AreEqual(ScalarType.BFloat16, rotated.dtype);
-        Assert.IsTrue(rotated.eq(RealForm(x, rope)).all().item<bool>(), "bf16 should take the real form");
+        Assert.IsTrue(rotated.eq(RotaryEmbedding.Rotate(x.to(ScalarType.Float32), rope).to(ScalarType.BFloat16)).all().item<bool>());
+        // Closer to the exact rotation (fp64) than the real form computed in bf16, where every product and sum rounds.
+        var exact = RealForm(x.to(ScalarType.Float64), rope);
+        double Error(Tensor r) => (r.to(ScalarType.Float64) - exact).abs().mean().item<double>();
+        double once = Error(rotated), everyStep = Error(RealForm(x, rope));
+        Assert.IsTrue(once < everyStep, $"mean error {once} rounding once, {everyStep} rounding every step");
+    }
+
+    [TestMethod]
+    public void Integer_tensors_are_refused()
+    {
+        TorchRuntime.EnsureLoaded();
+        using var scope = NewDisposeScope();
+        var e = Assert.Throws<ArgumentException>(() => RotaryEmbedding.Rotate(zeros([1, 1, 8, 16], dtype: ScalarType.Int32), Angles(8, 16)));
+        StringAssert.Contains(e.Message, "Int32");
     }
 }

@@ -45,6 +45,8 @@ public sealed class GenerateTests
         using var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(out_, "samples.json")));
         Assert.AreEqual("ddim", manifest.RootElement.GetProperty("sampler").GetString());
         Assert.AreEqual(5, manifest.RootElement.GetProperty("steps").GetInt32());
+        CollectionAssert.AreEqual(new[] { 0.0, 1.0 }, manifest.RootElement.GetProperty("guidance_interval").EnumerateArray().Select(e => e.GetDouble()).ToArray(),
+            "the default interval: every step");
 
         // Same seed, another batch size: the same images (sample i of a class starts from the noise of (seed, i)).
         string again = Path.Combine(_dir, "again");
@@ -109,5 +111,13 @@ public sealed class GenerateTests
         Assert.AreEqual(2, code);
         StringAssert.Contains(err, "--clip-format");
         StringAssert.Contains(err, "single images");
+
+        foreach (var (interval, says) in new[] { ("0.7,0.3", "from <= to"), ("0,abc", "'abc' is not a number"), ("0.5", "FROM,TO"), ("0,1.5", "to <= 1") })
+        {
+            (code, _, err) = CliHarness.Run("generate", "--model", generator, "--tokenizer", tokenizer, "--guidance-interval", interval, "--out", _dir);
+            Assert.AreEqual(2, code, interval);
+            StringAssert.Contains(err, "--guidance-interval", interval);
+            StringAssert.Contains(err, says, interval);
+        }
     }
 }

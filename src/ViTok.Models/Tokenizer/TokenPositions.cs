@@ -52,34 +52,38 @@ public sealed class TokenPositions : nn.Module
 
     /// <summary>
     /// Rotary angles for the grid (null for absolute modes), computed on first use for a grid and device and kept
-    /// (a dozen small operations per forward pass otherwise, about 5 % of a single-image T-T/16 forward). This module
-    /// owns them: callers must not dispose them.
+    /// until this module is disposed (a dozen small operations per forward pass otherwise, about 5 % of a single-image
+    /// T-T/16 forward). One entry per grid and device seen, L x headDim/2 complex numbers each; none is released
+    /// earlier, so a forward on another thread can never hold angles that were freed. Callers must not dispose them.
     /// </summary>
     public RopeAngles? Rope(TokenGrid grid, Device device)
     {
         if (_mode is not (PositionEncoding.Rope3D or PositionEncoding.Rope1D)) return null;
-        lock (_ropeLock)
+        var key = (grid, device.type, device.index);
+        lock (_rope)
         {
-            if (_rope is { } kept && kept.Grid == grid && kept.Device.type == device.type && kept.Device.index == device.index)
-                return kept.Angles;
+            if (_rope.TryGetValue(key, out var kept)) return kept;
             using var scope = NewDisposeScope();
             var positions = _mode == PositionEncoding.Rope3D
                 ? PositionAngles.GridPositions(grid.T, grid.H, grid.W, device)
                 : PositionAngles.FlatPositions(grid.Count, device);
             var angles = RotaryEmbedding.Create(positions, _headDim, _theta);
             angles.Rotation.DetachFromDisposeScope();
-            _rope?.Angles.Rotation.Dispose();
-            _rope = (grid, device, angles);
+            _rope[key] = angles;
             return angles;
         }
     }
 
-    readonly object _ropeLock = new();
-    (TokenGrid Grid, Device Device, RopeAngles Angles)? _rope;
+    readonly Dictionary<(TokenGrid Grid, DeviceType Type, int Index), RopeAngles> _rope = [];
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing) lock (_ropeLock) { _rope?.Angles.Rotation.Dispose(); _rope = null; }
+        if (disposing)
+            lock (_rope)
+            {
+                foreach (var angles in _rope.Values) angles.Rotation.Dispose();
+                _rope.Clear();
+            }
         base.Dispose(disposing);
     }
 }

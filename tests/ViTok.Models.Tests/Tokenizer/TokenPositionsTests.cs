@@ -10,11 +10,11 @@ namespace ViTok.Models.Tests.Tokenizer;
 public sealed class TokenPositionsTests
 {
     [TestMethod]
-    public void Rope_angles_are_kept_per_grid_and_equal_freshly_computed_ones()
+    public void Rope_angles_are_kept_per_grid_until_the_module_is_disposed_and_equal_freshly_computed_ones()
     {
         TorchRuntime.EnsureLoaded();
         var config = ViTokConfig.FromVariant("T-T/8", channels: 4, imageSize: 32);
-        using var positions = new TokenPositions(config, config.Encoder);
+        var positions = new TokenPositions(config, config.Encoder);
         var grid = config.Grid;
         RopeAngles first, again, other;
         using (NewDisposeScope())
@@ -30,7 +30,10 @@ public sealed class TokenPositionsTests
         var larger = new TokenGrid(grid.T, grid.H * 2, grid.W);
         other = positions.Rope(larger, CPU)!;
         Assert.AreEqual(larger.Count, other.Rotation.shape[0], "another grid: angles for its tokens");
-        Assert.IsTrue(first.Rotation.IsInvalid, "the angles of the replaced grid are released");
+        Assert.IsFalse(first.Rotation.IsInvalid, "another grid does not release the first grid's angles (another thread may hold them)");
+        Assert.AreSame(first, positions.Rope(grid, CPU), "both grids are kept");
+        positions.Dispose();
+        Assert.IsTrue(first.Rotation.IsInvalid && other.Rotation.IsInvalid, "disposing the module releases every kept angle");
         fresh.Rotation.Dispose();
     }
 }

@@ -68,6 +68,7 @@ sealed class BatchedDataView : IDataView
     {
         readonly BatchedDataView _parent;
         readonly DataViewRowCursor _input;
+        readonly OncePerRowImages _shared;
         readonly Dictionary<int, ColumnBuffer> _passThrough = new();
         readonly ColumnBuffer _ids;
         readonly IBatchRun? _run;
@@ -81,10 +82,10 @@ sealed class BatchedDataView : IDataView
             _input = input;
             _slots = Math.Max(1, parent._mapping.BatchSize);
             // The pass-through buffers and the model read an image column through one fetch per row.
-            var shared = new OncePerRowImages(input);
-            foreach (int i in passThrough) _passThrough[i] = ColumnBuffer.Create(shared, input.Schema[i], _slots);
+            _shared = new OncePerRowImages(input);
+            foreach (int i in passThrough) _passThrough[i] = ColumnBuffer.Create(_shared, input.Schema[i], _slots);
             _ids = new IdBuffer(input.GetIdGetter(), _slots);
-            _run = computeOutput ? parent._start(shared, _slots) : null;
+            _run = computeOutput ? parent._start(_shared, _slots) : null;
         }
 
         public override DataViewSchema Schema => _parent.Schema;
@@ -145,6 +146,7 @@ sealed class BatchedDataView : IDataView
             {
                 _run?.Dispose();
                 foreach (var buffer in _passThrough.Values) buffer.Dispose();
+                _shared.Dispose();
                 _input.Dispose();
             }
             base.Dispose(disposing);

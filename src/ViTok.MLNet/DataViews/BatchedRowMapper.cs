@@ -85,7 +85,11 @@ sealed class BatchedRowMapper : IRowToRowMapper
 
         protected override void Dispose(bool disposing)
         {
-            if (disposing) run?.Dispose();
+            if (disposing)
+            {
+                run?.Dispose();
+                input.Dispose();   // the OncePerRowImages wrapper: its image copies (the input row itself stays its owner's)
+            }
             base.Dispose(disposing);
         }
     }

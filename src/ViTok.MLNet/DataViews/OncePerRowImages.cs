@@ -10,7 +10,9 @@ namespace ViTok.MLNet.DataViews;
 /// called again, and ResizeImages passes its input through unchanged when it already has the target size, so two
 /// readers of one image column in the same row (a pass-through column and a model's input) would each fetch, and
 /// the second fetch would dispose the first reader's image ("Object is disposed"). Readers share one fetch here.
-/// The image stays owned by upstream: valid until the next row is fetched, never disposed by this row.
+/// Upstream can still refetch the image for a column derived from it (ExtractPixels reading the resized image when
+/// its pixel column is read), which disposes the image it handed out before; so each fetch is copied at once, and
+/// readers get the copy: valid until the next row is fetched or this row is disposed.
 /// </summary>
 sealed class OncePerRowImages(DataViewRow input) : DataViewRow
 {
@@ -31,9 +33,17 @@ sealed class OncePerRowImages(DataViewRow input) : DataViewRow
         return (ValueGetter<TValue>)(Delegate)(ValueGetter<MLImage>)shared.Get;
     }
 
-    sealed class SharedImage(DataViewRow input, ValueGetter<MLImage> source)
+    protected override void Dispose(bool disposing)
     {
-        MLImage _image = null!;   // handed back to upstream on the next fetch, so it can dispose or reuse it
+        if (disposing)
+            foreach (var image in _images.Values) image.Dispose();
+        base.Dispose(disposing);
+    }
+
+    sealed class SharedImage(DataViewRow input, ValueGetter<MLImage> source) : IDisposable
+    {
+        MLImage _upstream = null!;   // handed back to upstream on the next fetch, so it can dispose or reuse it
+        MLImage? _copy;              // what readers get; upstream never sees it
         long _fetchedFor = -1;
 
         public void Get(ref MLImage dst)
@@ -41,10 +51,26 @@ sealed class OncePerRowImages(DataViewRow input) : DataViewRow
             long position = input.Position;
             if (position < 0 || position != _fetchedFor)
             {
-                source(ref _image);
+                source(ref _upstream);
+                _copy?.Dispose();
+                _copy = _upstream is null ? null : Copy(_upstream);
                 _fetchedFor = position;
             }
-            dst = _image;
+            dst = _copy!;
         }
+
+        public void Dispose()
+        {
+            _copy?.Dispose();
+            _copy = null;
+        }
+    }
+
+    /// <summary>A copy of <paramref name="image"/> that owns its pixels, with the same tag.</summary>
+    public static MLImage Copy(MLImage image)
+    {
+        var copy = MLImage.CreateFromPixels(image.Width, image.Height, image.PixelFormat, image.Pixels);
+        copy.Tag = image.Tag;
+        return copy;
     }
 }

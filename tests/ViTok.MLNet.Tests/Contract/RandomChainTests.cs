@@ -1,0 +1,224 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using ViTok.MLNet;
+
+namespace ViTok.MLNet.Tests.Contract;
+
+/// <summary>
+/// Randomised chains of two and three ViTok components (tokenize from an image or a pixel vector, decode to a pixel
+/// vector or an image, tokenize the decoded output again) with random batch sizes (1-40) over row counts that are not
+/// multiples of them, after a prefix that gives a pass-through column of every kind (text, scalar, int, key, vector,
+/// image). Every output is compared row by row with the row-at-a-time reference (the chain's row-to-row mapper, one
+/// input row at a time): cursors over random subsets of columns, <c>Preview()</c>, two parallel cursors, and the
+/// chain saved and loaded again. Seeded, so a failure names the trial that reproduces it.
+/// </summary>
+[TestClass]
+public sealed class RandomChainTests
+{
+    static TestData _sameSize = null!, _larger = null!;
+
+    [ClassInitialize]
+    public static void Init(TestContext _)
+    {
+        _sameSize = new TestData(perClass: 20, imageSize: 32);   // ResizeImages hands these through unchanged
+        _larger = new TestData(perClass: 20, imageSize: 40);
+    }
+
+    [ClassCleanup]
+    public static void Cleanup()
+    {
+        _sameSize.Dispose();
+        _larger.Dispose();
+    }
+
+    /// <summary>One component of a chain, as the test drew it.</summary>
+    sealed record Step(string Kind, string Input, string Output, int BatchSize)
+    {
+        public override string ToString() => $"{Kind}({Input} -> {Output}, batch {BatchSize})";
+    }
+
+    static List<Step> DrawChain(Random rng)
+    {
+        var images = new List<string> { "Image", "Pixels" };   // columns a tokenizer can read
+        var latents = new List<string>();
+        var steps = new List<Step>();
+        int length = rng.Next(2, 4);
+        for (int k = 0; k < length; k++)
+        {
+            int batch = rng.Next(1, 41);
+            if (latents.Count > 0 && rng.Next(2) == 0)
+            {
+                bool asImage = rng.Next(2) == 0;
+                string output = $"Decoded{k}";
+                steps.Add(new Step(asImage ? "DecodeImage" : "DecodeVector", latents[rng.Next(latents.Count)], output, batch));
+                images.Add(output);
+            }
+            else
+            {
+                string output = $"Latent{k}";
+                steps.Add(new Step("Tokenize", images[rng.Next(images.Count)], output, batch));
+                latents.Add(output);
+            }
+        }
+        return steps;
+    }
+
+    static IEstimator<ITransformer> Build(MLContext ml, TestData data, IEnumerable<Step> steps)
+    {
+        IEstimator<ITransformer> chain = ml.Transforms.LoadImages("Image", data.Folder, nameof(ContractRow.Path))
+            .Append(ml.Transforms.ResizeImages("Image", 32, 32))
+            .Append(ml.Transforms.ExtractPixels("Pixels", "Image"))
+            .Append(ml.Transforms.Conversion.MapValueToKey("LabelKey", nameof(ContractRow.Label)));
+        foreach (var step in steps)
+            chain = chain.Append(step.Kind switch
+            {
+                "Tokenize" => (IEstimator<ITransformer>)ml.Transforms.TokenizeImages(new TokenizeImagesOptions
+                {
+                    OutputColumnName = step.Output, InputColumnName = step.Input, TokenizerPath = data.TokenizerPath, BatchSize = step.BatchSize,
+                }),
+                _ => ml.Transforms.DecodeLatents(new DecodeLatentsOptions
+                {
+                    OutputColumnName = step.Output, InputColumnName = step.Input, TokenizerPath = data.TokenizerPath, BatchSize = step.BatchSize,
+                    Output = step.Kind == "DecodeImage" ? DecodedOutput.Image : DecodedOutput.PixelVector,
+                }),
+            });
+        return chain;
+    }
+
+    static List<ContractRow> Rows(TestData data, Random rng, int count)
+    {
+        var rows = new List<ContractRow>();
+        for (int i = 0; i < count; i++)
+        {
+            var source = data.Rows[rng.Next(data.Rows.Count)];
+            rows.Add(new ContractRow
+            {
+                Path = source.Path, Label = source.Label, Weight = (float)rng.NextDouble(), Index = i,
+                Extra = Enumerable.Range(0, 5).Select(_ => (float)rng.NextDouble() * 100).ToArray(),
+            });
+        }
+        return rows;
+    }
+
+    /// <summary>Every column of every row, one input row at a time through the chain's row-to-row mapper.</summary>
+    static List<object?[]> RowAtATime(ITransformer model, IDataView input)
+    {
+        var mapper = model.GetRowToRowMapper(input.Schema);
+        var all = mapper.OutputSchema.ToArray();
+        var result = new List<object?[]>();
+        using var cursor = input.GetRowCursor(mapper.GetDependencies(all));
+        using var row = mapper.GetRow(cursor, all);
+        var readers = all.Select(c => RowValues.Reader(row, c)).ToArray();
+        while (cursor.MoveNext()) result.Add(readers.Select(r => r()).ToArray());
+        return result;
+    }
+
+    static List<object?[]> Read(IDataView view, DataViewSchema.Column[] columns)
+    {
+        using var cursor = view.GetRowCursor(columns);
+        var readers = columns.Select(c => RowValues.Reader(cursor, c)).ToArray();
+        var rows = new List<object?[]>();
+        while (cursor.MoveNext()) rows.Add(readers.Select(r => r()).ToArray());
+        return rows;
+    }
+
+    static void AssertSame(List<object?[]> expected, List<object?[]> actual, DataViewSchema.Column[] columns, string what)
+    {
+        Assert.HasCount(expected.Count, actual, $"{what}: row count");
+        for (int r = 0; r < expected.Count; r++)
+            for (int k = 0; k < columns.Length; k++)
+            {
+                string? diff = RowValues.Difference(expected[r][columns[k].Index], actual[r][k]);
+                if (diff is not null) Assert.Fail($"{what}: row {r}, column '{columns[k].Name}' (index {columns[k].Index}): {diff}");
+            }
+    }
+
+    [TestMethod]
+    [DataRow(1)] [DataRow(2)] [DataRow(3)] [DataRow(4)] [DataRow(5)] [DataRow(6)]
+    public void A_random_chain_matches_the_row_at_a_time_reference(int trial)
+    {
+        var rng = new Random(1000 + trial);
+        var data = rng.Next(2) == 0 ? _sameSize : _larger;
+        var steps = DrawChain(rng);
+        int count = rng.Next(9, 61);
+        if (steps.All(s => count % s.BatchSize == 0)) count++;
+        string what = $"trial {trial} ({count} rows, {(data == _sameSize ? "32" : "40")} px): {string.Join(" | ", steps)}";
+
+        var ml = new MLContext(seed: 1);
+        var input = ml.Data.LoadFromEnumerable(Rows(data, rng, count));
+        var model = Build(ml, data, steps).Fit(input);
+        try
+        {
+            var output = model.Transform(input);
+            var reference = RowAtATime(model, input);
+            var all = output.Schema.ToArray();
+
+            // Every column at once, then random subsets of columns (each with at least one column).
+            AssertSame(reference, Read(output, all), all, $"{what}, all columns");
+            for (int s = 0; s < 4; s++)
+            {
+                var subset = all.Where(_ => rng.Next(2) == 0).ToArray();
+                if (subset.Length == 0) subset = [all[rng.Next(all.Length)]];
+                AssertSame(reference, Read(output, subset), subset, $"{what}, columns {string.Join(",", subset.Select(c => c.Index))}");
+            }
+
+            // Preview reads every column through one cursor.
+            var preview = output.Preview(maxRows: count);
+            Assert.HasCount(count, preview.RowView, what);
+            int latentIndex = output.Schema[steps[^1].Output].Index;
+            for (int r = 0; r < count; r++)
+            {
+                Assert.AreEqual(((ReadOnlyMemory<char>)preview.RowView[r].Values[0].Value).ToString(), (string)reference[r][0]!, $"{what}: preview row {r} path");
+                if (preview.RowView[r].Values[latentIndex].Value is VBuffer<float> v)
+                    Assert.IsNull(RowValues.Difference(reference[r][latentIndex], v.DenseValues().ToArray()), $"{what}: preview row {r}");
+            }
+
+            // Two cursors at once on two threads.
+            var parallel = new[] { 0, 1 }.AsParallel().WithDegreeOfParallelism(2).Select(_ => Read(output, all)).ToArray();
+            foreach (var rows in parallel) AssertSame(reference, rows, all, $"{what}, parallel cursor");
+
+            // Saved and loaded again: the same values.
+            string zip = Path.Combine(data.Folder, $"chain-{trial}.zip");
+            ml.Model.Save(model, input.Schema, zip);
+            var loaded = ml.LoadWithViTok(zip, out _);
+            try
+            {
+                AssertSame(reference, Read(loaded.Transform(input), all), all, $"{what}, reloaded");
+            }
+            finally
+            {
+                (loaded as IDisposable)?.Dispose();
+            }
+        }
+        finally
+        {
+            (model as IDisposable)?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// The case that was reported: TokenizeImages with BatchSize 8, then DecodeLatents with 32, over 108 rows. The
+    /// pixel vector passed through both came back holding other rows' values (the second cursor kept arrays the
+    /// first one refilled).
+    /// </summary>
+    [TestMethod]
+    public void A_vector_passed_through_a_smaller_batch_then_a_larger_one_stays_with_its_row()
+    {
+        var ml = new MLContext(seed: 1);
+        var rows = Rows(_larger, new Random(4), 108);
+        var input = ml.Data.LoadFromEnumerable(rows);
+        var model = Build(ml, _larger, [new Step("Tokenize", "Image", "Latent", 8), new Step("DecodeVector", "Latent", "Decoded", 32)]).Fit(input);
+        using var _ = model as IDisposable;
+        var output = model.Transform(input);
+        var extra = output.GetColumn<VBuffer<float>>(nameof(ContractRow.Extra)).Select(v => v.DenseValues().ToArray()).ToArray();
+        var pixels = output.GetColumn<VBuffer<float>>("Pixels").Select(v => v.DenseValues().ToArray()).ToArray();
+        var alone = ml.Transforms.LoadImages("Image", _larger.Folder, nameof(ContractRow.Path))
+            .Append(ml.Transforms.ResizeImages("Image", 32, 32)).Append(ml.Transforms.ExtractPixels("Pixels", "Image")).Fit(input).Transform(input)
+            .GetColumn<VBuffer<float>>("Pixels").Select(v => v.DenseValues().ToArray()).ToArray();
+        for (int r = 0; r < rows.Count; r++)
+        {
+            CollectionAssert.AreEqual(rows[r].Extra, extra[r], $"row {r}: Extra");
+            CollectionAssert.AreEqual(alone[r], pixels[r], $"row {r}: Pixels");
+        }
+    }
+}

@@ -28,6 +28,7 @@ public abstract class ViTokTransformer : ITransformer, IViTokComponent, IDisposa
 
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
     {
+        ArgumentNullException.ThrowIfNull(inputSchema);
         ThrowIfDisposed();
         Mapping.Bind(inputSchema);
         return BatchedDataView.OutputSchema(inputSchema, Mapping);
@@ -35,12 +36,14 @@ public abstract class ViTokTransformer : ITransformer, IViTokComponent, IDisposa
 
     public IDataView Transform(IDataView input)
     {
+        ArgumentNullException.ThrowIfNull(input);
         ThrowIfDisposed();
         return new BatchedDataView(input, Mapping, ThrowIfDisposed);
     }
 
     public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
     {
+        ArgumentNullException.ThrowIfNull(inputSchema);
         ThrowIfDisposed();
         return new BatchedRowMapper(inputSchema, Mapping, ThrowIfDisposed);
     }

@@ -177,10 +177,7 @@ public sealed class ModelLifetimeTests
         Assert.AreEqual(atEstimator, atFit);
     }
 
-    /// <summary>The SchemaShape an estimator chain gives the next estimator (ML.NET keeps its factory internal).</summary>
-    static SchemaShape ShapeOf(DataViewSchema schema) =>
-        (SchemaShape)typeof(SchemaShape).GetMethod("Create", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static, [typeof(DataViewSchema)])!
-            .Invoke(null, [schema])!;
+    static SchemaShape ShapeOf(DataViewSchema schema) => Contract.RowValues.ShapeOf(schema);
 
     public sealed class PixelRow
     {

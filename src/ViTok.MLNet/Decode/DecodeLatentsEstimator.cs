@@ -31,6 +31,7 @@ public sealed class DecodeLatentsEstimator : IEstimator<DecodeLatentsTransformer
 
     internal DecodeLatentsEstimator(CatalogHost host, DecodeLatentsOptions options)
     {
+        ArgumentNullException.ThrowIfNull(options);
         EstimatorChecks.Validate(options.OutputColumnName, options.BatchSize, options.TokenizerPath, options.Tokenizer, nameof(options));
         _host = host;
         _options = options;
@@ -42,6 +43,7 @@ public sealed class DecodeLatentsEstimator : IEstimator<DecodeLatentsTransformer
     /// <summary>Loads the decoder (each transformer owns its own copy of the weights) and checks the input schema before any row is read.</summary>
     public DecodeLatentsTransformer Fit(IDataView input)
     {
+        ArgumentNullException.ThrowIfNull(input);
         if (IsV2)
         {
             var v2 = V2ModelHandle.Create(_host, _options.TokenizerPath!, V2Half.Decoder, _options.Device, _options.Threads, _options.Precision);
@@ -54,6 +56,7 @@ public sealed class DecodeLatentsEstimator : IEstimator<DecodeLatentsTransformer
     /// <summary>Checks the latent column with the transformer's own check; reads only the tokenizer file's header, never its weights.</summary>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
+        ArgumentNullException.ThrowIfNull(inputSchema);
         var latent = ColumnShape.Find(inputSchema, Input, "Latent");
         if (IsV2)
         {

@@ -60,6 +60,7 @@ sealed class DecodeMapping(DecodeLatentsOptions options, string input, Tokenizer
     {
         readonly BatchBuffer _latents = mapping.tokenizer.Inference.LatentBuffer(slots);
         readonly BatchBuffer _pixels = mapping.tokenizer.Inference.PixelBuffer(slots);
+        readonly long[] _rows = new long[slots];
         VBuffer<float> _buffer;
 
         public void Capture(int slot, long rowPosition)
@@ -69,10 +70,17 @@ sealed class DecodeMapping(DecodeLatentsOptions options, string input, Tokenizer
             if (_buffer.Length != latent.Length)
                 throw new InvalidDataException($"Column '{mapping.InputColumn}', row {rowPosition}: {_buffer.Length} latent values; the decoder expects {latent.Length}.");
             _buffer.CopyTo(latent);
+            FiniteValues.CheckInput(latent, mapping.InputColumn, $"row {rowPosition}");
+            _rows[slot] = rowPosition;
         }
 
-        public void Compute(int count) => TorchThreads.Run(TorchThreads.For(mapping.options.Threads, count), () =>
-            mapping.tokenizer.Inference.Decode(_latents, count, _pixels));
+        public void Compute(int count)
+        {
+            TorchThreads.Run(TorchThreads.For(mapping.options.Threads, count), () =>
+                mapping.tokenizer.Inference.Decode(_latents, count, _pixels));
+            for (int i = 0; i < count; i++)
+                FiniteValues.CheckOutput(_pixels.Slot(i), mapping.OutputColumn, $"row {_rows[i]}", () => $"its latent has {FiniteValues.Range(_latents.Slot(i))}");
+        }
 
         public Delegate OutputGetter(Func<int> slot)
         {

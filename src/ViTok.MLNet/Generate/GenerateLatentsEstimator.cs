@@ -25,6 +25,7 @@ public sealed class GenerateLatentsEstimator : IEstimator<GenerateLatentsTransfo
 
     internal GenerateLatentsEstimator(CatalogHost host, GenerateLatentsOptions options)
     {
+        ArgumentNullException.ThrowIfNull(options);
         Validate(options, nameof(options));
         _host = host;
         _options = options;
@@ -47,6 +48,7 @@ public sealed class GenerateLatentsEstimator : IEstimator<GenerateLatentsTransfo
     /// <summary>Loads the generator (a transformer owns its own copy of the weights) and checks the input schema before any row is read.</summary>
     public GenerateLatentsTransformer Fit(IDataView input)
     {
+        ArgumentNullException.ThrowIfNull(input);
         var generator = GeneratorHandle.Create(_host, _options.GeneratorPath!, _options.Device, _options.Threads);
         return ViTokTransformer.Fitted(generator, () => new GenerateLatentsTransformer(_options, generator), input.Schema);
     }
@@ -55,6 +57,7 @@ public sealed class GenerateLatentsEstimator : IEstimator<GenerateLatentsTransfo
     /// (a missing or damaged file fails here, before any row), never its weights.</summary>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
+        ArgumentNullException.ThrowIfNull(inputSchema);
         ClassLabels.CheckGenerationLabel(ColumnShape.Find(inputSchema, _options.LabelColumnName, "Label"));
         if (_options.SeedColumnName is { } seedName) ClassLabels.CheckSeed(ColumnShape.Find(inputSchema, seedName, "Seed"));
         Models.Generation.GeneratorFile.ReadHeader(_options.GeneratorPath!);

@@ -13,7 +13,7 @@ namespace ViTok.MLNet;
 /// <see cref="ComponentOptions.BatchSize"/> rows, each row with its own seed, so a row's latent depends only on
 /// its label and seed (up to float rounding between batch shapes; see <see cref="GenerateLatentsOptions.SeedColumnName"/>). Decode the latents to images with <c>mlContext.Transforms.DecodeLatents</c> and the tokenizer
 /// the generator was trained on. Save with mlContext.Model.Save; load with
-/// <see cref="ViTokModelLoader.LoadWithViTok(MLContext, string, out DataViewSchema, string?)"/>.
+/// <see cref="ViTokModelLoader.LoadWithViTok(MLContext, string, out DataViewSchema, string?, int?)"/>.
 /// </summary>
 public sealed class GenerateLatentsTransformer : ViTokTransformer
 {

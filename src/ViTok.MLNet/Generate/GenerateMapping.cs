@@ -60,14 +60,24 @@ sealed class GenerateMapping : BatchedMapping
         readonly long[] _seeds = new long[slots];
         readonly BatchBuffer _latents = mapping._generator.Inference.LatentBuffer(slots);
 
+        readonly long[] _rows = new long[slots];
+
         public void Capture(int slot, long rowPosition)
         {
             _labels[slot] = label(rowPosition);
             _seeds[slot] = seed(rowPosition);
+            _rows[slot] = rowPosition;
         }
 
-        public void Compute(int count) => TorchThreads.Run(TorchThreads.For(mapping._options.Threads, count), () =>
-            mapping._generator.Inference.Sample(_labels.AsSpan(0, count), _seeds[..count], mapping.Sampling, _latents));
+        public void Compute(int count)
+        {
+            TorchThreads.Run(TorchThreads.For(mapping._options.Threads, count), () =>
+                mapping._generator.Inference.Sample(_labels.AsSpan(0, count), _seeds[..count], mapping.Sampling, _latents));
+            var s = mapping.Sampling;
+            for (int i = 0; i < count; i++)
+                FiniteValues.CheckOutput(_latents.Slot(i), mapping.OutputColumn, $"row {_rows[i]}", () =>
+                    $"sampled with {s.Sampler}, {s.Steps} steps, GuidanceScale {s.GuidanceScale}, seed {_seeds[i]}");
+        }
 
         public Delegate OutputGetter(Func<int> slot) => LatentColumn.Getter(_latents, slot);
 

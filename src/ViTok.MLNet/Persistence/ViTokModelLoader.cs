@@ -15,20 +15,28 @@ public static class ViTokModelLoader
     /// options. Models without ViTok components load as with mlContext.Model.Load. The device is not taken from the
     /// file: the ViTok components run on <paramref name="device"/> ("cpu", "cuda" or "cuda:N") when given, else as
     /// ML.NET's own components do, on <c>mlContext.GpuDeviceId</c> (cuda:N) when set, else the CPU, honouring
-    /// <c>mlContext.FallbackToCpu</c>. So a pipeline saved on a GPU machine loads on a CPU-only one.
+    /// <c>mlContext.FallbackToCpu</c>. So a pipeline saved on a GPU machine loads on a CPU-only one. The thread count
+    /// is the saved one unless <paramref name="threads"/> is given (a saved count above this machine's cores is refused,
+    /// naming the component, so a pipeline saved on a larger machine loads here with <c>threads: 0</c>).
     /// </summary>
-    public static ITransformer LoadWithViTok(this MLContext mlContext, string path, out DataViewSchema inputSchema, string? device = null)
+    public static ITransformer LoadWithViTok(this MLContext mlContext, string path, out DataViewSchema inputSchema, string? device = null, int? threads = null)
     {
+        ArgumentNullException.ThrowIfNull(mlContext);
+        ArgumentNullException.ThrowIfNull(path);
         if (!File.Exists(path)) throw new FileNotFoundException($"Model file '{path}' does not exist.", path);
         using var stream = File.OpenRead(path);
-        return mlContext.LoadWithViTok(stream, out inputSchema, $"Model file '{path}'", device);
+        return mlContext.LoadWithViTok(stream, out inputSchema, $"Model file '{path}'", device, threads);
     }
 
-    /// <inheritdoc cref="LoadWithViTok(MLContext, string, out DataViewSchema, string?)"/>
-    public static ITransformer LoadWithViTok(this MLContext mlContext, Stream stream, out DataViewSchema inputSchema, string? device = null) =>
-        mlContext.LoadWithViTok(stream, out inputSchema, "The model stream", device);
+    /// <inheritdoc cref="LoadWithViTok(MLContext, string, out DataViewSchema, string?, int?)"/>
+    public static ITransformer LoadWithViTok(this MLContext mlContext, Stream stream, out DataViewSchema inputSchema, string? device = null, int? threads = null)
+    {
+        ArgumentNullException.ThrowIfNull(mlContext);
+        ArgumentNullException.ThrowIfNull(stream);
+        return mlContext.LoadWithViTok(stream, out inputSchema, "The model stream", device, threads);
+    }
 
-    static ITransformer LoadWithViTok(this MLContext mlContext, Stream stream, out DataViewSchema inputSchema, string where, string? device)
+    static ITransformer LoadWithViTok(this MLContext mlContext, Stream stream, out DataViewSchema inputSchema, string where, string? device, int? threads)
     {
         var seekable = stream.CanSeek ? stream : Copy(stream);
         long start = seekable.Position;
@@ -56,16 +64,8 @@ public static class ViTokModelLoader
                 string json;
                 using (var r = new StreamReader(manifestEntry.Open())) json = r.ReadToEnd();
                 var manifest = ComponentManifest.FromJson(json, $"{where}: {manifestEntry.FullName}");
-                var weights = new byte[weightsEntry.Length];
-                try
-                {
-                    using var s = weightsEntry.Open();
-                    s.ReadExactly(weights);
-                }
-                catch (Exception e) when (e is IOException or InvalidDataException)
-                {
-                    throw new InvalidDataException($"{where}: '{weightsEntry.FullName}' could not be read: {e.Message}", e);
-                }
+                if (threads is int t) manifest = manifest with { Threads = t };
+                var weights = ReadWeights(weightsEntry, where);
                 var host = CatalogHost.Of(mlContext);
                 string name = $"{weightsEntry.FullName} (in the model)";
                 try
@@ -99,6 +99,33 @@ public static class ViTokModelLoader
         {
             foreach (var loaded in all) (loaded as IDisposable)?.Dispose();   // the weights of a pipeline that failed to load are freed now
             throw;
+        }
+    }
+
+    /// <summary>
+    /// The bytes of a weights entry. Its declared size is checked before anything is allocated: a zip entry can claim
+    /// up to 2 GB (or more) whatever it holds, and deflate expands at most about 1032:1.
+    /// </summary>
+    static byte[] ReadWeights(ZipArchiveEntry entry, string where)
+    {
+        const long MaxExpansion = 1100;
+        if (entry.Length > Array.MaxLength || entry.Length > entry.CompressedLength * MaxExpansion + 4096)
+            throw new InvalidDataException($"{where}: '{entry.FullName}' declares {entry.Length:N0} bytes from {entry.CompressedLength:N0} compressed; " +
+                "no deflated weights file expands that much (the zip is damaged or was changed after saving).");
+        try
+        {
+            var weights = new byte[entry.Length];
+            using var s = entry.Open();
+            s.ReadExactly(weights);
+            return weights;
+        }
+        catch (OutOfMemoryException e)
+        {
+            throw new InvalidDataException($"{where}: '{entry.FullName}' declares {entry.Length:N0} bytes, more than this process can hold.", e);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException)
+        {
+            throw new InvalidDataException($"{where}: '{entry.FullName}' could not be read: {e.Message}", e);
         }
     }
 

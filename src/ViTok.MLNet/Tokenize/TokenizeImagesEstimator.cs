@@ -35,6 +35,7 @@ public sealed class TokenizeImagesEstimator : IEstimator<TokenizeImagesTransform
 
     internal TokenizeImagesEstimator(CatalogHost host, TokenizeImagesOptions options)
     {
+        ArgumentNullException.ThrowIfNull(options);
         EstimatorChecks.Validate(options.OutputColumnName, options.BatchSize, options.TokenizerPath, options.Tokenizer, nameof(options));
         _host = host;
         _options = options;
@@ -46,6 +47,7 @@ public sealed class TokenizeImagesEstimator : IEstimator<TokenizeImagesTransform
     /// <summary>Loads the tokenizer (each transformer owns its own copy of the weights) and checks the input schema before any row is read.</summary>
     public TokenizeImagesTransformer Fit(IDataView input)
     {
+        ArgumentNullException.ThrowIfNull(input);
         if (IsV2)
         {
             // Fixed size when the image column has a known size (ResizeImages), native size otherwise.
@@ -60,6 +62,7 @@ public sealed class TokenizeImagesEstimator : IEstimator<TokenizeImagesTransform
     /// <summary>Checks the input column with the transformer's own check; reads only the tokenizer file's header, never its weights.</summary>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
+        ArgumentNullException.ThrowIfNull(inputSchema);
         var column = ColumnShape.Find(inputSchema, Input, "Input");
         if (IsV2)
         {

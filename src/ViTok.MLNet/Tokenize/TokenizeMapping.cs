@@ -31,15 +31,25 @@ sealed class TokenizeMapping(TokenizeImagesOptions options, string input, Tokeni
         readonly BatchBuffer _pixels = mapping.tokenizer.Inference.PixelBuffer(slots);
         readonly BatchBuffer _latents = mapping.tokenizer.Inference.LatentBuffer(slots);
         readonly long[] _seeds = new long[slots];
+        readonly long[] _rows = new long[slots];
 
         public void Capture(int slot, long rowPosition)
         {
-            reader.Read(_pixels.Slot(slot), rowPosition);
+            var pixels = _pixels.Slot(slot);
+            reader.Read(pixels, rowPosition);
+            FiniteValues.CheckInput(pixels, mapping.InputColumn, $"row {rowPosition}");
             _seeds[slot] = RowNoise.RowSeed(mapping.options.Seed, rowPosition);   // a sampled latent depends on its row, not its batch
+            _rows[slot] = rowPosition;
         }
 
-        public void Compute(int count) => TorchThreads.Run(TorchThreads.For(mapping.options.Threads, count), () =>
-            mapping.tokenizer.Inference.Encode(_pixels, count, _latents, mapping.options.Latent, _seeds));
+        public void Compute(int count)
+        {
+            TorchThreads.Run(TorchThreads.For(mapping.options.Threads, count), () =>
+                mapping.tokenizer.Inference.Encode(_pixels, count, _latents, mapping.options.Latent, _seeds));
+            for (int i = 0; i < count; i++)
+                FiniteValues.CheckOutput(_latents.Slot(i), mapping.OutputColumn, $"row {_rows[i]}", () =>
+                    $"its pixels (after PixelScale and PixelOffset, which should bring them to [-1, 1]) have {FiniteValues.Range(_pixels.Slot(i))}");
+        }
 
         public Delegate OutputGetter(Func<int> slot) => LatentColumn.Getter(_latents, slot);
 

@@ -34,6 +34,7 @@ public sealed class TrainGeneratorEstimator : IEstimator<GenerateLatentsTransfor
 
     internal TrainGeneratorEstimator(CatalogHost host, TrainGeneratorOptions options)
     {
+        ArgumentNullException.ThrowIfNull(options);
         if (string.IsNullOrWhiteSpace(options.OutputColumnName))
             throw new ArgumentException("OutputColumnName must name the latent column the fitted transformer adds.", nameof(options));
         if (string.IsNullOrWhiteSpace(options.LatentColumnName) || string.IsNullOrWhiteSpace(options.LabelColumnName))
@@ -77,6 +78,7 @@ public sealed class TrainGeneratorEstimator : IEstimator<GenerateLatentsTransfor
 
     public GenerateLatentsTransformer Fit(IDataView input)
     {
+        ArgumentNullException.ThrowIfNull(input);
         string latentName = _options.LatentColumnName, labelName = _options.LabelColumnName;
         CheckLatent(ColumnShape.Find(input.Schema, latentName, "Latent"));
         CheckLabel(ColumnShape.Find(input.Schema, labelName, "Label"));
@@ -229,6 +231,7 @@ public sealed class TrainGeneratorEstimator : IEstimator<GenerateLatentsTransfor
 
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
+        ArgumentNullException.ThrowIfNull(inputSchema);
         CheckLatent(ColumnShape.Find(inputSchema, _options.LatentColumnName, "Latent"));
         CheckLabel(ColumnShape.Find(inputSchema, _options.LabelColumnName, "Label"));
         return EstimatorChecks.With(inputSchema, MLNetInternals.Column(_options.OutputColumnName, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single));

@@ -44,6 +44,7 @@ public sealed class TrainTokenizerEstimator : IEstimator<TokenizeImagesTransform
 
     internal TrainTokenizerEstimator(CatalogHost host, TrainTokenizerOptions options)
     {
+        ArgumentNullException.ThrowIfNull(options);
         if (string.IsNullOrWhiteSpace(options.OutputColumnName))
             throw new ArgumentException("OutputColumnName must name the latent column to add.", nameof(options));
         _config = ViTokConfig.FromVariant(options.Variant, options.Channels, options.ImageSize, position: options.Position);
@@ -56,6 +57,7 @@ public sealed class TrainTokenizerEstimator : IEstimator<TokenizeImagesTransform
 
     public TokenizeImagesTransformer Fit(IDataView input)
     {
+        ArgumentNullException.ThrowIfNull(input);
         var kind = PixelInput.Check(ColumnShape.Find(input.Schema, Input, "Image"), 1, _config.ImageSize);
         var items = new List<float[]>();
         using (var cursor = input.GetRowCursor(RowLabel.TextColumns(input.Schema).Append(input.Schema[Input])))
@@ -100,6 +102,7 @@ public sealed class TrainTokenizerEstimator : IEstimator<TokenizeImagesTransform
 
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
+        ArgumentNullException.ThrowIfNull(inputSchema);
         PixelInput.Check(ColumnShape.Find(inputSchema, Input, "Image"), 1, _config.ImageSize);
         return EstimatorChecks.With(inputSchema, MLNetInternals.Column(_options.OutputColumnName, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single));
     }

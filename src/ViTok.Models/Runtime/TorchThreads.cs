@@ -23,10 +23,16 @@ public static class TorchThreads
         return threads > 0 ? threads : rows <= 1 ? 1 : 0;
     }
 
-    /// <summary>Throws naming the option when <paramref name="threads"/> is negative.</summary>
+    /// <summary>
+    /// Throws naming the option when <paramref name="threads"/> is negative or more than the cores this process may
+    /// use (100000 threads would be spawned, and more threads than cores only slow torch down).
+    /// </summary>
     public static void Check(int threads)
     {
         if (threads < 0) throw new ArgumentOutOfRangeException(nameof(threads), threads, "Threads must be 0 (automatic) or positive.");
+        if (threads > Environment.ProcessorCount)
+            throw new ArgumentOutOfRangeException(nameof(threads), threads,
+                $"Threads = {threads} is more than the {Environment.ProcessorCount} cores this process may use; more threads than cores only slow torch down (0 means one per core).");
     }
 
     /// <summary>Runs <paramref name="work"/> with <paramref name="threads"/> intra-op threads (0: the process's setting), then restores the setting.</summary>

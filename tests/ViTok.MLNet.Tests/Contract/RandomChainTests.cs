@@ -100,39 +100,6 @@ public sealed class RandomChainTests
         return rows;
     }
 
-    /// <summary>Every column of every row, one input row at a time through the chain's row-to-row mapper.</summary>
-    static List<object?[]> RowAtATime(ITransformer model, IDataView input)
-    {
-        var mapper = model.GetRowToRowMapper(input.Schema);
-        var all = mapper.OutputSchema.ToArray();
-        var result = new List<object?[]>();
-        using var cursor = input.GetRowCursor(mapper.GetDependencies(all));
-        using var row = mapper.GetRow(cursor, all);
-        var readers = all.Select(c => RowValues.Reader(row, c)).ToArray();
-        while (cursor.MoveNext()) result.Add(readers.Select(r => r()).ToArray());
-        return result;
-    }
-
-    static List<object?[]> Read(IDataView view, DataViewSchema.Column[] columns)
-    {
-        using var cursor = view.GetRowCursor(columns);
-        var readers = columns.Select(c => RowValues.Reader(cursor, c)).ToArray();
-        var rows = new List<object?[]>();
-        while (cursor.MoveNext()) rows.Add(readers.Select(r => r()).ToArray());
-        return rows;
-    }
-
-    static void AssertSame(List<object?[]> expected, List<object?[]> actual, DataViewSchema.Column[] columns, string what)
-    {
-        Assert.HasCount(expected.Count, actual, $"{what}: row count");
-        for (int r = 0; r < expected.Count; r++)
-            for (int k = 0; k < columns.Length; k++)
-            {
-                string? diff = RowValues.Difference(expected[r][columns[k].Index], actual[r][k]);
-                if (diff is not null) Assert.Fail($"{what}: row {r}, column '{columns[k].Name}' (index {columns[k].Index}): {diff}");
-            }
-    }
-
     [TestMethod]
     [DataRow(1)] [DataRow(2)] [DataRow(3)] [DataRow(4)] [DataRow(5)] [DataRow(6)]
     public void A_random_chain_matches_the_row_at_a_time_reference(int trial)
@@ -150,16 +117,16 @@ public sealed class RandomChainTests
         try
         {
             var output = model.Transform(input);
-            var reference = RowAtATime(model, input);
+            var reference = RowValues.RowAtATime(model, input);
             var all = output.Schema.ToArray();
 
             // Every column at once, then random subsets of columns (each with at least one column).
-            AssertSame(reference, Read(output, all), all, $"{what}, all columns");
+            RowValues.AssertSame(reference, RowValues.Read(output, all), all, $"{what}, all columns");
             for (int s = 0; s < 4; s++)
             {
                 var subset = all.Where(_ => rng.Next(2) == 0).ToArray();
                 if (subset.Length == 0) subset = [all[rng.Next(all.Length)]];
-                AssertSame(reference, Read(output, subset), subset, $"{what}, columns {string.Join(",", subset.Select(c => c.Index))}");
+                RowValues.AssertSame(reference, RowValues.Read(output, subset), subset, $"{what}, columns {string.Join(",", subset.Select(c => c.Index))}");
             }
 
             // Preview reads every column through one cursor.
@@ -174,8 +141,8 @@ public sealed class RandomChainTests
             }
 
             // Two cursors at once on two threads.
-            var parallel = new[] { 0, 1 }.AsParallel().WithDegreeOfParallelism(2).Select(_ => Read(output, all)).ToArray();
-            foreach (var rows in parallel) AssertSame(reference, rows, all, $"{what}, parallel cursor");
+            var parallel = new[] { 0, 1 }.AsParallel().WithDegreeOfParallelism(2).Select(_ => RowValues.Read(output, all)).ToArray();
+            foreach (var rows in parallel) RowValues.AssertSame(reference, rows, all, $"{what}, parallel cursor");
 
             // Saved and loaded again: the same values.
             string zip = Path.Combine(data.Folder, $"chain-{trial}.zip");
@@ -183,7 +150,7 @@ public sealed class RandomChainTests
             var loaded = ml.LoadWithViTok(zip, out _);
             try
             {
-                AssertSame(reference, Read(loaded.Transform(input), all), all, $"{what}, reloaded");
+                RowValues.AssertSame(reference, RowValues.Read(loaded.Transform(input), all), all, $"{what}, reloaded");
             }
             finally
             {

@@ -11,6 +11,44 @@ namespace ViTok.MLNet.Tests.Contract;
 /// </summary>
 static class RowValues
 {
+    /// <summary>Every column of every row, one input row at a time through the chain's row-to-row mapper.</summary>
+    public static List<object?[]> RowAtATime(ITransformer model, IDataView input)
+    {
+        var mapper = model.GetRowToRowMapper(input.Schema);
+        var all = mapper.OutputSchema.ToArray();
+        var result = new List<object?[]>();
+        using var cursor = input.GetRowCursor(mapper.GetDependencies(all));
+        using var row = mapper.GetRow(cursor, all);
+        var readers = all.Select(c => RowValues.Reader(row, c)).ToArray();
+        while (cursor.MoveNext()) result.Add(readers.Select(r => r()).ToArray());
+        return result;
+    }
+
+    public static List<object?[]> Read(IDataView view, DataViewSchema.Column[] columns)
+    {
+        using var cursor = view.GetRowCursor(columns);
+        var readers = columns.Select(c => RowValues.Reader(cursor, c)).ToArray();
+        var rows = new List<object?[]>();
+        while (cursor.MoveNext()) rows.Add(readers.Select(r => r()).ToArray());
+        return rows;
+    }
+
+    public static void AssertSame(List<object?[]> expected, List<object?[]> actual, DataViewSchema.Column[] columns, string what)
+    {
+        Assert.HasCount(expected.Count, actual, $"{what}: row count");
+        for (int r = 0; r < expected.Count; r++)
+            for (int k = 0; k < columns.Length; k++)
+            {
+                string? diff = RowValues.Difference(expected[r][columns[k].Index], actual[r][k]);
+                if (diff is not null) Assert.Fail($"{what}: row {r}, column '{columns[k].Name}' (index {columns[k].Index}): {diff}");
+            }
+    }
+
+    /// <summary>The SchemaShape an estimator chain gives the next estimator (ML.NET keeps its factory internal).</summary>
+    public static SchemaShape ShapeOf(DataViewSchema schema) =>
+        (SchemaShape)typeof(SchemaShape).GetMethod("Create", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static, [typeof(DataViewSchema)])!
+            .Invoke(null, [schema])!;
+
     /// <summary>A getter that returns a fresh copy of the column's value in the row's current position.</summary>
     public static Func<object?> Reader(DataViewRow row, DataViewSchema.Column column)
     {

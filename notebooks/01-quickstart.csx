@@ -101,11 +101,11 @@ Table(new[]
 })
 // %% [markdown]
 // ## Save and reload
-// `ml.Model.Save` writes the tokenizer's weights inside the zip; `LoadWithViTok` reads it back. The reloaded pipeline
+// `ml.SaveWithViTok` writes the tokenizer's weights inside the zip; `LoadWithViTok` reads it back. The reloaded pipeline
 // gives the same latents, bit for bit.
 // %%
 var zip = Path.Combine(Path.GetTempPath(), $"vitok-quickstart-{Environment.ProcessId}.zip");
-ml.Model.Save(latentModel, train.Schema, zip);
+ml.SaveWithViTok(latentModel, train.Schema, zip);
 var reloaded = ml.LoadWithViTok(zip, out var reloadedSchema);
 float[] LatentsOf(ITransformer model) => model.Transform(test).GetColumn<VBuffer<float>>("Latent").SelectMany(v => v.DenseValues()).ToArray();
 var before = LatentsOf(latentModel);

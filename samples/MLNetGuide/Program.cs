@@ -98,7 +98,7 @@ static class Guide
     public static void Save(MLContext ml, ITransformer model, IDataView data)
     {
         // <save-load>
-        ml.Model.Save(model, data.Schema, "pipeline.zip");              // the weights travel inside the zip, the device does not
+        ml.SaveWithViTok(model, data.Schema, "pipeline.zip");           // whole or not at all; the weights travel inside the zip, the device does not
         var loaded = ml.LoadWithViTok("pipeline.zip", out var schema);  // not ml.Model.Load: it cannot restore the weights
         // ... use it; then free its native weights (a pipeline and each ViTok transformer are IDisposable)
         (loaded as IDisposable)?.Dispose();
@@ -146,7 +146,7 @@ static class Guide
                 Console.WriteLine($"{r}x{c} tokens -> decoded {image.Width}x{image.Height}");
             }
         }
-        ml.Model.Save(native, data.Schema, "vitok-v2-native.zip");                 // weights travel inside the zip
+        ml.SaveWithViTok(native, data.Schema, "vitok-v2-native.zip");              // weights travel inside the zip
         var reloaded = ml.LoadWithViTok("vitok-v2-native.zip", out _);
 
         // 2. Fixed size: 256x256 -> [256 tokens, 64] latents feeding a trainer.

@@ -24,7 +24,7 @@ foreach (var row in rows)
     Console.WriteLine($"{row.File}: {row.Latent.Length} latent values, reconstruction PSNR {Psnr(row.Pixels, row.Decoded):F1} dB");
 
 // Save the pipeline (the tokenizer's weights go into the zip) and load it back with LoadWithViTok.
-mlContext.Model.Save(model, photos.Schema, "photo-pipeline.zip");
+mlContext.SaveWithViTok(model, photos.Schema, "photo-pipeline.zip");
 var loaded = mlContext.LoadWithViTok("photo-pipeline.zip", out _);
 var again = mlContext.Data.CreateEnumerable<Result>(loaded.Transform(photos), reuseRowObject: false).ToList();
 bool same = rows.Zip(again).All(p => p.First.Latent.SequenceEqual(p.Second.Latent));

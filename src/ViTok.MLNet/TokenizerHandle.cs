@@ -9,18 +9,39 @@ namespace ViTok.MLNet;
 /// <summary>
 /// A loaded tokenizer as the ML.NET components hold it: the inference object (on its device and precision)
 /// and the exact bytes of its safetensors file, which are what a saved pipeline stores. The file is read once:
-/// the weights are loaded from the same bytes that are kept.
+/// the weights are loaded from the same bytes that are kept, and loaded again from them after a release
+/// (<see cref="SharedWeights{T}"/>).
 /// </summary>
 sealed class TokenizerHandle : IDisposable
 {
-    public byte[] FileBytes { get; }
-    public TokenizerInference Inference { get; }
-    public ViTokConfig Config => Inference.Config;
+    readonly SharedWeights<TokenizerInference> _weights;
 
-    TokenizerHandle(byte[] bytes, TokenizerInference inference)
+    public byte[] FileBytes { get; }
+    public ViTokConfig Config { get; }
+
+    TokenizerHandle(byte[] bytes, TokenizerInference inference, Func<TokenizerInference> load)
     {
         FileBytes = bytes;
-        Inference = inference;
+        Config = inference.Config;
+        _weights = new SharedWeights<TokenizerInference>(load, inference);
+    }
+
+    /// <summary>A forward pass's hold on the weights; dispose it when the pass is done.</summary>
+    public SharedWeights<TokenizerInference>.Pass Use() => _weights.Begin();
+
+    /// <summary>Whether the weights are in memory.</summary>
+    public bool IsLoaded => _weights.IsLoaded;
+
+    public BatchBuffer PixelBuffer(int slots)
+    {
+        using var pass = Use();
+        return pass.Model.PixelBuffer(slots);
+    }
+
+    public BatchBuffer LatentBuffer(int slots)
+    {
+        using var pass = Use();
+        return pass.Model.LatentBuffer(slots);
     }
 
     /// <summary>Resolves the device from the options, else from MLContext.GpuDeviceId / FallbackToCpu. The thread count is
@@ -50,11 +71,21 @@ sealed class TokenizerHandle : IDisposable
     {
         var resolved = ResolveDevice(host, device, threads);
         var dtype = precision == InferencePrecision.BFloat16 ? ScalarType.BFloat16 : ScalarType.Float32;
-        var loaded = TokenizerFile.Load(SafeTensorsFile.FromBytes(bytes, name));
-        try { return new TokenizerHandle(bytes, new TokenizerInference(loaded, resolved, dtype)); }
+        TokenizerInference Load()
+        {
+            var loaded = TokenizerFile.Load(SafeTensorsFile.FromBytes(bytes, name));
+            try { return new TokenizerInference(loaded, resolved, dtype); }
+            catch
+            {
+                loaded.Dispose();
+                throw;
+            }
+        }
+        var inference = Load();
+        try { return new TokenizerHandle(bytes, inference, Load); }
         catch
         {
-            loaded.Dispose();
+            inference.Dispose();
             throw;
         }
     }
@@ -63,5 +94,6 @@ sealed class TokenizerHandle : IDisposable
     public static ViTokConfig ReadConfig(string? path, ViTokAutoEncoder? model) =>
         model?.Config ?? TokenizerFile.ReadConfig(path ?? throw new ArgumentException("Give exactly one of TokenizerPath (a tokenizer file) and Tokenizer (a model in memory)."));
 
-    public void Dispose() => Inference.Dispose();
+    /// <summary>Frees the weights now, or when the running forward passes end; a later pass loads them again.</summary>
+    public void Dispose() => _weights.Release();
 }

@@ -8,28 +8,29 @@ namespace ViTok.MLNet;
 /// <summary>
 /// What every ViTok transformer shares: a batched mapping of one column to another, lazy batched transforms, a row
 /// mapper for PredictionEngine, and saving (a twin plus manifest and weights; load with mlContext.LoadWithViTok).
-/// A transformer owns its model's native weights: <see cref="Dispose"/> frees them (disposing twice is harmless);
-/// afterwards every call, and every cursor made before, throws <see cref="ObjectDisposedException"/> naming it.
+/// A transformer owns its model's native weights: <see cref="Dispose"/> frees them as soon as no forward pass is
+/// running. It stays usable: its cursors, row mappers and PredictionEngines (which dispose the transformer when they
+/// are disposed, by ML.NET's default) load the weights again from the file bytes it keeps, so disposing one consumer
+/// never breaks another, and no forward pass runs on freed weights (<see cref="SharedWeights{T}"/>).
 /// </summary>
 public abstract class ViTokTransformer : ITransformer, IViTokComponent, IDisposable
 {
-    bool _disposed;
-
     private protected ViTokTransformer() { }
 
     private protected abstract BatchedMapping Mapping { get; }
     /// <summary>The exact bytes of the model file (tokenizer or generator) a saved pipeline stores.</summary>
     private protected abstract byte[] WeightBytes { get; }
     private protected abstract ComponentManifest Manifest { get; }
-    /// <summary>Frees the model's native weights (called once).</summary>
+    /// <summary>Frees the model's native weights now, or when the running forward passes end (harmless when already freed).</summary>
     private protected abstract void DisposeModel();
+    /// <summary>Whether the model's weights are in memory now (they are loaded again on use after <see cref="Dispose"/>).</summary>
+    internal abstract bool WeightsLoaded { get; }
 
     public bool IsRowToRowMapper => true;
 
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
-        ThrowIfDisposed();
         Mapping.Bind(inputSchema);
         return BatchedDataView.OutputSchema(inputSchema, Mapping);
     }
@@ -37,22 +38,21 @@ public abstract class ViTokTransformer : ITransformer, IViTokComponent, IDisposa
     public IDataView Transform(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        ThrowIfDisposed();
-        return new BatchedDataView(input, Mapping, ThrowIfDisposed);
+        return new BatchedDataView(input, Mapping);
     }
 
     public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
-        ThrowIfDisposed();
-        return new BatchedRowMapper(inputSchema, Mapping, ThrowIfDisposed);
+        return new BatchedRowMapper(inputSchema, Mapping);
     }
 
-    /// <summary>Frees the model's native weights now rather than at finalization. Disposing twice is harmless.</summary>
+    /// <summary>
+    /// Frees the model's native weights now (or when the running forward passes end) rather than at finalization.
+    /// Disposing twice is harmless; using the transformer afterwards loads the weights again.
+    /// </summary>
     public void Dispose()
     {
-        if (_disposed) return;
-        _disposed = true;
         DisposeModel();
         GC.SuppressFinalize(this);
     }
@@ -89,18 +89,8 @@ public abstract class ViTokTransformer : ITransformer, IViTokComponent, IDisposa
         }
     }
 
-    private protected void ThrowIfDisposed()
-    {
-        if (_disposed)
-            throw new ObjectDisposedException(GetType().Name, $"This {GetType().Name} was disposed: its model's weights are freed. Fit or load the pipeline again.");
-    }
-
     ComponentManifest IViTokComponent.Manifest => Manifest;
     byte[] IViTokComponent.WeightBytes => WeightBytes;
 
-    void ICanSaveModel.Save(ModelSaveContext ctx)
-    {
-        ThrowIfDisposed();
-        ViTokComponentSaver.Save(ctx, this);
-    }
+    void ICanSaveModel.Save(ModelSaveContext ctx) => ViTokComponentSaver.Save(ctx, this);
 }

@@ -115,17 +115,23 @@ public sealed class FaultTests
         using (var good = ml.Transforms.TokenizeImages(Tokenize()).Fit(data)) ml.SaveWithViTok(good, data.Schema, zip);
         var before = File.ReadAllBytes(zip);
 
-        // A save that fails part-way: a disposed transformer throws when its turn to be written comes.
-        var broken = ml.Transforms.TokenizeImages(Tokenize()).Fit(data);
-        broken.Dispose();
-        Assert.Throws<ObjectDisposedException>(() => ml.SaveWithViTok(broken, data.Schema, zip));
+        // A save that fails part-way: the tokenizer (and its weights) are written, then a custom mapping without a
+        // contract name cannot be.
+        using var tokenizer = ml.Transforms.TokenizeImages(Tokenize()).Fit(data);
+        var broken = tokenizer.Append(ml.Transforms.CustomMapping<ContractInput, Doubled>((i, o) => o.Twice = i.Weight * 2, contractName: null).Fit(data));
+        Assert.Throws<Exception>(() => ml.SaveWithViTok(broken, data.Schema, zip));
         CollectionAssert.AreEqual(before, File.ReadAllBytes(zip), "the model file is unchanged");
         Assert.HasCount(1, Directory.GetFiles(_data.Folder, "*atomic*"), "no temporary file left behind");
         using (var loaded = ml.LoadWithViTok(zip, out _) as IDisposable) { }
 
         // What the documentation warns about: ML.NET's own Save truncates the file before it fails.
-        Assert.Throws<ObjectDisposedException>(() => ml.Model.Save(broken, data.Schema, zip));
+        Assert.Throws<Exception>(() => ml.Model.Save(broken, data.Schema, zip));
         Assert.AreNotEqual(before.Length, new FileInfo(zip).Length);
+    }
+
+    public sealed class Doubled
+    {
+        public float Twice { get; set; }
     }
 
     [TestMethod]

@@ -14,15 +14,12 @@ sealed class BatchedDataView : IDataView
     readonly IDataView _source;
     readonly BatchedMapping _mapping;
     readonly BatchRunStarter _start;
-    readonly Action _throwIfDisposed;
 
-    /// <param name="throwIfDisposed">Throws once the model behind <paramref name="mapping"/> is disposed; called before each batch.</param>
-    public BatchedDataView(IDataView source, BatchedMapping mapping, Action throwIfDisposed)
+    public BatchedDataView(IDataView source, BatchedMapping mapping)
     {
         _start = mapping.Bind(source.Schema);
         _source = source;
         _mapping = mapping;
-        _throwIfDisposed = throwIfDisposed;
         Schema = OutputSchema(source.Schema, mapping);
     }
 
@@ -115,11 +112,7 @@ sealed class BatchedDataView : IDataView
                 _filled++;
             }
             if (_filled == 0) return false;
-            if (_run is not null)
-            {
-                _parent._throwIfDisposed();
-                _run.Compute(_filled);
-            }
+            _run?.Compute(_filled);
             _slot = 0;
             _position++;
             return true;

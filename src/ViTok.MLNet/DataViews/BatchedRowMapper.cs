@@ -11,14 +11,11 @@ sealed class BatchedRowMapper : IRowToRowMapper
 {
     readonly BatchedMapping _mapping;
     readonly BatchRunStarter _start;
-    readonly Action _throwIfDisposed;
 
-    /// <param name="throwIfDisposed">Throws once the model behind <paramref name="mapping"/> is disposed; called before each row's pass.</param>
-    public BatchedRowMapper(DataViewSchema inputSchema, BatchedMapping mapping, Action throwIfDisposed)
+    public BatchedRowMapper(DataViewSchema inputSchema, BatchedMapping mapping)
     {
         _start = mapping.Bind(inputSchema);
         _mapping = mapping;
-        _throwIfDisposed = throwIfDisposed;
         InputSchema = inputSchema;
         OutputSchema = BatchedDataView.OutputSchema(inputSchema, mapping);
     }
@@ -74,7 +71,6 @@ sealed class BatchedRowMapper : IRowToRowMapper
             {
                 if (_computedFor != input.Position || input.Position < 0)
                 {
-                    parent._throwIfDisposed();
                     run.Capture(0, input.Position);
                     run.Compute(1);
                     _computedFor = input.Position;

@@ -43,6 +43,8 @@ public sealed class DecodeLatentsTransformer : ViTokTransformer
         _v2?.Dispose();
     }
 
+    internal override bool WeightsLoaded => _v2?.IsLoaded ?? Tokenizer!.IsLoaded;
+
     private protected override ComponentManifest Manifest => new()
     {
         Kind = ComponentManifest.DecodeKind,

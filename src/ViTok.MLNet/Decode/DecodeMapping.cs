@@ -58,8 +58,8 @@ sealed class DecodeMapping(DecodeLatentsOptions options, string input, Tokenizer
 
     sealed class Run(DecodeMapping mapping, ValueGetter<VBuffer<float>> getter, int slots) : IBatchRun
     {
-        readonly BatchBuffer _latents = mapping.tokenizer.Inference.LatentBuffer(slots);
-        readonly BatchBuffer _pixels = mapping.tokenizer.Inference.PixelBuffer(slots);
+        readonly BatchBuffer _latents = mapping.tokenizer.LatentBuffer(slots);
+        readonly BatchBuffer _pixels = mapping.tokenizer.PixelBuffer(slots);
         readonly long[] _rows = new long[slots];
         VBuffer<float> _buffer;
 
@@ -76,8 +76,9 @@ sealed class DecodeMapping(DecodeLatentsOptions options, string input, Tokenizer
 
         public void Compute(int count)
         {
-            TorchThreads.Run(TorchThreads.For(mapping.options.Threads, count), () =>
-                mapping.tokenizer.Inference.Decode(_latents, count, _pixels));
+            using (var pass = mapping.tokenizer.Use())
+                TorchThreads.Run(TorchThreads.For(mapping.options.Threads, count), () =>
+                    pass.Model.Decode(_latents, count, _pixels));
             for (int i = 0; i < count; i++)
                 FiniteValues.CheckOutput(_pixels.Slot(i), mapping.OutputColumn, $"row {_rows[i]}", () => $"its latent has {FiniteValues.Range(_latents.Slot(i))}");
         }

@@ -29,13 +29,13 @@ public sealed class GenerateLatentsTransformer : ViTokTransformer
     }
 
     /// <summary>The class names, in class-index order.</summary>
-    public IReadOnlyList<string> ClassNames => _generator.Generator.ClassNames;
+    public IReadOnlyList<string> ClassNames => _generator.ClassNames;
 
     /// <summary>The configuration of the tokenizer whose latents the generator makes (decode with that tokenizer).</summary>
-    public ViTokConfig TokenizerConfig => _generator.Generator.Tokenizer;
+    public ViTokConfig TokenizerConfig => _generator.Tokenizer;
 
     /// <summary>The DiT's configuration (size, token grid, channels, classes, objective).</summary>
-    public DiTConfig GeneratorConfig => _generator.Generator.Config;
+    public DiTConfig GeneratorConfig => _generator.Config;
 
     /// <summary>The sampling options in use (sampler resolved).</summary>
     public SamplingOptions Sampling => _mapping.Sampling;
@@ -47,6 +47,7 @@ public sealed class GenerateLatentsTransformer : ViTokTransformer
     private protected override BatchedMapping Mapping => _mapping;
     private protected override byte[] WeightBytes => _generator.FileBytes;
     private protected override void DisposeModel() => _generator.Dispose();
+    internal override bool WeightsLoaded => _generator.IsLoaded;
 
     private protected override ComponentManifest Manifest => new()
     {

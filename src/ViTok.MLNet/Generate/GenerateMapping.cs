@@ -20,7 +20,7 @@ sealed class GenerateMapping : BatchedMapping
     {
         _options = options;
         _generator = generator;
-        Sampling = Resolve(options, generator.Generator.Objective);
+        using (var pass = generator.Use()) Sampling = Resolve(options, pass.Model.Generator.Objective);
     }
 
     /// <summary>The sampling options of <paramref name="options"/> with the sampler resolved, checked against <paramref name="objective"/>.</summary>
@@ -45,11 +45,11 @@ sealed class GenerateMapping : BatchedMapping
     public override IReadOnlyList<string> InputColumns =>
         _options.SeedColumnName is null ? [InputColumn] : [InputColumn, _options.SeedColumnName];
 
-    public override DataViewType OutputType => LatentColumn.Type(_generator.Generator.Tokenizer, _options.Layout);
+    public override DataViewType OutputType => LatentColumn.Type(_generator.Tokenizer, _options.Layout);
 
     public override BatchRunStarter Bind(DataViewSchema schema)
     {
-        var labels = ClassLabels.ForGeneration(schema, InputColumn, _generator.Generator.ClassNames);
+        var labels = ClassLabels.ForGeneration(schema, InputColumn, _generator.ClassNames);
         var seeds = ClassLabels.Seeds(schema, _options.SeedColumnName, _options.Seed);
         return (row, slots) => new Run(this, labels(row), seeds(row), slots);
     }
@@ -58,7 +58,7 @@ sealed class GenerateMapping : BatchedMapping
     {
         readonly long[] _labels = new long[slots];
         readonly long[] _seeds = new long[slots];
-        readonly BatchBuffer _latents = mapping._generator.Inference.LatentBuffer(slots);
+        readonly BatchBuffer _latents = mapping._generator.LatentBuffer(slots);
 
         readonly long[] _rows = new long[slots];
 
@@ -71,8 +71,9 @@ sealed class GenerateMapping : BatchedMapping
 
         public void Compute(int count)
         {
-            TorchThreads.Run(TorchThreads.For(mapping._options.Threads, count), () =>
-                mapping._generator.Inference.Sample(_labels.AsSpan(0, count), _seeds[..count], mapping.Sampling, _latents));
+            using (var pass = mapping._generator.Use())
+                TorchThreads.Run(TorchThreads.For(mapping._options.Threads, count), () =>
+                    pass.Model.Sample(_labels.AsSpan(0, count), _seeds[..count], mapping.Sampling, _latents));
             var s = mapping.Sampling;
             for (int i = 0; i < count; i++)
                 FiniteValues.CheckOutput(_latents.Slot(i), mapping.OutputColumn, $"row {_rows[i]}", () =>

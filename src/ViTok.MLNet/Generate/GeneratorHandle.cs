@@ -7,19 +7,36 @@ namespace ViTok.MLNet.Generate;
 /// <summary>
 /// A loaded generator as the ML.NET components hold it: its <see cref="GeneratorInference"/> (on its device) and the
 /// exact bytes of its safetensors file, which are what a saved pipeline stores. The file is read once: the weights
-/// are loaded from the same bytes that are kept.
+/// are loaded from the same bytes that are kept, and loaded again from them after a release (<see cref="SharedWeights{T}"/>).
 /// </summary>
 sealed class GeneratorHandle : IDisposable
 {
-    public byte[] FileBytes { get; }
-    public GeneratorInference Inference { get; }
-    public LatentGenerator Generator => Inference.Generator;
+    readonly SharedWeights<GeneratorInference> _weights;
 
-    GeneratorHandle(byte[] bytes, GeneratorInference inference)
+    public byte[] FileBytes { get; }
+    /// <summary>The generator's class names, in key order.</summary>
+    public IReadOnlyList<string> ClassNames { get; }
+    /// <summary>The configuration of the tokenizer whose latents it generates.</summary>
+    public ViTok.Models.Tokenizer.ViTokConfig Tokenizer { get; }
+    public DiTConfig Config { get; }
+
+    GeneratorHandle(byte[] bytes, GeneratorInference inference, Func<GeneratorInference> load)
     {
         FileBytes = bytes;
-        Inference = inference;
+        ClassNames = inference.Generator.ClassNames.ToArray();
+        Tokenizer = inference.Generator.Tokenizer;
+        Config = inference.Generator.Config;
+        _weights = new SharedWeights<GeneratorInference>(load, inference);
     }
+
+    public ViTok.Models.Runtime.BatchBuffer LatentBuffer(int slots)
+    {
+        using var pass = Use();
+        return pass.Model.LatentBuffer(slots);
+    }
+
+    /// <summary>A sampling call's hold on the weights; dispose it when the call is done.</summary>
+    public SharedWeights<GeneratorInference>.Pass Use() => _weights.Begin();
 
     public static GeneratorHandle Create(CatalogHost host, string path, string? device, int threads)
     {
@@ -31,8 +48,19 @@ sealed class GeneratorHandle : IDisposable
     public static GeneratorHandle FromBytes(CatalogHost host, byte[] bytes, string name, string? device, int threads)
     {
         var resolved = TokenizerHandle.ResolveDevice(host, device, threads);
-        return new GeneratorHandle(bytes, new GeneratorInference(GeneratorFile.Load(SafeTensorsFile.FromBytes(bytes, name), resolved)));
+        GeneratorInference Load() => new(GeneratorFile.Load(SafeTensorsFile.FromBytes(bytes, name), resolved));
+        var inference = Load();
+        try { return new GeneratorHandle(bytes, inference, Load); }
+        catch
+        {
+            inference.Dispose();
+            throw;
+        }
     }
 
-    public void Dispose() => Inference.Dispose();
+    /// <summary>Whether the weights are in memory.</summary>
+    public bool IsLoaded => _weights.IsLoaded;
+
+    /// <summary>Frees the weights now, or when the running sampling calls end; a later call loads them again.</summary>
+    public void Dispose() => _weights.Release();
 }

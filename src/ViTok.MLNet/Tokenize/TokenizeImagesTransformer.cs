@@ -55,6 +55,8 @@ public sealed class TokenizeImagesTransformer : ViTokTransformer
         _v2?.Dispose();
     }
 
+    internal override bool WeightsLoaded => _v2?.IsLoaded ?? Tokenizer!.IsLoaded;
+
     private protected override ComponentManifest Manifest => new()
     {
         Kind = ComponentManifest.TokenizeKind,

@@ -28,8 +28,8 @@ sealed class TokenizeMapping(TokenizeImagesOptions options, string input, Tokeni
 
     sealed class Run(TokenizeMapping mapping, PixelInput reader, int slots) : IBatchRun
     {
-        readonly BatchBuffer _pixels = mapping.tokenizer.Inference.PixelBuffer(slots);
-        readonly BatchBuffer _latents = mapping.tokenizer.Inference.LatentBuffer(slots);
+        readonly BatchBuffer _pixels = mapping.tokenizer.PixelBuffer(slots);
+        readonly BatchBuffer _latents = mapping.tokenizer.LatentBuffer(slots);
         readonly long[] _seeds = new long[slots];
         readonly long[] _rows = new long[slots];
 
@@ -44,8 +44,9 @@ sealed class TokenizeMapping(TokenizeImagesOptions options, string input, Tokeni
 
         public void Compute(int count)
         {
-            TorchThreads.Run(TorchThreads.For(mapping.options.Threads, count), () =>
-                mapping.tokenizer.Inference.Encode(_pixels, count, _latents, mapping.options.Latent, _seeds));
+            using (var pass = mapping.tokenizer.Use())
+                TorchThreads.Run(TorchThreads.For(mapping.options.Threads, count), () =>
+                    pass.Model.Encode(_pixels, count, _latents, mapping.options.Latent, _seeds));
             for (int i = 0; i < count; i++)
                 FiniteValues.CheckOutput(_latents.Slot(i), mapping.OutputColumn, $"row {_rows[i]}", () =>
                     $"its pixels (after PixelScale and PixelOffset, which should bring them to [-1, 1]) have {FiniteValues.Range(_pixels.Slot(i))}");

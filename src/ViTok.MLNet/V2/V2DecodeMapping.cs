@@ -69,7 +69,11 @@ sealed class V2DecodeMapping(DecodeLatentsOptions options, string input, V2Model
             _latents[slot] = new V2Latent(_buffer.DenseValues().ToArray(), grid, v[2], v[3]);
         }
 
-        public void Compute(int count) => _images = mapping.model.Inference.Decode(_latents[..count], mapping.BatchSize);
+        public void Compute(int count)
+        {
+            using var pass = mapping.model.Use();
+            _images = pass.Model.Decode(_latents[..count], mapping.BatchSize);
+        }
 
         public Delegate OutputGetter(Func<int> slot)
         {

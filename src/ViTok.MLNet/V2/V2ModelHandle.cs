@@ -16,23 +16,28 @@ enum V2Half
 /// <summary>
 /// A ViTok-v2 checkpoint half as the ML.NET components hold it: the inference object (on its device and precision)
 /// and the exact bytes of the published file it came from (encoder.safetensors or decoder.safetensors), which are
-/// what a saved pipeline stores.
+/// what a saved pipeline stores, and which it loads again after a release (<see cref="SharedWeights{T}"/>).
 /// </summary>
 sealed class V2ModelHandle : IDisposable
 {
     public const string Format = "vitok-v2";
 
-    public byte[] FileBytes { get; }
-    public ViTokV2Inference Inference { get; }
-    public V2Half Half { get; }
-    public ViTokV2Config Config => Inference.Config;
+    readonly SharedWeights<ViTokV2Inference> _weights;
 
-    V2ModelHandle(byte[] bytes, ViTokV2Inference inference, V2Half half)
+    public byte[] FileBytes { get; }
+    public V2Half Half { get; }
+    public ViTokV2Config Config { get; }
+
+    V2ModelHandle(byte[] bytes, ViTokV2Inference inference, Func<ViTokV2Inference> load, V2Half half)
     {
         FileBytes = bytes;
-        Inference = inference;
+        Config = inference.Config;
         Half = half;
+        _weights = new SharedWeights<ViTokV2Inference>(load, inference);
     }
+
+    /// <summary>A forward pass's hold on the weights; dispose it when the pass is done.</summary>
+    public SharedWeights<ViTokV2Inference>.Pass Use() => _weights.Begin();
 
     public static V2ModelHandle Create(CatalogHost host, string folder, V2Half half, string? device, int threads, InferencePrecision precision)
     {
@@ -48,12 +53,22 @@ sealed class V2ModelHandle : IDisposable
     {
         var resolved = TokenizerHandle.ResolveDevice(host, device, threads);
         var dtype = precision == InferencePrecision.BFloat16 ? ScalarType.BFloat16 : ScalarType.Float32;
-        var file = SafeTensorsFile.FromBytes(bytes, name);
-        var model = half == V2Half.Encoder ? ViTokV2Checkpoint.Load(file, null) : ViTokV2Checkpoint.Load(null, file);
-        try { return new V2ModelHandle(bytes, new ViTokV2Inference(model, resolved, dtype), half); }
+        ViTokV2Inference Load()
+        {
+            var file = SafeTensorsFile.FromBytes(bytes, name);
+            var model = half == V2Half.Encoder ? ViTokV2Checkpoint.Load(file, null) : ViTokV2Checkpoint.Load(null, file);
+            try { return new ViTokV2Inference(model, resolved, dtype); }
+            catch
+            {
+                model.Dispose();
+                throw;
+            }
+        }
+        var inference = Load();
+        try { return new V2ModelHandle(bytes, inference, Load, half); }
         catch
         {
-            model.Dispose();
+            inference.Dispose();
             throw;
         }
     }
@@ -65,5 +80,9 @@ sealed class V2ModelHandle : IDisposable
     static string FilePath(string folder, V2Half half) =>
         Path.Combine(folder, half == V2Half.Encoder ? ViTokV2Checkpoint.EncoderFile : ViTokV2Checkpoint.DecoderFile);
 
-    public void Dispose() => Inference.Dispose();
+    /// <summary>Whether the weights are in memory.</summary>
+    public bool IsLoaded => _weights.IsLoaded;
+
+    /// <summary>Frees the weights now, or when the running forward passes end; a later pass loads them again.</summary>
+    public void Dispose() => _weights.Release();
 }

@@ -106,10 +106,16 @@ sealed class V2TokenizeMapping(TokenizeImagesOptions options, string input, V2Mo
         public void Capture(int slot, long rowPosition)
         {
             var image = read(rowPosition);
-            _images[slot] = native ? mapping.model.Inference.ResizeToTokenBudget(image, mapping.options.MaxTokens) : image;
+            if (native)
+                using (var pass = mapping.model.Use()) image = pass.Model.ResizeToTokenBudget(image, mapping.options.MaxTokens);
+            _images[slot] = image;
         }
 
-        public void Compute(int count) => _latents = mapping.model.Inference.Encode(_images[..count], mapping.BatchSize);
+        public void Compute(int count)
+        {
+            using var pass = mapping.model.Use();
+            _latents = pass.Model.Encode(_images[..count], mapping.BatchSize);
+        }
 
         public Delegate OutputGetter(Func<int> slot) => (ValueGetter<VBuffer<float>>)((ref VBuffer<float> dst) =>
         {

@@ -45,18 +45,19 @@ sealed class V2ModelHandle : IDisposable
         string file = FilePath(folder, half);
         if (!File.Exists(file))
             throw new FileNotFoundException($"ViTok-v2 checkpoint folder '{folder}' has no {Path.GetFileName(file)} (expected {ViTokV2Checkpoint.EncoderFile} and/or {ViTokV2Checkpoint.DecoderFile}, as published).", file);
-        return FromBytes(host, File.ReadAllBytes(file), file, half, device, threads, precision);
+        return FromBytes(host, File.ReadAllBytes(file), file, half, device, threads, precision, ViTokV2Checkpoint.DeclaredVariant(folder));
     }
 
     /// <summary>A handle over the bytes of one published file (<paramref name="name"/> names them in errors), as a saved pipeline holds them.</summary>
-    public static V2ModelHandle FromBytes(CatalogHost host, byte[] bytes, string name, V2Half half, string? device, int threads, InferencePrecision precision)
+    public static V2ModelHandle FromBytes(CatalogHost host, byte[] bytes, string name, V2Half half, string? device, int threads, InferencePrecision precision,
+        string? declaredVariant = null)
     {
         var resolved = TokenizerHandle.ResolveDevice(host, device, threads);
         var dtype = precision == InferencePrecision.BFloat16 ? ScalarType.BFloat16 : ScalarType.Float32;
         ViTokV2Inference Load()
         {
             var file = SafeTensorsFile.FromBytes(bytes, name);
-            var model = half == V2Half.Encoder ? ViTokV2Checkpoint.Load(file, null) : ViTokV2Checkpoint.Load(null, file);
+            var model = half == V2Half.Encoder ? ViTokV2Checkpoint.Load(file, null, null, declaredVariant) : ViTokV2Checkpoint.Load(null, file, null, declaredVariant);
             try { return new ViTokV2Inference(model, resolved, dtype); }
             catch
             {
@@ -73,7 +74,7 @@ sealed class V2ModelHandle : IDisposable
         }
     }
 
-    /// <summary>The configuration of one half of the checkpoint in <paramref name="folder"/>, from the file's header only.</summary>
+    /// <summary>The configuration of one half of the checkpoint in <paramref name="folder"/>, from the file's header only (checked as <see cref="ViTokV2Checkpoint.CheckComplete"/> does).</summary>
     public static ViTokV2Config ReadConfig(string folder, V2Half half) =>
         ViTokV2Checkpoint.ReadConfig(folder, encoder: half == V2Half.Encoder, decoder: half == V2Half.Decoder);
 

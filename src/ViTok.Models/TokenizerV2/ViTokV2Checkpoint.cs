@@ -21,12 +21,76 @@ public static class ViTokV2Checkpoint
     public static bool IsCheckpointFolder(string path) =>
         Directory.Exists(path) && (File.Exists(Path.Combine(path, EncoderFile)) || File.Exists(Path.Combine(path, DecoderFile)));
 
+    /// <summary>
+    /// The file beside the halves that may declare the variant (the reference's AEConfig spelling):
+    /// <c>{"variant": "Ld4-Ld24/1x16x64"}</c>. When present, the shapes must describe exactly that model.
+    /// </summary>
+    public const string ConfigFile = "config.json";
+
     /// <summary>The configuration of the checkpoint in <paramref name="folder"/>, from the file headers only.</summary>
     public static ViTokV2Config ReadConfig(string folder, bool encoder = true, bool decoder = true)
     {
         var (enc, dec) = Open(folder, encoder, decoder);
-        return InferConfig(enc, dec);
+        var config = InferConfig(enc, dec);
+        CheckComplete(config, DeclaredVariant(folder), (enc ?? dec)!.Path);
+        return config;
     }
+
+    /// <summary>The variant that <paramref name="folder"/>'s <see cref="ConfigFile"/> declares, or null when it has none.</summary>
+    public static string? DeclaredVariant(string folder)
+    {
+        string path = Path.Combine(folder, ConfigFile);
+        if (!File.Exists(path)) return null;
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path));
+            return doc.RootElement.TryGetProperty("variant", out var v) && v.ValueKind == System.Text.Json.JsonValueKind.String
+                ? v.GetString()
+                : throw new InvalidDataException($"'{path}' has no \"variant\" string (expected {{\"variant\": \"Ld4-Ld24/1x16x64\"}}).");
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new InvalidDataException($"'{path}' is not valid JSON: {e.Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// Refuses a checkpoint whose blocks do not add up. A block removed from the end of a stack leaves shapes that
+    /// describe a shallower model, so the depth is checked against what the checkpoint should be: the variant its
+    /// folder declares (<see cref="ConfigFile"/>), else the published checkpoint that every other shape matches
+    /// (width, heads, patch, channels, MLP); a model of one's own with another depth declares it in config.json.
+    /// </summary>
+    public static void CheckComplete(ViTokV2Config inferred, string? declaredVariant, string where)
+    {
+        if (declaredVariant is not null)
+        {
+            ViTokV2Config declared;
+            try { declared = ViTokV2Config.Parse(declaredVariant); }
+            catch (ArgumentException e) { throw new InvalidDataException($"ViTok-v2 checkpoint '{where}': its {ConfigFile} declares an unreadable variant: {e.Message}", e); }
+            var problems = new List<string>();
+            if (declared.Patch != inferred.Patch || declared.Channels != inferred.Channels)
+                problems.Add($"patch {inferred.Patch} and {inferred.Channels} channels, declared {declared.Patch} and {declared.Channels}");
+            if (inferred.Encoder is { } e1 && declared.Encoder != e1) problems.Add(StackDifference("encoder", e1, declared.Encoder));
+            if (inferred.Decoder is { } d1 && declared.Decoder != d1) problems.Add(StackDifference("decoder", d1, declared.Decoder));
+            if (problems.Count > 0)
+                throw new InvalidDataException($"ViTok-v2 checkpoint '{where}' does not hold the {declaredVariant} its {ConfigFile} declares: {string.Join("; ", problems)}.");
+            return;
+        }
+        foreach (var name in ViTokV2Config.Published)
+        {
+            var published = ViTokV2Config.Parse(name);
+            if (published.Patch != inferred.Patch || published.Channels != inferred.Channels || published.MlpFactor != inferred.MlpFactor) continue;
+            foreach (var (side, mine, theirs) in new[] { ("encoder", inferred.Encoder, published.Encoder), ("decoder", inferred.Decoder, published.Decoder) })
+                if (mine is not null && theirs is not null && mine.Width == theirs.Width && mine.Heads == theirs.Heads && mine.Depth < theirs.Depth)
+                    throw new InvalidDataException($"ViTok-v2 checkpoint '{where}': the {side} has {mine.Depth} blocks where the published {name}, which every other " +
+                        $"shape matches, has {theirs.Depth}: {side}_blocks.{mine.Depth} to {theirs.Depth - 1} are missing. If this is a model of your own with that depth, " +
+                        $"declare it in {ConfigFile} beside the files: {{\"variant\": \"...\"}}.");
+        }
+    }
+
+    static string StackDifference(string side, V2Stack found, V2Stack? declared) =>
+        declared is null ? $"the {side} is not part of the declared variant"
+            : $"the {side} has {found.Depth} blocks of width {found.Width} with {found.Heads} heads, declared {declared.Depth} of width {declared.Width} with {declared.Heads}";
 
     /// <summary>Builds the model the folder holds (both halves present by default) and loads its weights in eval mode.</summary>
     /// <param name="encoder">Load the encoder (requires encoder.safetensors).</param>
@@ -34,14 +98,17 @@ public static class ViTokV2Checkpoint
     public static ViTokV2AutoEncoder Load(string folder, bool encoder = true, bool decoder = true, Device? device = null)
     {
         var (enc, dec) = Open(folder, encoder, decoder);
-        return Load(enc, dec, device);
+        return Load(enc, dec, device, DeclaredVariant(folder));
     }
 
     /// <summary>Builds the model that <paramref name="encoder"/> and/or <paramref name="decoder"/> (the published files,
-    /// opened or held in memory) describe and loads their weights in eval mode.</summary>
-    public static ViTokV2AutoEncoder Load(SafeTensorsFile? encoder, SafeTensorsFile? decoder, Device? device = null)
+    /// opened or held in memory) describe and loads their weights in eval mode. The depths are checked against
+    /// <paramref name="declaredVariant"/> (a folder's config.json) or the published checkpoints (<see cref="CheckComplete"/>);
+    /// every weight is checked for NaN and infinity.</summary>
+    public static ViTokV2AutoEncoder Load(SafeTensorsFile? encoder, SafeTensorsFile? decoder, Device? device = null, string? declaredVariant = null)
     {
         var config = InferConfig(encoder, decoder);
+        CheckComplete(config, declaredVariant, (encoder ?? decoder)!.Path);
         var model = new ViTokV2AutoEncoder(config);
         try
         {
@@ -203,6 +270,9 @@ public static class ViTokV2Checkpoint
         {
             var file = IsEncoderName(name) ? encoder! : decoder!;
             using var value = file.Read(name);
+            using (var finite = value.isfinite().all())
+                if (!finite.item<bool>())
+                    throw new InvalidDataException($"ViTok-v2 checkpoint '{file.Path}': tensor '{name}' holds NaN or infinite values; the file is damaged or comes from a diverged run.");
             target.copy_(value);                                                  // converts BF16/F16 to the model's dtype
         }
     }

@@ -162,3 +162,70 @@ public sealed class CheckpointTests
         Assert.IsTrue(PatchGrid.ForImage(352, 176, 16).Count <= 256);
     }
 }
+
+/// <summary>ViTok-v2 folders get the checks that ViTok files get (issue 25): NaN weights, and blocks that do not add up.</summary>
+[TestClass]
+public sealed class CheckpointIntegrityTests
+{
+    string _temp = "";
+
+    [ClassInitialize]
+    public static void Init(TestContext _) => TorchRuntime.EnsureLoaded();
+
+    [TestInitialize]
+    public void Setup() => _temp = Directory.CreateTempSubdirectory("vitok-v2-integrity-").FullName;
+
+    [TestCleanup]
+    public void Cleanup() => Directory.Delete(_temp, recursive: true);
+
+    string Tiny => Path.Combine(V2Fixture.Root, "tiny");
+
+    [TestMethod]
+    public void A_nan_weight_is_refused_naming_the_file_and_the_tensor()
+    {
+        using (var model = ViTokV2Checkpoint.Load(Tiny))
+        {
+            using var _ = no_grad();
+            var weight = model.state_dict()["decoder_blocks.1.ffn.fc2.weight"];
+            weight[0, 0] = tensor(float.NaN);
+            ViTokV2Checkpoint.Save(model, _temp);
+        }
+        var e = Assert.Throws<InvalidDataException>(() => ViTokV2Checkpoint.Load(_temp));
+        StringAssert.Contains(e.Message, "decoder.safetensors");
+        StringAssert.Contains(e.Message, "'decoder_blocks.1.ffn.fc2.weight' holds NaN");
+        ViTokV2Checkpoint.Load(_temp, decoder: false).Dispose();   // the encoder alone is sound
+    }
+
+    [TestMethod]
+    public void A_folder_declaring_its_variant_is_checked_against_it()
+    {
+        foreach (var f in new[] { ViTokV2Checkpoint.EncoderFile, ViTokV2Checkpoint.DecoderFile }) File.Copy(Path.Combine(Tiny, f), Path.Combine(_temp, f));
+        string config = Path.Combine(_temp, ViTokV2Checkpoint.ConfigFile);
+        File.WriteAllText(config, """{"variant": "w64_d2_h4-w96_d3_h4/1x8x16"}""");
+        ViTokV2Checkpoint.Load(_temp).Dispose();
+        // The fixture's encoder has 2 blocks: one "removed" from a 3-block encoder gives these same files.
+        File.WriteAllText(config, """{"variant": "w64_d3_h4-w96_d3_h4/1x8x16"}""");
+        var e = Assert.Throws<InvalidDataException>(() => ViTokV2Checkpoint.Load(_temp));
+        StringAssert.Contains(e.Message, "the encoder has 2 blocks of width 64 with 4 heads, declared 3");
+        e = Assert.Throws<InvalidDataException>(() => ViTokV2Checkpoint.ReadConfig(_temp));
+        StringAssert.Contains(e.Message, "w64_d3_h4-w96_d3_h4/1x8x16");
+        File.WriteAllText(config, "{}");
+        StringAssert.Contains(Assert.Throws<InvalidDataException>(() => ViTokV2Checkpoint.Load(_temp)).Message, "no \"variant\"");
+    }
+
+    [TestMethod]
+    public void A_published_checkpoint_with_a_block_missing_at_the_end_is_refused()
+    {
+        // The shapes of the published Ld4-Ld24/1x16x64 with the last encoder block removed, and a decoder one short.
+        var shallow = ViTokV2Config.Parse("Ld3-Ld24/1x16x64");
+        var e = Assert.Throws<InvalidDataException>(() => ViTokV2Checkpoint.CheckComplete(shallow, null, "folder/encoder.safetensors"));
+        StringAssert.Contains(e.Message, "the encoder has 3 blocks where the published Ld4-Ld24/1x16x64");
+        StringAssert.Contains(e.Message, "encoder_blocks.3 to 3 are missing");
+        e = Assert.Throws<InvalidDataException>(() => ViTokV2Checkpoint.CheckComplete(ViTokV2Config.Parse("Ld4-Ld23/1x16x32"), null, "x"));
+        StringAssert.Contains(e.Message, "the decoder has 23 blocks");
+        // The published model itself, one of one's own declared in config.json, and an unrelated small model pass.
+        ViTokV2Checkpoint.CheckComplete(ViTokV2Config.Parse("Ld4-Ld24/1x16x64"), null, "x");
+        ViTokV2Checkpoint.CheckComplete(shallow, "Ld3-Ld24/1x16x64", "x");
+        ViTokV2Checkpoint.CheckComplete(ViTokV2Config.Parse("w64_d2_h4-w96_d3_h4/1x8x16"), null, "x");
+    }
+}

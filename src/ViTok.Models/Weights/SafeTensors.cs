@@ -182,11 +182,15 @@ public sealed class SafeTensorsFile
         {
             if (!s.TryGetInt64(out long dim) || dim < 0) throw Bad(path, $"tensor '{name}' has an invalid dimension {s}");
             shape[i++] = dim;
-            count = checked(count * dim);
+            try { count = checked(count * dim); }
+            catch (OverflowException) { throw Bad(path, $"tensor '{name}' has a shape [{shapeEl}] whose element count does not fit in 64 bits"); }
         }
         if (!offEl[0].TryGetInt64(out long begin) || !offEl[1].TryGetInt64(out long end) || begin < 0 || end < begin || end > dataLength)
             throw Bad(path, $"tensor '{name}' has data offsets [{offEl[0]}, {offEl[1]}] outside the {dataLength} data bytes (truncated file?)");
-        if (checked(count * dtype.Size) != end - begin)
+        long bytes;
+        try { bytes = checked(count * dtype.Size); }
+        catch (OverflowException) { throw Bad(path, $"tensor '{name}' of shape [{string.Join(", ", shape)}] {dtypeName} needs more bytes than 64 bits can count"); }
+        if (bytes != end - begin)
             throw Bad(path, $"tensor '{name}' of shape [{string.Join(", ", shape)}] {dtypeName} needs {count * dtype.Size} bytes but its span holds {end - begin}");
         return new SafeTensorEntry(name, dtype.Type, shape, begin, end);
     }

@@ -40,6 +40,24 @@ public sealed class WeightIntegrityTests
     }
 
     [TestMethod]
+    [DataRow("[2147483648, 2147483648, 2147483648]", "does not fit in 64 bits")]
+    [DataRow("[2147483648, 2147483648]", "needs more bytes than 64 bits can count")]
+    public void A_header_with_a_shape_too_large_to_count_is_refused_naming_the_file_and_tensor(string shape, string why)
+    {
+        // An F32 tensor of shape [2^31, 2^31] (2^62 elements, 2^64 bytes): "Arithmetic operation resulted in an overflow." named nothing.
+        string header = "{\"huge\":{\"dtype\":\"F32\",\"shape\":" + shape + ",\"data_offsets\":[0,4]}}";
+        var bytes = new List<byte>(BitConverter.GetBytes((ulong)header.Length));
+        bytes.AddRange(System.Text.Encoding.ASCII.GetBytes(header));
+        bytes.AddRange(new byte[4]);
+        string path = Path.Combine(_dir, "huge.safetensors");
+        File.WriteAllBytes(path, bytes.ToArray());
+        var e = Assert.ThrowsExactly<InvalidDataException>(() => SafeTensorsFile.Open(path));
+        StringAssert.Contains(e.Message, path);
+        StringAssert.Contains(e.Message, "'huge'");
+        StringAssert.Contains(e.Message, why);
+    }
+
+    [TestMethod]
     public void The_dit_state_dict_holds_the_timestep_mlp_once_and_older_files_with_a_copy_still_load()
     {
         var config = new DiTConfig { Size = DiTSize.N, Channels = 4, Classes = 3, Grid = new TokenGrid(1, 2, 2) };

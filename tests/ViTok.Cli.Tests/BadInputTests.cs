@@ -277,6 +277,39 @@ public sealed class BadInputTests
         CollectionAssert.AreEqual(new long[] { 1, 2, 3, 4, 5, 6 }, steps);
     }
 
+    [TestMethod]
+    public void Resuming_after_an_image_was_replaced_or_renamed_is_refused_naming_the_data_change()
+    {
+        string folder = Images("photos", 12);
+        string run = Path.Combine(_dir, "run");
+        string[] Args(int steps, params string[] extra) =>
+        [
+            "train", "--variant", "N-N/8", "-c", "4", "--image-size", "16", "--data", $"folder:{folder}", "--eval-items", "2",
+            "--out", run, "--steps", steps.ToString(), "--log-every", "1", "--batch", "4", "--perceptual-weight", "0", "--no-fd",
+            "--eval-every", "100", "--checkpoint-every", "1", "--workers", "1", .. extra,
+        ];
+        var (code, output, err) = CliHarness.Run(Args(2));
+        Assert.AreEqual(0, code, output + err);
+        (code, output, err) = CliHarness.Run(Args(3, "--resume"));                // the same files: resumes
+        Assert.AreEqual(0, code, output + err);
+
+        // Another image's content under the same name.
+        string victim = Path.Combine(folder, "img005.png");
+        File.Copy(Path.Combine(folder, "img006.png"), victim, overwrite: true);
+        (code, output, err) = CliHarness.Run(Args(4, "--resume"));
+        Assert.AreNotEqual(0, code, output + err);
+        StringAssert.Contains(err, "data '");
+        StringAssert.Contains(err, "files ");
+
+        // Accepted with --force-options; then a rename is seen the same way.
+        (code, output, err) = CliHarness.Run(Args(4, "--resume", "--force-options"));
+        Assert.AreEqual(0, code, output + err);
+        File.Move(Path.Combine(folder, "img007.png"), Path.Combine(folder, "img007b.png"));
+        (code, output, err) = CliHarness.Run(Args(5, "--resume"));
+        Assert.AreNotEqual(0, code, output + err);
+        StringAssert.Contains(err, "data '");
+    }
+
     // ---- 4. --eval-items 0 ---------------------------------------------------------------------------------------
 
     [TestMethod]

@@ -102,8 +102,10 @@ public sealed class TrainVerb : IVerb
             throw new UsageException($"--from: '{from}' is {initial.Config.Variant} c={initial.Config.Channels} at {initial.Config.ImageSize}px; the options ask for {config.Variant} c={config.Channels} at {config.ImageSize}px.");
 
         var loaderOptions = new ClipLoaderOptions { BatchSize = options.BatchSize, Seed = (int)options.Seed, Workers = workers, SkipBadItems = options.SkipBadItems, DropLast = true };
-        // The data a checkpoint was trained on: the SOURCE text in one spelling and what it opened to (path, count, sizes, held-out part).
-        string dataSource = $"{ClipSourceSpec.Parse(parse.GetValue(_data)!).Canonical} = {train.Description}";
+        // The data a checkpoint was trained on: the SOURCE text in one spelling, what it opened to (path, count, sizes,
+        // held-out part) and, for files, their fingerprint, so an image replaced or renamed before --resume is seen.
+        string dataSource = $"{ClipSourceSpec.Parse(parse.GetValue(_data)!).Canonical} = {train.Description}" +
+                            (train.Fingerprint is { } files ? $", files {files}" : "");
         var trainer = new TokenizerTrainer(config, options, position => new LoaderBatchStream(train, loaderOptions, position, console.Token), dataSource, device,
             perceptual is null ? null : (r, t) => perceptual.forward(r, t).mean(), evaluation is null ? null : evaluation.Evaluate);
         context.Out.WriteLine($"training {config.Variant} c={config.Channels} E={config.BottleneckSize} ({TokenizerCost.Of(config).Total.ParamsM:F2} M params) stage {options.Stage} on {train.Description}; " +

@@ -22,6 +22,12 @@ public interface IClipSource
     /// <summary>Number of items.</summary>
     int Count { get; }
 
+    /// <summary>
+    /// For sources read from files: a fingerprint of the files as they are now (<see cref="FileFingerprint"/>), so a
+    /// resumed run can tell that an image was replaced or renamed since its checkpoint. Null for generated sources.
+    /// </summary>
+    string? Fingerprint => null;
+
     /// <summary>Class names when the source is labelled (index = label), else empty.</summary>
     IReadOnlyList<string> ClassNames { get; }
 

@@ -112,6 +112,10 @@ public sealed class ImageFolderSource : IKeyedClipSource
     /// <summary>The image files in item order (full paths).</summary>
     public IReadOnlyList<string> Files => _files;
 
+    /// <summary>The fingerprint of the files as listed (<see cref="FileFingerprint"/>), taken when first asked for.</summary>
+    public string Fingerprint => _fingerprint ??= FileFingerprint.Of(_files);
+    string? _fingerprint;
+
     /// <inheritdoc/>
     public string Description => $"folder {Root} ({_files.Length} images" + (ClassNames.Count > 0 ? $", {ClassNames.Count} classes" : "") +
         (SkippedFolderLinks > 0 ? $"; {SkippedFolderLinks} folder link(s) leading back into the listed tree not followed" : "") +

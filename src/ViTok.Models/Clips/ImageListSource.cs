@@ -54,6 +54,10 @@ public sealed class ImageListSource : IKeyedClipSource
     public string ListFile { get; }
 
     /// <inheritdoc/>
+    /// <summary>The fingerprint of the listed files (<see cref="FileFingerprint"/>), taken when first asked for.</summary>
+    public string Fingerprint => _fingerprint ??= FileFingerprint.Of(_items.Select(i => i.FullPath));
+    string? _fingerprint;
+
     public string Description => $"list {ListFile} ({_items.Count} images" + (ClassNames.Count > 0 ? $", {ClassNames.Count} classes)" : ")");
 
     /// <inheritdoc/>

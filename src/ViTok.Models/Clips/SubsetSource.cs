@@ -27,6 +27,8 @@ public sealed class SubsetSource : IClipSource
     public IReadOnlyList<int> Indices => _indices;
 
     /// <inheritdoc/>
+    public string? Fingerprint => Inner.Fingerprint;
+
     public string Description => $"{Inner.Description}, {Name} part: {_indices.Length} items";
 
     /// <inheritdoc/>

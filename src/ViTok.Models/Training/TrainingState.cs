@@ -19,9 +19,20 @@ static class TrainingState
     public static void CheckResumed(SafeTensorsFile checkpoint, string currentJson, IReadOnlySet<string> mayChange, string dataSource, bool force, Action<string>? log)
     {
         var changed = checkpoint.Metadata.TryGetValue(OptionsKey, out string? savedJson) ? OptionChanges(savedJson, currentJson, mayChange) : [];
-        if (checkpoint.Metadata.TryGetValue(DataKey, out string? savedData) && savedData != dataSource)
+        if (checkpoint.Metadata.TryGetValue(DataKey, out string? savedData) && savedData != WithoutNewerParts(dataSource, savedData))
             changed.Add($"data '{savedData}' -> '{dataSource}'");
         Refuse(checkpoint.Path, changed, force, log);
+    }
+
+    /// <summary>
+    /// <paramref name="dataSource"/> without the file fingerprint (", files HEX") when <paramref name="saved"/>, written
+    /// before data descriptions carried one, has none: such checkpoints are compared on what they stored.
+    /// </summary>
+    static string WithoutNewerParts(string dataSource, string saved)
+    {
+        const string Files = ", files ";
+        int at = dataSource.LastIndexOf(Files, StringComparison.Ordinal);
+        return at >= 0 && !saved.Contains(Files, StringComparison.Ordinal) ? dataSource[..at] : dataSource;
     }
 
     /// <summary>The options part of <see cref="CheckResumed"/>: <paramref name="savedJson"/> against <paramref name="currentJson"/>.</summary>

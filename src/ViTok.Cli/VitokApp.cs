@@ -37,6 +37,18 @@ public static class VitokApp
         return result.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
     }
 
+    /// <summary>
+    /// The errors that parsing <paramref name="args"/> gives (unknown options, values of the wrong type or out of
+    /// range), without running anything: what `vitok sweep` checks every stage of a plan with before the first runs.
+    /// </summary>
+    internal static IReadOnlyList<string> ParseErrors(string[] args)
+    {
+        var root = new RootCommand();
+        root.Options.Add(GlobalOptions.Verbose);
+        foreach (var verb in Verbs()) root.Subcommands.Add(verb.Create());
+        return root.Parse(args).Errors.Select(e => e.Message).ToList();
+    }
+
     static int Execute(IVerb verb, ParseResult parse, TextWriter stdout, TextWriter stderr)
     {
         bool verbose = parse.GetValue(GlobalOptions.Verbose);

@@ -84,6 +84,7 @@ public sealed class SweepVerbTests
         var (code, output, err) = Sweep(WritePlan("folder:" + missing));
         Assert.AreEqual(1, code, output + err);
         StringAssert.Contains(err, "run c4: stage evaluate exited with code");
+        StringAssert.Contains(err, "no-such-folder");   // the cause, not only the log's name
         StringAssert.Contains(err, missing.Length > 0 ? "evaluate.log" : "");
         Assert.IsFalse(File.Exists(Path.Combine(_dir, "results.jsonl")));
         Assert.IsTrue(File.Exists(Path.Combine(_dir, "work", "c4", "train.done.json")));
@@ -92,6 +93,26 @@ public sealed class SweepVerbTests
         Assert.AreEqual(0, code, output + err);
         StringAssert.Contains(output, "train: done earlier");
         Assert.AreEqual(4, SweepResults.Load(Path.Combine(_dir, "results.jsonl")).Rows.Count);
+    }
+
+    [TestMethod]
+    public void A_bad_value_in_any_stage_of_the_plan_is_a_usage_error_naming_plan_run_stage_and_option_before_anything_runs()
+    {
+        string plan = WritePlan();
+        File.WriteAllText(plan, File.ReadAllText(plan).Replace("\"--steps\": 3, \"--count\": 2", "x").Replace("\"generate\": { \"--class\": \"0\", \"--count\": 2, \"--steps\": 3 }",
+            "\"generate\": { \"--class\": \"0\", \"--count\": \"two\", \"--steps\": 3 }"));
+        var (code, output, err) = Sweep(plan);
+        Assert.AreEqual(2, code, output + err);
+        StringAssert.Contains(err, plan);
+        StringAssert.Contains(err, "run 'c4-gen', stage 'generate'");
+        StringAssert.Contains(err, "--count");
+        Assert.IsFalse(Directory.Exists(Path.Combine(_dir, "work", "c4")), "nothing ran");
+
+        // An unknown option is found the same way.
+        File.WriteAllText(plan, File.ReadAllText(plan).Replace("\"--count\": \"two\"", "\"--cuont\": 2"));
+        (code, output, err) = Sweep(plan);
+        Assert.AreEqual(2, code, output + err);
+        StringAssert.Contains(err, "--cuont");
     }
 
     [TestMethod]

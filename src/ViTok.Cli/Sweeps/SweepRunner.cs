@@ -40,6 +40,7 @@ sealed class SweepRunner(SweepPlan plan, string planPath, string resultsPath, st
         using var _ = workLock;
         var results = SweepResults.Load(resultsPath);
         var runs = plan.Runs.Where(r => only is null || only.Contains(r.Name)).ToList();
+        Check(runs);
         int index = 0;
         foreach (var run in runs)
         {
@@ -79,6 +80,22 @@ sealed class SweepRunner(SweepPlan plan, string planPath, string resultsPath, st
         return true;
     }
 
+    /// <summary>
+    /// Parses every stage of <paramref name="runs"/> as its verb would before anything runs, so a bad value in the plan
+    /// is a usage error naming the plan, the run, the stage and the option, not a failure hours into the sweep.
+    /// </summary>
+    void Check(IEnumerable<SweepRun> runs)
+    {
+        foreach (var run in runs)
+            foreach (var stage in SweepPlan.StageOrder.Where(run.Has))
+            {
+                if (stage == "train" && run.ReuseTrain is not null) continue;
+                var errors = VitokApp.ParseErrors(StageArguments(run, stage, Path.Combine(work, run.Name)).ToArray());
+                if (errors.Count > 0)
+                    throw new UsageException($"--plan {planPath}: run '{run.Name}', stage '{stage}': {string.Join("; ", errors)}");
+            }
+    }
+
     /// <summary>Runs one stage unless its marker says it is done; null when the stage failed (the error was printed).</summary>
     StageRecord? RunStage(SweepRun run, string stage, string folder)
     {
@@ -109,16 +126,18 @@ sealed class SweepRunner(SweepPlan plan, string planPath, string resultsPath, st
         var cpu0 = process.TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         int code;
+        var errors = new StringWriter();
         using (var file = new StreamWriter(log, append: true) { AutoFlush = true })
         {
             var tee = new TeeWriter(file, new IndentedWriter(_out, "    "));
-            code = VitokApp.Run(args.ToArray(), tee, tee);
+            code = VitokApp.Run(args.ToArray(), tee, new TeeWriter(tee, errors));
         }
         process.Refresh();
         var record = new StageRecord(stage, command, Math.Round(clock.Elapsed.TotalSeconds, 1), Math.Round((process.TotalProcessorTime - cpu0).TotalSeconds, 1));
         if (code != VitokApp.Success)
         {
-            context.Error.WriteLine($"vitok: sweep {plan.Name}, run {run.Name}: stage {stage} exited with code {code} (log: {log}). Run the sweep again to continue.");
+            string cause = errors.ToString().Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith("vitok: ", StringComparison.Ordinal))?["vitok: ".Length..] ?? "see the log";
+            context.Error.WriteLine($"vitok: sweep {plan.Name} ({planPath}), run {run.Name}: stage {stage} exited with code {code}: {cause} (log: {log}). Run the sweep again to continue.");
             return null;
         }
         AtomicFile.WriteAllText(marker, JsonSerializer.Serialize(record));

@@ -11,7 +11,7 @@ public static class VitokApp
 {
     public const int Success = 0, Failure = 1, UsageError = 2;
 
-    static IVerb[] Verbs() => [new InfoVerb(), new FlopsVerb(), new BenchVerb(), new MetricsVerb(), new TrainVerb(), new TrainGeneratorVerb(), new TrainClassifierVerb(), new ReconstructVerb(), new GenerateVerb(), new EncodeVerb(), new EncodeSummaryVerb(), new SweepVerb(), new ChecksumVerb(), new DemoVerb()];
+    static IVerb[] Verbs() => [new InfoVerb(), new FlopsVerb(), new BenchVerb(), new MetricsVerb(), new TrainVerb(), new TrainGeneratorVerb(), new TrainClassifierVerb(), new ReconstructVerb(), new GenerateVerb(), new EncodeVerb(), new EncodeSummaryVerb(), new SweepVerb(), new ChecksumVerb(), new BaselinesVerb(), new DemoVerb()];
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr) => Run(args, stdout, stderr, Verbs());
 

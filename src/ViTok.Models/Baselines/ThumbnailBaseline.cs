@@ -26,7 +26,8 @@ public static class ThumbnailBaseline
     /// Reconstructions [N, C, H, W] of <paramref name="images"/> [N, C, H, W] through thumbnails of at most
     /// <paramref name="floats"/> numbers each (side <see cref="Side"/>, capped at the images' own size).
     /// </summary>
-    public static Tensor Reconstruct(Tensor images, long floats)
+    /// <param name="bicubic">Enlarge bicubically (clamped to the images' range) instead of bilinearly.</param>
+    public static Tensor Reconstruct(Tensor images, long floats, bool bicubic = false)
     {
         ArgumentNullException.ThrowIfNull(images);
         if (images.dim() != 4) throw new ArgumentException($"Images must be [N, C, H, W]; got [{string.Join(", ", images.shape)}].", nameof(images));
@@ -36,7 +37,12 @@ public static class ThumbnailBaseline
         using var _ = no_grad();
         var x = images.to(ScalarType.Float32);
         var thumbnail = nn.functional.interpolate(x, [side, side], mode: InterpolationMode.Area);
-        var back = nn.functional.interpolate(thumbnail, [h, w], mode: InterpolationMode.Bilinear, align_corners: false);
+        var back = nn.functional.interpolate(thumbnail, [h, w], mode: bicubic ? InterpolationMode.Bicubic : InterpolationMode.Bilinear, align_corners: false);
+        if (bicubic)
+        {
+            using Scalar low = x.min().item<float>().ToScalar(), high = x.max().item<float>().ToScalar();
+            back = back.clamp(low, high);                                         // bicubic overshoots
+        }
         return back.MoveToOuterDisposeScope();
     }
 }

@@ -78,4 +78,53 @@ public sealed class BaselineTests
         var wrong = Assert.ThrowsExactly<ArgumentException>(() => pca.Reconstruct(randn([2, 9])));
         StringAssert.Contains(wrong.Message, "9");
     }
+
+    /// <summary>A smooth image with some texture in [-1, 1]: what JPEG compresses well at its best qualities.</summary>
+    static Tensor Photo(int size, int seed)
+    {
+        manual_seed(seed);
+        var y = linspace(-1, 1, size).view(1, size, 1);
+        var x = linspace(-1, 1, size).view(1, 1, size);
+        using Scalar tenth = 0.1.ToScalar(), half = 0.5.ToScalar(), low = (-1.0).ToScalar(), high = 1.0.ToScalar();
+        var channels = cat([(x * y), x.expand(1, size, size), y.expand(1, size, size)], 0);
+        return (channels * half + randn(3, size, size) * tenth).clamp(low, high);
+    }
+
+    [TestMethod]
+    [DataRow(JpegBudget.WholeFile)]
+    [DataRow(JpegBudget.ScanData)]
+    public void Jpeg_takes_the_best_quality_within_the_budget_and_more_bytes_reconstruct_better(JpegBudget budget)
+    {
+        using var scope = NewDisposeScope();
+        var image = Photo(64, 1);
+        var small = JpegBaseline.Reconstruct(image, 900, budget);
+        var large = JpegBaseline.Reconstruct(image, 3000, budget);
+        Assert.IsLessThanOrEqualTo(900, small.Bytes);
+        Assert.IsLessThanOrEqualTo(3000, large.Bytes);
+        Assert.IsGreaterThan(small.Quality, large.Quality);
+        Assert.IsGreaterThan(Psnr.Mean(image.unsqueeze(0), small.Image.unsqueeze(0)), Psnr.Mean(image.unsqueeze(0), large.Image.unsqueeze(0)));
+        CollectionAssert.AreEqual(new long[] { 3, 64, 64 }, small.Image.shape);
+    }
+
+    [TestMethod]
+    public void Scan_data_is_the_file_without_its_headers_and_end_marker()
+    {
+        using var scope = NewDisposeScope();
+        var result = JpegBaseline.Reconstruct(Photo(32, 2), 100000, JpegBudget.WholeFile);
+        Assert.AreEqual(100, result.Quality);
+        var file = new byte[] { 0xFF, 0xD8, 0xFF, 0xDA, 0x00, 0x04, 0x01, 0x02, 0xAA, 0xBB, 0xCC, 0xFF, 0xD9 };
+        Assert.AreEqual(3, JpegBaseline.Counted(file, JpegBudget.ScanData));
+        Assert.AreEqual(file.Length, JpegBaseline.Counted(file, JpegBudget.WholeFile));
+    }
+
+    [TestMethod]
+    public void A_bicubic_thumbnail_stays_in_the_images_range()
+    {
+        using var scope = NewDisposeScope();
+        var images = stack([Photo(32, 3), Photo(32, 4)]);
+        var bicubic = ThumbnailBaseline.Reconstruct(images, 3 * 8 * 8, bicubic: true);
+        Assert.IsGreaterThanOrEqualTo(images.min().item<float>(), bicubic.min().item<float>());
+        Assert.IsLessThanOrEqualTo(images.max().item<float>(), bicubic.max().item<float>());
+        Assert.IsGreaterThan(10.0, Psnr.Mean(images, bicubic));
+    }
 }

@@ -31,4 +31,72 @@ public sealed class HardeningTests
                 StringAssert.Contains(err, "--threads", $"{verb} --threads '{value}'");
             }
     }
+
+    // ---- 2. a new run into a folder that holds one -------------------------------------------------------------
+
+    static string[] Train(string run, params string[] extra) =>
+    [
+        "train", "--variant", "N-N/8", "-c", "4", "--image-size", "16", "--data", "synthetic:shapes?count=64&size=16", "--out", run,
+        "--steps", "2", "--log-every", "1", "--batch", "8", "--lr", "2e-3", "--perceptual-weight", "0", "--no-fd", "--eval-items", "8",
+        "--eval-every", "2", "--checkpoint-every", "2", "--workers", "1", .. extra,
+    ];
+
+    /// <summary>Every file of a folder and its bytes, to show nothing changed.</summary>
+    static Dictionary<string, string> Snapshot(string folder) =>
+        Directory.EnumerateFiles(folder).ToDictionary(f => Path.GetFileName(f), f => Convert.ToHexString(File.ReadAllBytes(f)));
+
+    static void AssertUnchanged(Dictionary<string, string> before, string folder, string what)
+    {
+        var after = Snapshot(folder);
+        CollectionAssert.AreEquivalent(before.Keys.ToList(), after.Keys.ToList(), what);
+        foreach (var (name, bytes) in before) Assert.AreEqual(bytes, after[name], $"{what}: {name} changed");
+    }
+
+    [TestMethod]
+    public void A_new_run_into_a_folder_holding_a_run_is_refused_before_anything_is_written()
+    {
+        string run = Path.Combine(_dir, "r");
+        var (code, output, err) = CliHarness.Run(Train(run));
+        Assert.AreEqual(0, code, output + err);
+        Assert.IsTrue(File.Exists(Path.Combine(run, "tokenizer.safetensors")));
+        var finished = Snapshot(run);
+
+        // A finished run, trained again without --resume (it used to exit 0, replace the model and append to the history).
+        (code, output, err) = CliHarness.Run(Train(run, "--seed", "7"));
+        Assert.AreEqual(2, code, output + err);
+        StringAssert.Contains(err, "--out");
+        StringAssert.Contains(err, "--resume");
+        AssertUnchanged(finished, run, "finished run");
+
+        // A killed run: history.jsonl and a checkpoint, no model.
+        File.Delete(Path.Combine(run, "tokenizer.safetensors"));
+        var killed = Snapshot(run);
+        (code, output, err) = CliHarness.Run(Train(run));
+        Assert.AreEqual(2, code, output + err);
+        StringAssert.Contains(err, "--out");
+        AssertUnchanged(killed, run, "killed run");
+        // ... which --resume continues.
+        (code, output, err) = CliHarness.Run(Train(run, "--resume"));
+        Assert.AreEqual(0, code, output + err);
+        Assert.IsTrue(File.Exists(Path.Combine(run, "tokenizer.safetensors")));
+
+        // train-generator: refused from the run's files alone, before the tokenizer or the data is read.
+        string gen = Path.Combine(_dir, "g");
+        Directory.CreateDirectory(gen);
+        foreach (string name in new[] { "history.jsonl", "generator.safetensors" })
+        {
+            File.WriteAllText(Path.Combine(gen, name), "an earlier run's " + name);
+            var before = Snapshot(gen);
+            (code, output, err) = CliHarness.Run("train-generator", "--tokenizer", Path.Combine(_dir, "no-such.safetensors"), "--data", "synthetic:shapes?count=16&size=16", "--out", gen);
+            Assert.AreEqual(2, code, output + err);
+            StringAssert.Contains(err, "--out");
+            StringAssert.Contains(err, name);
+            AssertUnchanged(before, gen, "generator run");
+        }
+        // A fresh folder and one holding only other files are still trained into.
+        File.WriteAllText(Path.Combine(_dir, "notes.txt"), "mine");
+        (code, output, err) = CliHarness.Run(Train(_dir));
+        Assert.AreEqual(0, code, output + err);
+        Assert.AreEqual("mine", File.ReadAllText(Path.Combine(_dir, "notes.txt")));
+    }
 }

@@ -99,4 +99,57 @@ public sealed class HardeningTests
         Assert.AreEqual(0, code, output + err);
         Assert.AreEqual("mine", File.ReadAllText(Path.Combine(_dir, "notes.txt")));
     }
+
+    // ---- 3. a run lock that is a symbolic link -------------------------------------------------------------------
+
+    [TestMethod]
+    public void A_run_lock_that_is_a_link_is_refused_naming_it_and_its_target_is_left_intact()
+    {
+        string victim = Path.Combine(_dir, "victim.txt");
+        File.WriteAllText(victim, "precious");
+
+        // train: `ln -s victim r/.run.lock`, then train into r (the target was truncated and given the holder line).
+        string run = Path.Combine(_dir, "r");
+        Directory.CreateDirectory(run);
+        string link = Path.Combine(run, ViTok.Models.Training.RunFolderLock.FileName);
+        File.CreateSymbolicLink(link, victim);
+        var (code, output, err) = CliHarness.Run(Train(run));
+        Assert.AreEqual(1, code, output + err);
+        StringAssert.Contains(err, link);
+        StringAssert.Contains(err, "symbolic link");
+        Assert.AreEqual("precious", File.ReadAllText(victim));
+        Assert.IsFalse(File.Exists(Path.Combine(run, "history.jsonl")));
+
+        // sweep: its --work folder's lock.
+        string work = Path.Combine(_dir, "work");
+        Directory.CreateDirectory(work);
+        File.CreateSymbolicLink(Path.Combine(work, ViTok.Models.Training.RunFolderLock.FileName), victim);
+        string plan = Path.Combine(_dir, "plan.json");
+        File.WriteAllText(plan, """
+            { "name": "tiny", "threads": 1,
+              "stages": { "train": { "--data": "synthetic:shapes?count=32&size=16", "--image-size": 16, "--steps": 1, "--batch": 8 },
+                          "evaluate": { "--data": "synthetic:shapes?count=12&size=16", "--count": 12, "--no-fd": true } },
+              "runs": [ { "name": "c4", "findings": [1], "train": { "--variant": "N-N/8", "--channels": 4 } } ] }
+            """);
+        (code, output, err) = CliHarness.Run("sweep", "--plan", plan, "--results", Path.Combine(_dir, "results.jsonl"), "--work", work);
+        Assert.AreEqual(2, code, output + err);
+        StringAssert.Contains(err, "symbolic link");
+        Assert.AreEqual("precious", File.ReadAllText(victim));
+
+        // A shard folder's lock (the same class), and a dangling link, whose target must not be created.
+        string shard = Path.Combine(_dir, "part-0-of-2.parquet");
+        Directory.CreateDirectory(shard);
+        string missing = Path.Combine(_dir, "not-there");
+        File.CreateSymbolicLink(Path.Combine(shard, ViTok.Models.Training.RunFolderLock.FileName), missing);
+        var e = Assert.Throws<IOException>(() => ViTok.Models.Training.RunFolderLock.Acquire(shard));
+        StringAssert.Contains(e.Message, "symbolic link");
+        Assert.IsFalse(File.Exists(missing));
+
+        // An ordinary lock left by a dead run is still taken over.
+        string plain = Path.Combine(_dir, "plain");
+        Directory.CreateDirectory(plain);
+        File.WriteAllText(Path.Combine(plain, ViTok.Models.Training.RunFolderLock.FileName), "pid 1 on gone");
+        using (ViTok.Models.Training.RunFolderLock.Acquire(plain)) { }
+        StringAssert.Contains(File.ReadAllText(Path.Combine(plain, ViTok.Models.Training.RunFolderLock.FileName)), $"pid {Environment.ProcessId}");
+    }
 }

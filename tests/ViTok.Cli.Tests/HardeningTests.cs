@@ -1,4 +1,7 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using ViTok.Models.Clips;
 
 namespace ViTok.Cli.Tests;
 
@@ -151,5 +154,67 @@ public sealed class HardeningTests
         File.WriteAllText(Path.Combine(plain, ViTok.Models.Training.RunFolderLock.FileName), "pid 1 on gone");
         using (ViTok.Models.Training.RunFolderLock.Acquire(plain)) { }
         StringAssert.Contains(File.ReadAllText(Path.Combine(plain, ViTok.Models.Training.RunFolderLock.FileName)), $"pid {Environment.ProcessId}");
+    }
+
+    // ---- 4. special files in a data folder -----------------------------------------------------------------------
+
+    [DllImport("libc", EntryPoint = "mkfifo", SetLastError = true)]
+    static extern int MakeFifo([MarshalAs(UnmanagedType.LPUTF8Str)] string path, uint mode);
+
+    /// <summary>
+    /// Runs <paramref name="action"/> with a time limit: a reader blocked on <paramref name="fifo"/> is released (its
+    /// write end opened and closed) and the test fails instead of hanging.
+    /// </summary>
+    static T Within<T>(string fifo, Func<T> action, int seconds = 120)
+    {
+        var task = Task.Run(action);
+        if (task.Wait(TimeSpan.FromSeconds(seconds))) return task.Result;
+        using (new FileStream(fifo, FileMode.Open, FileAccess.Write)) { }     // EOF for the blocked reader
+        task.Wait(TimeSpan.FromSeconds(30));
+        Assert.Fail($"blocked for more than {seconds} s on the FIFO {fifo}");
+        return default!;
+    }
+
+    [TestMethod]
+    public void Special_files_in_a_data_folder_are_refused_naming_them_or_skipped_and_never_block()
+    {
+        if (!OperatingSystem.IsLinux()) Assert.Inconclusive("FIFOs and /dev/zero: Linux");
+        string data = TestFiles.Images(_dir, "data", 6);
+        string fifo = Path.Combine(data, "x.png");
+        Assert.AreEqual(0, MakeFifo(fifo, Convert.ToUInt32("644", 8)), $"mkfifo: errno {Marshal.GetLastPInvokeError()}");
+        string zero = Path.Combine(data, "z.png");
+        File.CreateSymbolicLink(zero, "/dev/zero");
+
+        // The one place files are opened (the folder source and ImageFiles.Load go through it): refused before opening.
+        foreach (string path in new[] { fifo, zero })
+        {
+            var e = Within(fifo, () => Assert.Throws<BadItemException>(() => ImageFolderSource.Decode(path)));
+            StringAssert.Contains(e.Message, path);
+            StringAssert.Contains(e.Message, "not a regular file");
+            var load = Within(fifo, () => Assert.Throws<InvalidDataException>(() => ImageFiles.Load(path)));
+            StringAssert.Contains(load.Message, path);
+        }
+        StringAssert.Contains(Within(fifo, () => Assert.Throws<BadItemException>(() => ImageFolderSource.Decode(zero))).Message, "character device");
+
+        // A regular file larger than the byte limit that follows the pixel limit (sparse: no disk used), refused before reading.
+        string big = Path.Combine(_dir, "big.png");
+        using (var f = new FileStream(big, FileMode.CreateNew)) f.SetLength(ImageFolderOptions.MaxFileBytes(1000) + 1);
+        var tooBig = Assert.Throws<BadItemException>(() => ImageFolderSource.Decode(big, maxPixels: 1000));
+        StringAssert.Contains(tooBig.Message, big);
+        StringAssert.Contains(tooBig.Message, "bytes exceeds the limit");
+
+        // The command line: stops naming one of them, or skips both with --skip-bad-files.
+        string model = TestFiles.Tokenizer(_dir);
+        string[] args = ["reconstruct", "--model", model, "--data", "folder:" + data, "--count", "8", "--save", "0", "--no-fd", "--json"];
+        var (code, output, err) = Within(fifo, () => CliHarness.Run([.. args, "--out", Path.Combine(_dir, "r1")]));
+        Assert.AreEqual(1, code, output + err);
+        Assert.IsTrue(err.Contains(fifo) || err.Contains(zero), err);
+        StringAssert.Contains(err, "not a regular file");
+
+        (code, output, err) = Within(fifo, () => CliHarness.Run([.. args, "--out", Path.Combine(_dir, "r2"), "--skip-bad-files"]));
+        Assert.AreEqual(0, code, output + err);
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(_dir, "r2", "metrics.json")));
+        Assert.AreEqual(6, json.RootElement.GetProperty("count").GetInt32());
+        CollectionAssert.AreEquivalent(new[] { fifo, zero }, json.RootElement.GetProperty("skipped").EnumerateArray().Select(x => x.GetString()).ToArray());
     }
 }

@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using ViTok.Models.Clips;
+using ViTok.Models.Tokenizer;
+using ViTok.Models.Weights;
 
 namespace ViTok.Cli.Tests;
 
@@ -216,5 +218,93 @@ public sealed class HardeningTests
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(_dir, "r2", "metrics.json")));
         Assert.AreEqual(6, json.RootElement.GetProperty("count").GetInt32());
         CollectionAssert.AreEquivalent(new[] { fifo, zero }, json.RootElement.GetProperty("skipped").EnumerateArray().Select(x => x.GetString()).ToArray());
+    }
+
+    // ---- 5. vitok checksum on damaged files and links ------------------------------------------------------------
+
+    /// <summary>Makes <paramref name="path"/> a file written before checksums: its checksum field blanked (JSON whitespace).</summary>
+    static void Unstamp(string path)
+    {
+        byte[] bytes = File.ReadAllBytes(path);
+        int length = (int)System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(bytes);
+        string header = System.Text.Encoding.UTF8.GetString(bytes, 8, length);
+        var field = System.Text.RegularExpressions.Regex.Match(header, "\"vitok.sha256\":\"[0-9a-f]{64}\",");
+        Assert.IsTrue(field.Success, header);
+        System.Text.Encoding.UTF8.GetBytes(header.Replace(field.Value, new string(' ', field.Length))).CopyTo(bytes, 8);
+        File.WriteAllBytes(path, bytes);
+    }
+
+    /// <summary>Overwrites the data of the largest floating-point tensor of <paramref name="path"/> with <paramref name="fill"/>; returns its name.</summary>
+    static string Spoil(string path, Action<byte[]> fill)
+    {
+        var file = SafeTensorsFile.Open(path);
+        var entry = file.Entries.Values.Where(e => e.DType == TorchSharp.torch.ScalarType.Float32).MaxBy(e => e.End - e.Begin)!;
+        byte[] bytes = File.ReadAllBytes(path);
+        long dataStart = 8 + (long)System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(bytes);
+        var data = new byte[entry.End - entry.Begin];
+        Array.Copy(bytes, dataStart + entry.Begin, data, 0, data.Length);
+        fill(data);
+        Array.Copy(data, 0, bytes, dataStart + entry.Begin, data.Length);
+        File.WriteAllBytes(path, bytes);
+        return entry.Name;
+    }
+
+    [TestMethod]
+    public void Checksum_refuses_nan_random_and_misfitting_weights_naming_them_and_writes_through_a_link()
+    {
+        string good = TestFiles.Tokenizer(_dir);
+        string folder = Path.Combine(_dir, "files");
+        Directory.CreateDirectory(folder);
+        string Copy(string name)
+        {
+            string path = Path.Combine(folder, name);
+            File.Copy(good, path);
+            Unstamp(path);
+            return path;
+        }
+
+        // NaN in one weight, and random bytes over a weight (written before checksums, so nothing else notices).
+        string nan = Copy("nan.safetensors");
+        string nanTensor = Spoil(nan, data => BitConverter.GetBytes(float.NaN).CopyTo(data, 4));
+        string random = Copy("random.safetensors");
+        string randomTensor = Spoil(random, data => new Random(5).NextBytes(data));
+        foreach (var (path, tensor) in new[] { (nan, nanTensor), (random, randomTensor) })
+        {
+            byte[] before = File.ReadAllBytes(path);
+            var (code, output, err) = CliHarness.Run("checksum", path);
+            Assert.AreEqual(1, code, output + err);
+            StringAssert.Contains(err, path);
+            StringAssert.Contains(err, $"tensor '{tensor}'");
+            StringAssert.Contains(err, "NaN or infinite");
+            CollectionAssert.AreEqual(before, File.ReadAllBytes(path), "not stamped");
+        }
+
+        // Weights that do not fit the model their metadata names (a tokenizer of 8 channels holding one of 4).
+        string misfit = Path.Combine(folder, "misfit.safetensors");
+        using (var model = TokenizerFile.Load(good))
+            ModuleWeights.Save(model, misfit, new Dictionary<string, string>
+            {
+                [TokenizerFile.KindKey] = TokenizerFile.Kind, ["format"] = "pt",
+                [TokenizerFile.ConfigKey] = ViTokConfig.FromVariant("N-N/8", channels: 8, imageSize: 16).ToJson(),
+            });
+        Unstamp(misfit);
+        byte[] misfitBytes = File.ReadAllBytes(misfit);
+        var (c, o, e) = CliHarness.Run("checksum", misfit);
+        Assert.AreEqual(1, c, o + e);
+        StringAssert.Contains(e, misfit);
+        CollectionAssert.AreEqual(misfitBytes, File.ReadAllBytes(misfit), "not stamped");
+
+        // A link: its target is stamped, the link stays a link.
+        string target = Copy("target.safetensors");
+        string link = Path.Combine(_dir, "link.safetensors");
+        File.CreateSymbolicLink(link, target);
+        (c, o, e) = CliHarness.Run("checksum", link);
+        Assert.AreEqual(0, c, o + e);
+        StringAssert.Contains(o, "checksum added");
+        Assert.AreEqual(target, new FileInfo(link).LinkTarget, "the link is kept");
+        Assert.IsTrue(SafeTensorsFile.Open(target).Metadata.ContainsKey(SafeTensorsFile.ChecksumKey), "the target is stamped");
+        (c, o, e) = CliHarness.Run("checksum", link, good);
+        Assert.AreEqual(0, c, o + e);
+        Assert.AreEqual(2, o.Split("checksum verified").Length - 1, o);
     }
 }

@@ -307,4 +307,44 @@ public sealed class HardeningTests
         Assert.AreEqual(0, c, o + e);
         Assert.AreEqual(2, o.Split("checksum verified").Length - 1, o);
     }
+
+    // ---- 6. generate --cfg, --class and an empty --out -----------------------------------------------------------
+
+    [TestMethod]
+    public void Guidance_out_of_range_an_empty_class_and_an_empty_out_are_usage_errors_naming_the_option()
+    {
+        // Stand-ins: the options are checked before these are read.
+        string model = Path.Combine(_dir, "g.safetensors"), tokenizer = Path.Combine(_dir, "t.safetensors");
+        File.WriteAllText(model, "not read");
+        File.WriteAllText(tokenizer, "not read");
+        string[] generate = ["generate", "--model", model, "--tokenizer", tokenizer, "--out", Path.Combine(_dir, "out")];
+        foreach (string cfg in new[] { "1e30", "-1", "NaN", "Infinity", "100.5", "4,1e30" })
+        {
+            var (code, output, err) = CliHarness.Run([.. generate, "--cfg", cfg]);
+            Assert.AreEqual(2, code, $"--cfg {cfg}: {output}{err}");
+            StringAssert.Contains(err, "--cfg", cfg);
+        }
+        foreach (string cls in new[] { "", " , " })
+        {
+            var (code, output, err) = CliHarness.Run([.. generate, "--class", cls]);
+            Assert.AreEqual(2, code, $"--class '{cls}': {output}{err}");
+            StringAssert.Contains(err, "--class");
+        }
+        Assert.IsFalse(Directory.Exists(Path.Combine(_dir, "out")));
+
+        foreach (string[] args in new[]
+                 {
+                     new[] { "encode", "--model", tokenizer, "--data", "synthetic", "--out", "" },
+                     ["encode", "--model", tokenizer, "--data", "synthetic", "--out", " "],
+                     ["generate", "--model", model, "--tokenizer", tokenizer, "--out", ""],
+                     ["reconstruct", "--model", tokenizer, "--data", "synthetic", "--out", ""],
+                     ["train", "--variant", "N-N/8", "--data", "synthetic", "--out", ""],
+                 })
+        {
+            var (code, output, err) = CliHarness.Run(args);
+            Assert.AreEqual(2, code, $"{string.Join(' ', args)}: {output}{err}");
+            StringAssert.Contains(err, "--out", string.Join(' ', args));
+            Assert.IsFalse(err.Contains("Parameter 'path'"), err);
+        }
+    }
 }

@@ -105,6 +105,34 @@ public sealed class HardeningTests
         Assert.AreEqual("mine", File.ReadAllText(Path.Combine(_dir, "notes.txt")));
     }
 
+    /// <summary>A sweep plan of one tiny run: a one-step N-N/8 tokenizer, evaluated on 12 shapes.</summary>
+    string TinyPlan()
+    {
+        string plan = Path.Combine(_dir, "plan.json");
+        File.WriteAllText(plan, """
+            { "name": "tiny", "threads": 1,
+              "stages": { "train": { "--data": "synthetic:shapes?count=32&size=16", "--image-size": 16, "--steps": 1, "--batch": 8,
+                                     "--perceptual-weight": 0, "--no-fd": true, "--eval-items": 4, "--workers": 1 },
+                          "evaluate": { "--data": "synthetic:shapes?count=12&size=16", "--count": 12, "--no-fd": true } },
+              "runs": [ { "name": "c4", "findings": [1], "train": { "--variant": "N-N/8", "--channels": 4 } } ] }
+            """);
+        return plan;
+    }
+
+    [TestMethod]
+    public void A_sweep_stage_stopped_before_its_first_checkpoint_is_moved_aside_and_run_again()
+    {
+        string work = Path.Combine(_dir, "work");
+        string stage = Path.Combine(work, "c4", "train");
+        Directory.CreateDirectory(stage);
+        File.WriteAllText(Path.Combine(stage, "history.jsonl"), "{\"step\":1}\n");     // killed after logging, before a checkpoint
+        var (code, output, err) = CliHarness.Run("sweep", "--plan", TinyPlan(), "--results", Path.Combine(_dir, "results.jsonl"), "--work", work);
+        Assert.AreEqual(0, code, output + err);
+        StringAssert.Contains(output, "stopped before its first checkpoint");
+        Assert.AreEqual("{\"step\":1}\n", File.ReadAllText(Path.Combine(stage + ".interrupted", "history.jsonl")), "kept, moved aside");
+        Assert.IsTrue(File.Exists(Path.Combine(stage, "tokenizer.safetensors")));
+    }
+
     // ---- 3. a run lock that is a symbolic link -------------------------------------------------------------------
 
     [TestMethod]
@@ -129,13 +157,7 @@ public sealed class HardeningTests
         string work = Path.Combine(_dir, "work");
         Directory.CreateDirectory(work);
         File.CreateSymbolicLink(Path.Combine(work, ViTok.Models.Training.RunFolderLock.FileName), victim);
-        string plan = Path.Combine(_dir, "plan.json");
-        File.WriteAllText(plan, """
-            { "name": "tiny", "threads": 1,
-              "stages": { "train": { "--data": "synthetic:shapes?count=32&size=16", "--image-size": 16, "--steps": 1, "--batch": 8 },
-                          "evaluate": { "--data": "synthetic:shapes?count=12&size=16", "--count": 12, "--no-fd": true } },
-              "runs": [ { "name": "c4", "findings": [1], "train": { "--variant": "N-N/8", "--channels": 4 } } ] }
-            """);
+        string plan = TinyPlan();
         (code, output, err) = CliHarness.Run("sweep", "--plan", plan, "--results", Path.Combine(_dir, "results.jsonl"), "--work", work);
         Assert.AreEqual(2, code, output + err);
         StringAssert.Contains(err, "symbolic link");

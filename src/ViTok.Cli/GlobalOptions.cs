@@ -28,6 +28,10 @@ public static class GlobalOptions
         };
         option.Validators.Add(result =>
         {
+            // A value that is not an integer (abc, 1.5, "", 99999999999) already has the parser's error naming
+            // --threads; GetValueOrDefault would throw on it and abort the process.
+            if (result.Tokens.Count > 0 && !int.TryParse(result.Tokens[^1].Value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out _))
+                return;
             int t = result.GetValueOrDefault<int>();
             if (t < 0) result.AddError($"--threads: {t} is not valid; use 0 (one per core) or a positive count.");
             else if (t > Environment.ProcessorCount)

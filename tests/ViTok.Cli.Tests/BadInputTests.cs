@@ -39,18 +39,7 @@ public sealed class BadInputTests
     }
 
     /// <summary>A folder of <paramref name="count"/> 16x16 images img000.png..., each a different flat colour.</summary>
-    string Images(string name, int count)
-    {
-        string folder = Path.Combine(_dir, name);
-        Directory.CreateDirectory(folder);
-        for (int i = 0; i < count; i++)
-        {
-            using var image = new Image<Rgb24>(16, 16, new Rgb24((byte)(i * 37 % 256), (byte)(i * 91 % 256), (byte)(255 - i * 53 % 256)));
-            for (int y = 4; y < 12; y++) image[y, y] = new Rgb24(255, 255, 255);
-            image.SaveAsPng(Path.Combine(folder, $"img{i:D3}.png"));
-        }
-        return folder;
-    }
+    string Images(string name, int count) => TestFiles.Images(_dir, name, count);
 
     /// <summary>Turns <paramref name="path"/> into a file that is not an image.</summary>
     static string Spoil(string path)
@@ -59,14 +48,7 @@ public sealed class BadInputTests
         return path;
     }
 
-    string Tokenizer()
-    {
-        TorchRuntime.EnsureLoaded();
-        TorchSharp.torch.random.manual_seed(1);
-        string model = Path.Combine(_dir, "t.safetensors");
-        using (var m = new ViTokAutoEncoder(ViTokConfig.FromVariant("N-N/8", channels: 4, imageSize: 16))) TokenizerFile.Save(m, model);
-        return model;
-    }
+    string Tokenizer() => TestFiles.Tokenizer(_dir);
 
     /// <summary>A two-step training run; <paramref name="extra"/> may repeat an option to change it (the last value counts).</summary>
     static string[] Train(string run, string data, params string[] extra)

@@ -302,4 +302,103 @@ public sealed class ShardedEncodeTests
         }
         Assert.IsFalse(File.Exists(Path.Combine(shard, ShardManifest.FileName)));
     }
+
+    // ---- issue 25: part checksums ---------------------------------------------------------------------------------
+
+    /// <summary>Encodes all three shards in this process (batch 2, 4 items a part); returns the output folder.</summary>
+    string EncodeThree(string name)
+    {
+        string three = Path.Combine(_dir, name);
+        foreach (string k in new[] { "0/3", "1/3", "2/3" })
+        {
+            var (c, o, e) = CliHarness.Run(Encode(three, "--shard", k, "--batch", "2", "--items-per-part", "4"));
+            Assert.AreEqual(0, c, o + e);
+        }
+        return three;
+    }
+
+    static string Part(string output, int shard, int part) => Path.Combine(output, $"part-{shard}-of-3.parquet", $"group-{part:D5}.parquet");
+
+    [TestMethod]
+    public void A_changed_part_is_named_by_the_summary_and_encoded_again_at_restart()
+    {
+        string three = EncodeThree("three");
+        foreach (var m in new[] { 0, 1, 2 }.Select(k => Manifest(three, $"part-{k}-of-3")))
+            Assert.IsTrue(m.Parts.Where(p => p.File is not null).All(p => p.Sha256 is { Length: 64 }), "every part has its checksum");
+        var (c, o, e) = CliHarness.Run("encode-summary", three);
+        Assert.AreEqual(0, c, o + e);
+        StringAssert.Contains(o, "complete and consistent");
+        var reference = ReadWithDuckDb(three);
+
+        // A byte flipped in the middle of one part, another cut in half, a third replaced by another shard's part.
+        string flipped = Part(three, 0, 0), cut = Part(three, 1, 1), replaced = Part(three, 2, 0);
+        byte[] bytes = File.ReadAllBytes(flipped);
+        bytes[bytes.Length / 2] ^= 0x10;
+        File.WriteAllBytes(flipped, bytes);
+        bytes = File.ReadAllBytes(cut);
+        File.WriteAllBytes(cut, bytes[..(bytes.Length / 2)]);
+        File.Copy(Part(three, 1, 0), replaced, overwrite: true);
+
+        (c, o, e) = CliHarness.Run("encode-summary", three);
+        Assert.AreEqual(1, c, o + e);
+        foreach (string path in new[] { flipped, cut, replaced }) StringAssert.Contains(o, path + " does not match its checksum");
+        Assert.IsFalse(o.Contains("complete and consistent"), o);
+
+        // A restart of each shard (complete or not) encodes its damaged part again, saying so; then all is as before.
+        foreach (var (k, path) in new[] { ("0/3", flipped), ("1/3", cut), ("2/3", replaced) })
+        {
+            (c, o, e) = CliHarness.Run(Encode(three, "--shard", k, "--batch", "2", "--items-per-part", "4"));
+            Assert.AreEqual(0, c, o + e);
+            StringAssert.Contains(o, path + " does not match its checksum");
+            StringAssert.Contains(o, "re-encoding its 4 items");
+        }
+        (c, o, e) = CliHarness.Run("encode-summary", three);
+        Assert.AreEqual(0, c, o + e);
+        StringAssert.Contains(o, "complete and consistent");
+        AssertSameRows(reference, ReadWithDuckDb(three));
+    }
+
+    [TestMethod]
+    public void Without_checksums_the_summary_says_so_and_still_finds_unreadable_parts_and_items_in_two_shards()
+    {
+        string three = EncodeThree("three");
+        // Manifests as written before parts had checksums.
+        foreach (int k in new[] { 0, 1, 2 })
+        {
+            string path = Path.Combine(three, $"part-{k}-of-3.parquet", ShardManifest.FileName);
+            var m = ShardManifest.Load(path);
+            m.Parts = [.. m.Parts.Select(p => p with { Sha256 = null })];
+            m.Save(path);
+        }
+        var (c, o, e) = CliHarness.Run("encode-summary", three);
+        Assert.AreEqual(0, c, o + e);
+        StringAssert.Contains(o, "have no checksum");
+        StringAssert.Contains(o, "not verified");
+
+        // A truncated part: a problem naming the file (it was a raw Parquet exception naming none).
+        string cut = Part(three, 1, 0);
+        byte[] saved = File.ReadAllBytes(cut);
+        File.WriteAllBytes(cut, saved[..(saved.Length / 2)]);
+        (c, o, e) = CliHarness.Run("encode-summary", three);
+        Assert.AreEqual(1, c, o + e);
+        StringAssert.Contains(o, cut + " cannot be read as Parquet");
+        File.WriteAllBytes(cut, saved);
+
+        // A part replaced by another shard's part of as many rows: its items are then in two shards.
+        var first = Manifest(three, "part-0-of-3").Parts[0];
+        var second = Manifest(three, "part-2-of-3").Parts[0];
+        Assert.AreEqual(first.Rows, second.Rows, "two full parts");
+        File.Copy(Part(three, 0, 0), Part(three, 2, 0), overwrite: true);
+        (c, o, e) = CliHarness.Run("encode-summary", three);
+        Assert.AreEqual(1, c, o + e);
+        StringAssert.Contains(o, "item(s) are in more than one shard");
+        StringAssert.Contains(o, Part(three, 2, 0));
+
+        // A restart checks parts without a checksum by their row counts: the cut part is encoded again.
+        File.WriteAllBytes(cut, saved[..(saved.Length / 2)]);
+        (c, o, e) = CliHarness.Run(Encode(three, "--shard", "1/3", "--batch", "2", "--items-per-part", "4"));
+        Assert.AreEqual(0, c, o + e);
+        StringAssert.Contains(o, cut + " cannot be read as Parquet");
+        Assert.IsNotNull(Manifest(three, "part-1-of-3").Parts[0].Sha256, "the part encoded again has its checksum");
+    }
 }

@@ -19,8 +19,12 @@ public sealed record ShardIdentity(
             .Select(d => $"{d.Name}: {d.Mine} -> {d.Theirs}");
 }
 
-/// <summary>One committed part: shard items [FirstItem, FirstItem + Items), of which Rows were written to File (null when every item was skipped).</summary>
-public sealed record ShardPart(string? File, int FirstItem, int Items, int Rows, double Seconds);
+/// <summary>
+/// One committed part: shard items [FirstItem, FirstItem + Items), of which Rows were written to File (null when every
+/// item was skipped), whose bytes have the SHA-256 <paramref name="Sha256"/> (lower-case hex; null in manifests written
+/// before parts had checksums).
+/// </summary>
+public sealed record ShardPart(string? File, int FirstItem, int Items, int Rows, double Seconds, string? Sha256 = null);
 
 /// <summary>An item left out with --skip-bad-files: its position in the shard, its origin and why.</summary>
 public sealed record SkippedItem(int Item, string Origin, string Reason);

@@ -35,7 +35,9 @@ public sealed record ShardedEncodingOptions
 /// (Origin, Label, Latent as LIST&lt;float&gt;, the shape in the file metadata: the columns `vitok encode --out x.parquet`
 /// writes), and its <see cref="ShardManifest"/>. A part is written under a hidden name, renamed, then listed in the
 /// manifest (rewritten atomically): a killed worker leaves at most one unlisted part, which its restart deletes and
-/// redoes, so no item is lost or written twice. A complete shard is left as it is. One worker per shard
+/// redoes, so no item is lost or written twice. Each part's SHA-256 is listed with it; a restart checks every listed
+/// part (a part without a checksum, from an older manifest, by its Parquet row count) and re-encodes a damaged one in
+/// place, saying so. A complete shard whose parts check out is left as it is. One worker per shard
 /// (<see cref="RunFolderLock"/> on the shard's folder).
 /// </summary>
 public static class ShardedEncoding
@@ -70,7 +72,8 @@ public static class ShardedEncoding
         using var held = RunFolderLock.Acquire(folder);
         string manifestPath = Path.Combine(folder, ShardManifest.FileName);
         var manifest = OpenManifest(folder, manifestPath, o, identity, indices.Length, keysHash);
-        if (manifest.Complete)
+        var damaged = DamagedParts(folder, manifest);
+        if (manifest.Complete && damaged.Count == 0)
         {
             log.WriteLine($"{o.Shard.Name}: already complete ({manifest.Rows} rows, {manifest.Skipped.Count} skipped) in {folder}; nothing to do.");
             return manifest;
@@ -93,20 +96,33 @@ public static class ShardedEncoding
         var encoder = new PartEncoder(o, inference, indices);
         var clock = Stopwatch.StartNew();
         int doneThisRun = 0;
+        foreach (var (index, problem) in damaged)
+        {
+            var old = manifest.Parts[index];
+            log.WriteLine($"{o.Shard.Name}: {Path.Combine(folder, old.File!)} {problem}; re-encoding its {old.Items} items");
+            var partClock = Stopwatch.StartNew();
+            var (rows, skipped) = encoder.Encode(old.FirstItem, old.Items);
+            string? sha = rows.Count > 0 ? WritePart(ml, schema, rows, old.Items, folder, old.File!) : null;
+            if (rows.Count == 0) File.Delete(Path.Combine(folder, old.File!));
+            manifest.Parts[index] = old with { File = rows.Count > 0 ? old.File : null, Rows = rows.Count, Seconds = partClock.Elapsed.TotalSeconds, Sha256 = sha };
+            manifest.Skipped.RemoveAll(s => s.Item >= old.FirstItem && s.Item < old.FirstItem + old.Items);
+            manifest.Skipped.AddRange(skipped);
+            manifest.Skipped.Sort((a, b) => a.Item.CompareTo(b.Item));
+            manifest.Save(manifestPath);
+            doneThisRun += old.Items;
+        }
         while (next < indices.Length)
         {
             var partClock = Stopwatch.StartNew();
             int count = Math.Min(o.ItemsPerPart, indices.Length - next);
             var (rows, skipped) = encoder.Encode(next, count);
-            string? file = null;
+            string? file = null, sha = null;
             if (rows.Count > 0)
             {
                 file = $"{PartPrefix}{manifest.Parts.Count:D5}.parquet";
-                string hidden = Path.Combine(folder, "." + file + ".partial");
-                ParquetExport.Write(ml.Data.LoadFromEnumerable(rows, schema), hidden, rowGroupSize: count);
-                File.Move(hidden, Path.Combine(folder, file), overwrite: true);
+                sha = WritePart(ml, schema, rows, count, folder, file);
             }
-            manifest.Parts.Add(new ShardPart(file, next, count, rows.Count, partClock.Elapsed.TotalSeconds));
+            manifest.Parts.Add(new ShardPart(file, next, count, rows.Count, partClock.Elapsed.TotalSeconds, sha));
             manifest.Skipped.AddRange(skipped);
             next += count;
             doneThisRun += count;
@@ -154,6 +170,56 @@ public static class ShardedEncoding
             throw new ShardMismatchException($"{o.Shard.Name} in '{folder}' was started with other arguments or another source or model ({string.Join("; ", differences)}); " +
                 "restart it with the same arguments, or write to another --out folder.");
         return manifest;
+    }
+
+    /// <summary>Writes a part under a hidden name, hashes it, renames it to <paramref name="file"/>; returns its SHA-256.</summary>
+    static string WritePart(MLContext ml, SchemaDefinition schema, List<PartRow> rows, int count, string folder, string file)
+    {
+        string hidden = Path.Combine(folder, "." + file + ".partial");
+        ParquetExport.Write(ml.Data.LoadFromEnumerable(rows, schema), hidden, rowGroupSize: count);
+        string sha = FileSha256(hidden);
+        File.Move(hidden, Path.Combine(folder, file), overwrite: true);
+        return sha;
+    }
+
+    /// <summary>
+    /// What is wrong with a listed part file, or null: its SHA-256 differs from the manifest's (cut short, changed, or
+    /// replaced), or, for a part listed without a checksum (an older manifest), it cannot be read as Parquet or holds
+    /// another number of rows. A missing file is not checked here.
+    /// </summary>
+    public static string? PartProblem(string path, ShardPart part)
+    {
+        if (part.Sha256 is not null)
+        {
+            string actual = FileSha256(path);
+            return actual == part.Sha256 ? null
+                : $"does not match its checksum in {ShardManifest.FileName} (sha256 {actual[..12]}..., listed {part.Sha256[..Math.Min(12, part.Sha256.Length)]}...): it was cut short, changed or replaced after it was committed";
+        }
+        try
+        {
+            using var reader = new ParquetSharp.ParquetFileReader(path);
+            long rows = reader.FileMetaData.NumRows;
+            return rows == part.Rows ? null : $"has {rows} rows; {ShardManifest.FileName} says {part.Rows}";
+        }
+        catch (Exception e) when (e is ParquetSharp.ParquetException or IOException)
+        {
+            return $"cannot be read as Parquet ({e.Message.ReplaceLineEndings(" ")})";
+        }
+    }
+
+    /// <summary>The listed parts whose files fail <see cref="PartProblem"/> (index in the manifest, what is wrong); a listed file that is missing stops the run.</summary>
+    static List<(int Index, string Problem)> DamagedParts(string folder, ShardManifest manifest)
+    {
+        var damaged = new List<(int, string)>();
+        for (int i = 0; i < manifest.Parts.Count; i++)
+        {
+            if (manifest.Parts[i].File is not { } file) continue;
+            string path = Path.Combine(folder, file);
+            if (!File.Exists(path))
+                throw new FileNotFoundException($"'{folder}': the manifest lists {file}, which is missing; the shard's content is incomplete. Delete the folder to encode the shard again.");
+            if (PartProblem(path, manifest.Parts[i]) is { } problem) damaged.Add((i, problem));
+        }
+        return damaged;
     }
 
     /// <summary>Deletes what an interrupted commit left: hidden temporary files and parts the manifest does not list.</summary>

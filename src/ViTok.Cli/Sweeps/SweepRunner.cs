@@ -158,7 +158,7 @@ sealed class SweepRunner(SweepPlan plan, string planPath, string resultsPath, st
                 args.AddRange(run.Arguments(stage));
                 if (stage == "train2") args.AddRange(["--stage", "2", "--from", stage1]);
                 args.AddRange(["--out", Sub(stage)]);
-                if (Directory.Exists(Sub(stage)) && Directory.EnumerateFiles(Sub(stage), "checkpoint-*.safetensors").Any()) args.Add("--resume");
+                if (Resumable(stage, Sub(stage))) args.Add("--resume");
                 break;
             case "evaluate":
                 args.Add("reconstruct");
@@ -171,7 +171,7 @@ sealed class SweepRunner(SweepPlan plan, string planPath, string resultsPath, st
                 args.AddRange(["--tokenizer", tokenizer]);
                 args.AddRange(run.Arguments(stage));
                 args.AddRange(["--out", Sub(stage)]);
-                if (Directory.Exists(Sub(stage)) && Directory.EnumerateFiles(Sub(stage), "checkpoint-*.safetensors").Any()) args.Add("--resume");
+                if (Resumable(stage, Sub(stage))) args.Add("--resume");
                 break;
             case "generate":
                 args.Add("generate");
@@ -184,6 +184,23 @@ sealed class SweepRunner(SweepPlan plan, string planPath, string resultsPath, st
         }
         args.AddRange(["--threads", plan.Threads.ToString(CultureInfo.InvariantCulture)]);
         return args;
+    }
+
+    /// <summary>
+    /// Whether a training stage continues with --resume (its folder has a checkpoint). A stage stopped before its first
+    /// checkpoint left files that a new run refuses (<see cref="RunFolders"/>); they are kept, moved aside to
+    /// STAGE.interrupted, and the stage starts again.
+    /// </summary>
+    bool Resumable(string stage, string stageFolder)
+    {
+        if (!Directory.Exists(stageFolder)) return false;
+        if (Directory.EnumerateFiles(stageFolder, "checkpoint-*.safetensors").Any()) return true;
+        if (RunFolders.RunFiles(stageFolder).Count == 0) return false;
+        string aside = stageFolder + ".interrupted";
+        for (int n = 2; Directory.Exists(aside) || File.Exists(aside); n++) aside = $"{stageFolder}.interrupted-{n}";
+        Directory.Move(stageFolder, aside);
+        _out.WriteLine($"  {stage}: stopped before its first checkpoint; its files were moved to {aside} and the stage starts again");
+        return false;
     }
 
     string Command(string run) => $"vitok sweep --plan {Quote(planPath)} --results {Quote(resultsPath)} --only {run}";

@@ -19,7 +19,7 @@ public sealed class GenerateVerb : IVerb
     readonly Option<string> _tokenizer = new("--tokenizer") { Description = "The tokenizer the generator was trained on (decodes the latents).", Required = true };
     readonly Option<string> _class = new("--class") { Description = "Class to draw: an index, a name, a comma-separated list, or 'all'.", DefaultValueFactory = _ => "all" };
     readonly Option<int> _count = new("--count") { Description = "Samples per class.", DefaultValueFactory = _ => 8 };
-    readonly Option<string> _cfg = new("--cfg") { Description = "Classifier-free guidance scale (1 = the conditional model alone); a comma-separated list draws one set per value.", DefaultValueFactory = _ => "4" };
+    readonly Option<string> _cfg = new("--cfg") { Description = "Classifier-free guidance scale, from 0 (the unconditional model) to 100 (1 = the conditional model alone); a comma-separated list draws one set per value.", DefaultValueFactory = _ => "4" };
     readonly Option<string?> _guidanceInterval = new("--guidance-interval") { Description = "FROM,TO: apply guidance only at noise levels in [FROM, TO] (0 = data, 1 = pure noise; a flow step's t, a DDPM timestep over the last one); other steps take one model pass instead of two. Default 0,1 (every step)." };
     readonly Option<string?> _sampler = new("--sampler") { Description = "ddpm or ddim (DDPM generators; default ddim), euler or heun (flow-matching generators; default heun); a list draws one set per sampler." };
     readonly Option<string?> _steps = new("--steps") { Description = "Sampling steps (default: ddpm 250, ddim 50, euler 50, heun 25; heun evaluates the model twice a step); a list draws one set per count." };
@@ -50,6 +50,10 @@ public sealed class GenerateVerb : IVerb
         int count = parse.GetValue(_count), batch = parse.GetValue(_batch);
         if (count < 1) throw new UsageException($"--count: {count} must be at least 1.");
         if (batch < 1) throw new UsageException($"--batch: {batch} must be at least 1.");
+        Scales(parse.GetValue(_cfg)!);                          // checked before any file is read
+        string classText = parse.GetValue(_class)!;
+        if (!classText.Equals("all", StringComparison.OrdinalIgnoreCase) && List(classText).Length == 0)
+            throw new UsageException($"--class: '{classText}' names no class; give an index, a name, a comma-separated list of them, or 'all'.");
         var device = TorchRuntime.Resolve(_compute.Read(parse));
         using var generator = GeneratorFile.Load(modelPath, device);
         var tokenizerConfig = TokenizerFile.ReadConfig(tokenizerPath);
@@ -61,7 +65,7 @@ public sealed class GenerateVerb : IVerb
             throw new UsageException($"--clip-format: '{tokenizerPath}' makes single images (1 frame); clip formats apply to tokenizers of more than one frame.");
         var clipFiles = makesClips ? new ClipFiles(parse.GetValue(_noImages) ? ClipFormat.Gif : parse.GetValue(_clipFormat), "--clip-format") : null;
         var settings = Sampling(parse, generator);
-        int[] classes = Classes(parse.GetValue(_class)!, generator);
+        int[] classes = Classes(classText, generator);
         using var evaluation = Evaluation(parse, generator, device);
         using var tokenizer = TokenizerFile.Load(tokenizerPath, device);
         Directory.CreateDirectory(folder);
@@ -183,9 +187,23 @@ public sealed class GenerateVerb : IVerb
             : new GeneratedSetEvaluation(source, network, classifier, networkCount: fdCount);
     }
 
+    /// <summary>The largest --cfg accepted: far above any useful scale (1-10), and finite results stay in range.</summary>
+    public const double MaxGuidance = 100;
+
+    static string[] List(string text) => text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+
+    /// <summary>The --cfg values: finite numbers in [0, <see cref="MaxGuidance"/>] (1e30 drew black images with exit 0).</summary>
+    static double[] Scales(string text) => List(text).Select(t =>
+    {
+        if (!double.TryParse(t, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double v))
+            throw new UsageException($"--cfg: '{t}' is not a number.");
+        if (!double.IsFinite(v) || v < 0 || v > MaxGuidance)
+            throw new UsageException($"--cfg: {t} is outside 0..{MaxGuidance} (0 = the unconditional model, 1 = the conditional model alone; useful scales are about 1 to 10).");
+        return v;
+    }).ToArray();
+
     List<SamplingOptions> Sampling(ParseResult parse, LatentGenerator generator)
     {
-        static string[] List(string text) => text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         var samplers = parse.GetValue(_sampler) is { } samplerText ? List(samplerText).Select(name => name switch
         {
             "ddpm" => Sampler.Ddpm,
@@ -197,8 +215,7 @@ public sealed class GenerateVerb : IVerb
         int?[] steps = parse.GetValue(_steps) is { } stepsText
             ? List(stepsText).Select(t => int.TryParse(t, out int v) ? v : throw new UsageException($"--steps: '{t}' is not a whole number.")).Select(v => (int?)v).ToArray()
             : [null];
-        double[] scales = List(parse.GetValue(_cfg)!).Select(t => double.TryParse(t, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double v)
-            ? v : throw new UsageException($"--cfg: '{t}' is not a number.")).ToArray();
+        double[] scales = Scales(parse.GetValue(_cfg)!);
         if (samplers.Length == 0 || steps.Length == 0 || scales.Length == 0) throw new UsageException("--sampler/--steps/--cfg: a list is empty.");
         (double from, double to) = (SamplingOptions.Defaults.GuidanceFrom, SamplingOptions.Defaults.GuidanceTo);
         if (parse.GetValue(_guidanceInterval) is { } interval)

@@ -46,6 +46,8 @@ public sealed class TrainGeneratorVerb : IVerb
     {
         string tokenizerPath = parse.GetValue(_tokenizer)!;
         string folder = OutputPaths.RequireFolder("--out", parse.GetValue(_out)!);
+        bool resume = parse.GetValue(_resume);
+        RunFolders.RequireNoRun("--out", folder, resume);     // before anything is read or written
         if (!File.Exists(tokenizerPath)) throw new UsageException($"--tokenizer: file '{tokenizerPath}' does not exist.");
         var objective = parse.GetValue(_objective) switch
         {
@@ -78,6 +80,7 @@ public sealed class TrainGeneratorVerb : IVerb
 
         var device = TorchRuntime.Resolve(_compute.Read(parse));
         using var folderLock = RunFolderLock.Acquire(folder);   // before the latent cache is written: one run per folder
+        RunFolders.RequireNoRun("--out", folder, resume);     // again under the lock: another run may have finished there meanwhile
         using var console = new TrainingConsole(context.Out);
         using var latents = CachedLatents(Path.Combine(folder, "latents.safetensors"), tokenizerPath, tokenizerConfig, source, device, workers, context, console.Token);
         var trainer = new GeneratorTrainer(config, options, latents, device);
@@ -87,7 +90,7 @@ public sealed class TrainGeneratorVerb : IVerb
         TrainingResult result;
         try
         {
-            result = trainer.Run(folder, parse.GetValue(_resume), console, console.Log, console.Token);
+            result = trainer.Run(folder, resume, console, console.Log, console.Token);
         }
         catch (OperationCanceledException)
         {

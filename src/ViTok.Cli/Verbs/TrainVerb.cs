@@ -54,6 +54,8 @@ public sealed class TrainVerb : IVerb
     {
         var config = _variant.Read(parse);
         string folder = OutputPaths.RequireFolder("--out", parse.GetValue(_out)!);
+        bool resume = parse.GetValue(_resume);
+        RunFolders.RequireNoRun("--out", folder, resume);     // before anything is read or written
         if (parse.GetValue(_evalItems) < 0) throw new UsageException($"--eval-items: {parse.GetValue(_evalItems)} must not be negative (0 turns evaluation off).");
         var options = new TokenizerTrainingOptions
         {
@@ -69,7 +71,7 @@ public sealed class TrainVerb : IVerb
         string? evalText = parse.GetValue(_evalData);
         if (!evaluate && evalText is not null) throw new UsageException("--eval-data: not used with --eval-items 0 (no evaluation); drop one of them.");
         string? from = parse.GetValue(_from);
-        if (options.Stage == 2 && from is null && !parse.GetValue(_resume)) throw new UsageException("--stage 2 needs --from (the stage-1 tokenizer file).");
+        if (options.Stage == 2 && from is null && !resume) throw new UsageException("--stage 2 needs --from (the stage-1 tokenizer file).");
         if (from is not null && !File.Exists(from)) throw new UsageException($"--from: tokenizer file '{from}' does not exist.");
         int workers = parse.GetValue(_workers);
         if (workers < 1) throw new UsageException($"--workers: {workers} must be at least 1.");
@@ -110,10 +112,12 @@ public sealed class TrainVerb : IVerb
             perceptual is null ? null : (r, t) => perceptual.forward(r, t).mean(), evaluation is null ? null : evaluation.Evaluate);
         context.Out.WriteLine($"training {config.Variant} c={config.Channels} E={config.BottleneckSize} ({TokenizerCost.Of(config).Total.ParamsM:F2} M params) stage {options.Stage} on {train.Description}; " +
                               (evaluation is null ? "no evaluation (--eval-items 0)" : $"evaluating on {evaluation.Count} clips of {held!.Description}") + $"; {(options.Bf16 ? "bf16" : "fp32")} on {device}");
+        using var folderLock = RunFolderLock.Acquire(folder);   // held through the run (the trainer takes it again)
+        RunFolders.RequireNoRun("--out", folder, resume);     // again under the lock: another run may have finished there meanwhile
         TrainingResult result;
         try
         {
-            result = trainer.Run(folder, parse.GetValue(_resume), initial, console, console.Log, console.Token);
+            result = trainer.Run(folder, resume, initial, console, console.Log, console.Token);
         }
         catch (OperationCanceledException)
         {

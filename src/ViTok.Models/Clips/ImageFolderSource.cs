@@ -20,6 +20,13 @@ public sealed record ImageFolderOptions
     public long MaxPixels { get; init; } = DefaultMaxPixels;
 
     /// <summary>
+    /// The byte limit of an image file, from the pixel limit: 8 bytes per pixel (uncompressed 16-bit RGBA, the largest
+    /// plain encoding) plus 64 MiB for headers and metadata; 384 MiB at the default 40 megapixels. A larger file is
+    /// refused before it is read (and a file that grows past it while being read).
+    /// </summary>
+    public static long MaxFileBytes(long maxPixels) => Math.Min(Array.MaxLength, Math.Min(Math.Max(maxPixels, 0), long.MaxValue / 16) * 8 + (64L << 20));
+
+    /// <summary>
     /// Label each image by the immediate sub-folder of the root that holds it (class names sorted ordinally).
     /// Images lying directly in the root are then an error.
     /// </summary>
@@ -145,16 +152,14 @@ public sealed class ImageFolderSource : IKeyedClipSource
     /// <summary>
     /// Decodes one image file to RGB: checks the header's pixel count against <paramref name="maxPixels"/> first and
     /// that a JPEG is complete (ImageSharp decodes a cut JPEG without complaint, leaving the missing rows black),
+    /// after refusing a file that is not a regular file or holds more than <see cref="ImageFolderOptions.MaxFileBytes"/> bytes,
     /// composites alpha over black, expands grey. Every failure is a <see cref="BadItemException"/> naming the file.
     /// </summary>
     public static Image<Rgb24> Decode(string path, long maxPixels = ImageFolderOptions.DefaultMaxPixels)
     {
-        byte[] bytes;
-        try { bytes = File.ReadAllBytes(path); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new BadItemException(path, $"the file could not be read: {e.Message}", e);
-        }
+        // Special files (FIFOs, devices, sockets, links to them) are refused before they are opened, and the size is
+        // capped before and while reading (ImageFileRead).
+        byte[] bytes = ImageFileRead.ReadAllBytes(path, ImageFolderOptions.MaxFileBytes(maxPixels));
         return Decode(bytes, path, maxPixels);
     }
 

@@ -218,15 +218,20 @@ public sealed class SafeTensorsFile
     /// <summary>
     /// Gives a file written before checksums (or by another tool) its checksum: the same tensors (same dtypes, same
     /// order) and metadata are written again, atomically, with <see cref="ChecksumKey"/> added. A file that has one is
-    /// only verified. Returns whether a checksum was added.
+    /// only verified. Returns whether a checksum was added. <paramref name="validate"/>, when given, sees the parsed file
+    /// before anything is written (and a file that has a checksum too) and throws to refuse it.
     /// </summary>
-    public static bool AddChecksum(string path)
+    public static bool AddChecksum(string path, Action<SafeTensorsFile>? validate = null)
     {
         SafeTensorsFile file;
         lock (Noted)
         {
             bool quiet = Noted.Add(System.IO.Path.GetFullPath(path));   // this call is the answer to the note: do not print it
-            try { file = Open(path); }
+            try
+            {
+                file = Open(path);
+                validate?.Invoke(file);
+            }
             finally { if (quiet) Noted.Remove(System.IO.Path.GetFullPath(path)); }
         }
         if (file.Metadata.ContainsKey(ChecksumKey)) return false;

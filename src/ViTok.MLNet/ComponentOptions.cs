@@ -17,6 +17,14 @@ public abstract class ComponentOptions
 
     private protected ComponentOptions() { }
 
+    /// <summary>
+    /// A copy of these options, taken when an estimator is created: the estimator and every transformer it fits keep
+    /// the copy, so setting a property of the caller's object afterwards changes nothing already built (as ML.NET's own
+    /// estimators read their options once). The copy is shallow: the values are numbers, strings, enums and immutable
+    /// records; a model given in memory (<c>Tokenizer</c>) is copied into each transformer's own weights at Fit.
+    /// </summary>
+    internal T Snapshot<T>() where T : ComponentOptions => (T)MemberwiseClone();
+
     /// <summary>"cpu", "cuda" or "cuda:N". Default null: MLContext.GpuDeviceId (cuda:N) when set, else cpu.</summary>
     public string? Device { get; set; }
 

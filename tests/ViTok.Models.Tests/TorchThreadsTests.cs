@@ -25,8 +25,11 @@ public sealed class TorchThreadsTests
     {
         Assert.AreEqual(1, TorchThreads.For(0, 1));
         Assert.AreEqual(0, TorchThreads.For(0, 32));
-        Assert.AreEqual(3, TorchThreads.For(3, 1));
-        Assert.AreEqual(3, TorchThreads.For(3, 32));
+        int cores = Environment.ProcessorCount;
+        Assert.AreEqual(cores, TorchThreads.For(cores, 1));
+        Assert.AreEqual(cores, TorchThreads.For(cores, 32));
         StringAssert.Contains(Assert.Throws<ArgumentOutOfRangeException>(() => TorchThreads.For(-1, 1)).Message, "Threads must be 0");
+        // More than the cores: thousands of threads would be spawned (Threads = 100000 in a component's options).
+        StringAssert.Contains(Assert.Throws<ArgumentOutOfRangeException>(() => TorchThreads.For(cores + 1, 1)).Message, $"Threads = {cores + 1} is more than the {cores} cores");
     }
 }

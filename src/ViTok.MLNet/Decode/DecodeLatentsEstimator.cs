@@ -32,6 +32,7 @@ public sealed class DecodeLatentsEstimator : IEstimator<DecodeLatentsTransformer
     internal DecodeLatentsEstimator(CatalogHost host, DecodeLatentsOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        options = options.Snapshot<DecodeLatentsOptions>();   // later changes to the caller's object change nothing here
         EstimatorChecks.Validate(options.OutputColumnName, options.BatchSize, options.TokenizerPath, options.Tokenizer, nameof(options));
         _host = host;
         _options = options;

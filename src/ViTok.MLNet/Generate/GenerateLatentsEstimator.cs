@@ -26,6 +26,7 @@ public sealed class GenerateLatentsEstimator : IEstimator<GenerateLatentsTransfo
     internal GenerateLatentsEstimator(CatalogHost host, GenerateLatentsOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        options = options.Snapshot<GenerateLatentsOptions>();   // later changes to the caller's object change nothing here
         Validate(options, nameof(options));
         _host = host;
         _options = options;

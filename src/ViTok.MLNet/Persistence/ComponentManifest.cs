@@ -13,6 +13,15 @@ sealed record ComponentManifest
 {
     public const string TokenizeKind = "tokenize-images", DecodeKind = "decode-latents", GenerateKind = "generate-latents";
 
+    /// <summary>
+    /// The manifest format this build writes and the newest it reads. 1: every zip written before the field existed
+    /// (read as the same layout); 2: the field added (2026-12-07). A zip of a newer format is refused, naming it.
+    /// </summary>
+    public const int CurrentFormat = 2;
+
+    /// <summary>The manifest format (<see cref="CurrentFormat"/> when written; 1 when a zip written before the field has none).</summary>
+    public int FormatVersion { get; init; } = CurrentFormat;
+
     public required string Kind { get; init; }
     public required string OutputColumn { get; init; }
     public required string InputColumn { get; init; }
@@ -49,7 +58,13 @@ sealed record ComponentManifest
 
     public static ComponentManifest FromJson(string json, string where)
     {
-        try { return JsonSerializer.Deserialize<ComponentManifest>(json, Json) ?? throw new InvalidDataException($"{where} is empty."); }
+        ComponentManifest manifest;
+        try { manifest = JsonSerializer.Deserialize<ComponentManifest>(json, Json) ?? throw new InvalidDataException($"{where} is empty."); }
         catch (JsonException e) { throw new InvalidDataException($"{where} is not a valid ViTok component manifest: {e.Message}", e); }
+        if (!json.Contains($"\"{nameof(FormatVersion)}\"", StringComparison.Ordinal)) manifest = manifest with { FormatVersion = 1 };
+        if (manifest.FormatVersion > CurrentFormat || manifest.FormatVersion < 1)
+            throw new InvalidDataException($"{where} is in ViTok component format {manifest.FormatVersion}; this ViTok.MLNet " +
+                $"({typeof(ComponentManifest).Assembly.GetName().Version}) reads formats 1 to {CurrentFormat}. Load it with the ViTok.MLNet version that saved it, or a newer one.");
+        return manifest;
     }
 }

@@ -36,6 +36,7 @@ public sealed class TokenizeImagesEstimator : IEstimator<TokenizeImagesTransform
     internal TokenizeImagesEstimator(CatalogHost host, TokenizeImagesOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        options = options.Snapshot<TokenizeImagesOptions>();   // later changes to the caller's object change nothing here
         EstimatorChecks.Validate(options.OutputColumnName, options.BatchSize, options.TokenizerPath, options.Tokenizer, nameof(options));
         _host = host;
         _options = options;

@@ -35,6 +35,7 @@ public sealed class TrainGeneratorEstimator : IEstimator<GenerateLatentsTransfor
     internal TrainGeneratorEstimator(CatalogHost host, TrainGeneratorOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        options = options.Snapshot<TrainGeneratorOptions>();   // later changes to the caller's object change nothing here
         if (string.IsNullOrWhiteSpace(options.OutputColumnName))
             throw new ArgumentException("OutputColumnName must name the latent column the fitted transformer adds.", nameof(options));
         if (string.IsNullOrWhiteSpace(options.LatentColumnName) || string.IsNullOrWhiteSpace(options.LabelColumnName))

@@ -45,6 +45,7 @@ public sealed class TrainTokenizerEstimator : IEstimator<TokenizeImagesTransform
     internal TrainTokenizerEstimator(CatalogHost host, TrainTokenizerOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        options = options.Snapshot<TrainTokenizerOptions>();   // later changes to the caller's object change nothing here
         if (string.IsNullOrWhiteSpace(options.OutputColumnName))
             throw new ArgumentException("OutputColumnName must name the latent column to add.", nameof(options));
         _config = ViTokConfig.FromVariant(options.Variant, options.Channels, options.ImageSize, position: options.Position);

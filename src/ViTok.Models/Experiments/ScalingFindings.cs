@@ -49,10 +49,18 @@ public sealed class ScalingFindings
 
     public Verdict ELaw => ScalingAnalysis.ELaw(ELawRows);
     public Verdict PhotoELaw => ScalingAnalysis.ELaw(PhotoRows);
-    public Verdict Channels => ScalingAnalysis.ChannelOptimum(ChannelRows);
-    public Verdict Encoder => ScalingAnalysis.WidthAgainstDoublingE(EncoderRows, Base, DoubledE, decoder: false);
-    public Verdict Decoder => ScalingAnalysis.WidthAgainstDoublingE(DecoderRows, Base, DoubledE, decoder: true);
-    public Verdict LossTradeOff => ScalingAnalysis.LossTradeOff(LossRows, FashionMnist.Find(PlainLossRun), FashionMnist.Find(StrongestLossRun));
+    public Verdict Channels => WithoutSeeds(ScalingAnalysis.ChannelOptimum(ChannelRows), ChannelRows);
+    public Verdict Encoder => WithoutSeeds(ScalingAnalysis.WidthAgainstDoublingE(EncoderRows, Base, DoubledE, decoder: false), EncoderRows);
+    public Verdict Decoder => WithoutSeeds(ScalingAnalysis.WidthAgainstDoublingE(DecoderRows, Base, DoubledE, decoder: true), DecoderRows);
+    public Verdict LossTradeOff => WithoutSeeds(ScalingAnalysis.LossTradeOff(LossRows, FashionMnist.Find(PlainLossRun), FashionMnist.Find(StrongestLossRun)), LossRows);
+
+    /// <summary>
+    /// The decision rules (docs/sweeps.md) judge in units of the seed spread: a finding none of whose configurations
+    /// has two seeds is inconclusive, whatever its single-seed rule says (kept in the sentence, marked as such).
+    /// </summary>
+    static Verdict WithoutSeeds(Verdict singleSeed, IReadOnlyList<JsonObject> rows) =>
+        singleSeed.Outcome is Outcome.Pending or Outcome.Inconclusive || ScalingAnalysis.SeedSpread(rows) is not null ? singleSeed
+            : new Verdict(Outcome.Inconclusive, $"{singleSeed.Sentence.TrimEnd('.')}. One seed per configuration, so no noise estimate; the single-seed rule said \"{singleSeed.OutcomeText}\".");
     /// <summary>The E law over tubelet depths q, and the E per frame each depth needs (<see cref="ScalingAnalysis.EPerFrame"/>).</summary>
     public Verdict VideoELaw
     {

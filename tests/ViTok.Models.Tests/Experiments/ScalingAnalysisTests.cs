@@ -16,24 +16,41 @@ public sealed class ScalingAnalysisTests
         ["generation"] = genFd is null ? null : new JsonObject { ["fd_clf"] = genFd },
     };
 
-    [TestMethod]
-    public void An_exact_e_law_with_equal_e_agreement_is_reproduced_and_a_plateau_is_partly()
+    /// <summary>PSNR = 10 + 2 log2 E (+ <paramref name="pOffset"/> at p8) at p4 and p8, E 64-512, for each seed with its offset.</summary>
+    static List<JsonObject> ELawRows(double pOffset, params double[] seedOffsets)
     {
-        // PSNR = 10 + 2 log2 E at both patch sizes; FD halves per doubling.
         var rows = new List<JsonObject>();
         foreach (int p in new[] { 4, 8 })
             foreach (long e in new long[] { 64, 128, 256, 512 })
-                rows.Add(Row($"p{p}-{e}", p, (int)(e / (p == 4 ? 64 : 16)), e, 10 + 2 * Math.Log2(e), 100.0 / e));
-        var verdict = ScalingAnalysis.ELaw(rows);
-        Assert.AreEqual(Outcome.Reproduced, verdict.Outcome, verdict.Sentence);
-        StringAssert.Contains(verdict.Sentence, "R^2 1.00, 2.00 dB per doubling");
-        Assert.AreEqual(4, ScalingAnalysis.EqualE(rows).Count);
-        Assert.AreEqual(0, ScalingAnalysis.EqualE(rows)[0].PsnrSpread, 1e-12);
+                for (int s = 0; s < seedOffsets.Length; s++)
+                    rows.Add(Row($"p{p}-{e}" + (s == 0 ? "" : $".s{s}"), p, (int)(e / (p == 4 ? 64 : 16)), e,
+                        10 + 2 * Math.Log2(e) + (p == 8 ? pOffset : 0) + seedOffsets[s], 100.0 / e));
+        return rows;
+    }
 
-        // p8 saturates: flat PSNR; the law holds within p4 only.
-        var plateau = rows.Select(r => (int)r["p"]! == 8 ? Row((string)r["name"]!, 8, 1, (long)r["E"]!, 22, 5) : r).ToList();
-        Assert.AreEqual(Outcome.Partly, ScalingAnalysis.ELaw(plateau).Outcome);
-        Assert.AreEqual(Outcome.Pending, ScalingAnalysis.ELaw(rows.Take(3).ToList()).Outcome);
+    [TestMethod]
+    public void The_e_law_is_judged_on_seed_means_in_units_of_the_seed_spread()
+    {
+        // Seeds 0.3 dB apart (sd 0.3 over 3 seeds: 2u = 2 x 0.3 x sqrt(2/3) = 0.49 dB).
+        var agreeing = ScalingAnalysis.ELaw(ELawRows(0.2, 0, 0.3, -0.3));
+        Assert.AreEqual(Outcome.Reproduced, agreeing.Outcome, agreeing.Sentence);
+        StringAssert.Contains(agreeing.Sentence, "R^2 1.00, 2.00 dB per doubling");
+        StringAssert.Contains(agreeing.Sentence, "over 8 configurations (24 runs)");
+        StringAssert.Contains(agreeing.Sentence, "seed spread 0.30 dB");
+        Assert.AreEqual(0.3, ScalingAnalysis.SeedSpread(ELawRows(0, 0, 0.3, -0.3))!.Value.Sd, 1e-9);
+        Assert.AreEqual("p4-64", ScalingAnalysis.Configuration(ELawRows(0, 0, 1)[1]));
+
+        // p8 is 3 dB better at every E: more than a doubling of E (2 dB) and far beyond seed noise.
+        Assert.AreEqual(Outcome.NotReproduced, ScalingAnalysis.ELaw(ELawRows(3, 0, 0.3, -0.3)).Outcome);
+        // 1 dB apart: beyond the noise but less than a doubling of E.
+        Assert.AreEqual(Outcome.Inconclusive, ScalingAnalysis.ELaw(ELawRows(1, 0, 0.3, -0.3)).Outcome);
+        // The same 1 dB under noisy seeds (sd 1.5: 2u = 2.45 dB) is within the noise.
+        Assert.AreEqual(Outcome.Reproduced, ScalingAnalysis.ELaw(ELawRows(1, 0, 1.5, -1.5)).Outcome);
+        // One seed only: no noise estimate, whatever the numbers.
+        var single = ScalingAnalysis.ELaw(ELawRows(0, 0));
+        Assert.AreEqual(Outcome.Inconclusive, single.Outcome, single.Sentence);
+        StringAssert.Contains(single.Sentence, "no noise estimate");
+        Assert.AreEqual(Outcome.Pending, ScalingAnalysis.ELaw(ELawRows(0, 0).Take(3).ToList()).Outcome);
     }
 
     [TestMethod]

@@ -18,7 +18,7 @@ using ViTok.Models.Clips;
 using ViTok.Models.Metrics;
 using ViTok.Models.Tokenizer;
 
-var photoTokenizer = Repo("models", "vitok-photos-t16-c32.safetensors");
+var photoTokenizer = Repo("models", "vitok-photos-t8-c8.safetensors");
 var fmnistTokenizer = Repo("models", "vitok-fmnist-t8-c8.safetensors");
 var config = TokenizerFile.ReadConfig(photoTokenizer);
 $"{config.Variant}, c = {config.Channels}, {config.ImageSize}x{config.ImageSize} pixels -> {config.Tokens} tokens x {config.Channels} = E = {config.BottleneckSize} numbers"

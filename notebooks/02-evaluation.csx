@@ -3,7 +3,7 @@
 //
 // **Fashion-MNIST** (`vitok-fmnist-t8-c8`, E = 128 numbers per 32x32 image): the bundled 1,000 items of the *test*
 // split, which the tokenizer never saw (it was trained on the train split). Items 0-499 fit the PCA baseline; items
-// 500-999 are the evaluation set for every method. **Photos** (`vitok-photos-t16-c32`, E = 512 per 64x64 image): the
+// 500-999 are the evaluation set for every method. **Photos** (`vitok-photos-t8-c8`, E = 512 per 64x64 image): the
 // 8 bundled photos, all from the tokenizer's held-out part (`models/make-photo-split.sh`).
 //
 // Baselines at the same E: **PCA** (k = E principal components fitted on the 500 fitting items) and a **thumbnail**
@@ -98,7 +98,7 @@ new Png(ImageGrid.ToPng(grid))
 // %%
 var photoSource = new ImageFolderSource(Repo("samples", "photos"), new ImageFolderOptions { Transform = ImageTransform.ResizeAndCrop(64) });
 var photos = Images(photoSource, 0, photoSource.Count);
-var photoTokenizer = TokenizerFile.Load(Repo("models", "vitok-photos-t16-c32.safetensors"));
+var photoTokenizer = TokenizerFile.Load(Repo("models", "vitok-photos-t8-c8.safetensors"));
 long photoE = photoTokenizer.Config.BottleneckSize;
 int photoSide = ThumbnailBaseline.Side(photoE);
 var photoByTokenizer = FrameByFrame.Reconstruct(photoTokenizer, photos.unsqueeze(2)).select(2, 0);

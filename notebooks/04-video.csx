@@ -1,7 +1,7 @@
 // %% [markdown]
 // # Video: clips through a tokenizer, class-conditional clip generation, and what a temporal tubelet does to E
 //
-// First, clips through the shipped **image** tokenizer `vitok-photos-t16-c32` frame by frame (tubelet depth q = 1),
+// First, clips through the shipped **image** tokenizer `vitok-photos-t8-c8` frame by frame (tubelet depth q = 1),
 // the baseline a temporal tubelet improves on: 4 of the procedural `synthetic-video` clips (a shape drifting and
 // spinning over a gradient, 8 frames of 64x64, seed 0), drawn in this notebook. Then the shipped **video** tokenizer
 // (2-frame x 8x8 tubelets) and the class-conditional DiT trained on its latents generate sprite clips of each class
@@ -16,7 +16,7 @@ using ViTok.Models.Clips;
 using ViTok.Models.Metrics;
 using ViTok.Models.Tokenizer;
 
-var tokenizer = TokenizerFile.Load(Repo("models", "vitok-photos-t16-c32.safetensors"));
+var tokenizer = TokenizerFile.Load(Repo("models", "vitok-photos-t8-c8.safetensors"));
 var video = new SyntheticVideoSource(new SyntheticVideoOptions { Count = 4, Frames = 8, Height = 64, Width = 64, Seed = 0 });
 var clips = ClipTensors.Stack(Enumerable.Range(0, video.Count).Select(i => video.Read(i, new Random(0))).ToList());   // [4, 3, 8, 64, 64]
 var reconstructed = FrameByFrame.Reconstruct(tokenizer, clips);

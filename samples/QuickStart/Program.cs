@@ -8,7 +8,7 @@ var mlContext = new MLContext();
 var photos = mlContext.Data.LoadFromEnumerable(
     Directory.GetFiles(folder, "*.jpg").Order().Select(f => new Photo { File = Path.GetFileName(f) }));
 
-// Load, resize to the tokenizer's 64x64, encode to 16 tokens x 32 channels, decode back to pixels.
+// Load, resize to the tokenizer's 64x64, encode to 64 tokens x 8 channels, decode back to pixels.
 string tokenizer = ViTokModels.Path(ViTokModels.PhotoTokenizer);
 var pipeline = mlContext.Transforms.LoadImages("Image", folder, nameof(Photo.File))
     .Append(mlContext.Transforms.ResizeImages("Image", 64, 64))

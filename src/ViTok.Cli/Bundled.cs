@@ -11,7 +11,7 @@ static class Bundled
 
     public static string FashionMnistTokenizer => Path.Combine(Root, "models", "vitok-fmnist-t8-c8.safetensors");
     public static string FashionMnistGenerator => Path.Combine(Root, "models", "vitok-fmnist-dit-t-ddpm.safetensors");
-    public static string PhotoTokenizer => Path.Combine(Root, "models", "vitok-photos-t16-c32.safetensors");
+    public static string PhotoTokenizer => Path.Combine(Root, "models", "vitok-photos-t8-c8.safetensors");
     public static string FashionMnistClassifier => Path.Combine(Root, "models", "fmnist-classifier.safetensors");
     public static string SpritesVideoTokenizer => Path.Combine(Root, "models", "vitok-sprites-video-w192d2-2x8-c8.safetensors");
     public static string SpritesVideoGenerator => Path.Combine(Root, "models", "vitok-sprites-video-dit-t-flow.safetensors");

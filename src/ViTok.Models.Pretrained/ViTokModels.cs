@@ -11,7 +11,7 @@ public static class ViTokModels
     public const string FashionMnistTokenizer = "vitok-fmnist-t8-c8.safetensors";
 
     /// <summary>Photo tokenizer: T-T/16, 64x64 RGB images, 16 tokens x 32 channels.</summary>
-    public const string PhotoTokenizer = "vitok-photos-t16-c32.safetensors";
+    public const string PhotoTokenizer = "vitok-photos-t8-c8.safetensors";
 
     /// <summary>Class-conditional DiT-T generator of <see cref="FashionMnistTokenizer"/> latents, trained with DDPM.</summary>
     public const string FashionMnistDdpmGenerator = "vitok-fmnist-dit-t-ddpm.safetensors";

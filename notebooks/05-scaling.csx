@@ -71,9 +71,12 @@ Console.WriteLine(Cite(1));
 Console.WriteLine("Ours, Fashion-MNIST: " + findings.ELaw);
 Console.WriteLine("Ours, photos 64x64: " + findings.PhotoELaw);
 // %% [markdown]
-// Why p = 16 departs from the line here: its decoder turns each token's 192 numbers into a 16 x 16 patch through one
-// linear layer, so a patch can only be one of a 192-dimensional family, whatever E is. The paper's S-B/16 is 768 wide,
-// exactly the 3 x 16 x 16 values of a patch; at our width only p <= 8 has that headroom (3 x 8 x 8 = 192).
+// Why p = 16 departs from the line here is not known. An earlier version of this notebook blamed the 192-wide decoder
+// head (one linear layer from a token's 192 numbers to a 16 x 16 patch); that does not hold: a rank-192 linear
+// reconstruction of 16 x 16 patches reaches 34.3 dB on Fashion-MNIST and 35.0 dB on the photos (measured by the review
+// in issue 27, not re-measured here), far above every p16 run. Hypotheses, untested: at 1,000 steps the runs are under-trained, and per-step compute differs 3-6x across p, so
+// the gap may measure training speed rather than the bottleneck; the wide-decoder p16 control and the 4,000-step
+// equal-E runs of docs/sweeps.md (Decision rules) are the tests.
 //
 // ## Findings 3 and 4: a wider encoder does not help; a wider decoder helps less than doubling E
 // Base: p = 8, c = 16 (E = 256), both sides 192 wide; doubling E: c = 32.

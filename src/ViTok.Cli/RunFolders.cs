@@ -11,29 +11,12 @@ namespace ViTok.Cli;
 /// </summary>
 static class RunFolders
 {
-    /// <summary>The files a trainer exports at the end of a run (`train`, `train-generator`).</summary>
-    static readonly string[] Exported = ["tokenizer.safetensors", "generator.safetensors"];
-
-    /// <summary>The names in <paramref name="folder"/> that show a run was started there (checkpoints, history.jsonl, an exported model).</summary>
-    public static IReadOnlyList<string> RunFiles(string folder)
-    {
-        if (!Directory.Exists(folder)) return [];
-        var found = new List<string>();
-        foreach (string name in Exported.Append(TrainingHistory.FileName))
-            if (File.Exists(Path.Combine(folder, name))) found.Add(name);
-        found.AddRange(Directory.EnumerateFiles(folder, "checkpoint-*.safetensors").Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal));
-        return found;
-    }
+    /// <summary>The names in <paramref name="folder"/> that show a run was started there (<see cref="RunFolderContents.Find"/>).</summary>
+    public static IReadOnlyList<string> RunFiles(string folder) => RunFolderContents.Find(folder);
 
     /// <summary>Without --resume, a usage error naming <paramref name="option"/> when <paramref name="folder"/> holds a run.</summary>
     public static void RequireNoRun(string option, string folder, bool resume)
     {
-        if (resume) return;
-        var found = RunFiles(folder);
-        if (found.Count == 0) return;
-        bool resumable = found.Any(n => n.StartsWith("checkpoint-", StringComparison.Ordinal));
-        string listed = string.Join(", ", found.Take(4)) + (found.Count > 4 ? $" and {found.Count - 4} more" : "");
-        throw new UsageException($"{option}: '{folder}' already holds a training run ({listed}); a new run would replace its model and mix the histories. " +
-                                 (resumable ? "Continue it with --resume, or choose another folder." : "It has no checkpoint to resume from: choose another folder, or move its files away first."));
+        if (RunFolderContents.RefusalForNewRun(folder, resume, "--resume") is { } why) throw new UsageException($"{option}: {why}");
     }
 }

@@ -30,6 +30,14 @@ public sealed class TrainTokenizerTests
         Assert.AreEqual(4 * 4, latents[0].Length);
         Assert.IsTrue(File.Exists(Path.Combine(run, "tokenizer.safetensors")));
         Assert.IsTrue(messages.Any(m => m.Contains("step 12/12")), string.Join("\n", messages));
+
+        // The same RunFolder again without Resume: refused before any row is read, the finished run untouched.
+        var before = File.ReadAllBytes(Path.Combine(run, "tokenizer.safetensors"));
+        var e = Assert.Throws<ArgumentException>(() => pipeline.Fit(images));
+        StringAssert.Contains(e.Message, "RunFolder");
+        StringAssert.Contains(e.Message, "already holds a training run");
+        StringAssert.Contains(e.Message, "Resume = true");
+        CollectionAssert.AreEqual(before, File.ReadAllBytes(Path.Combine(run, "tokenizer.safetensors")));
     }
 
     [TestMethod]

@@ -80,6 +80,9 @@ public sealed class TrainGeneratorEstimator : IEstimator<GenerateLatentsTransfor
     public GenerateLatentsTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
+        // A new run into a folder that holds one would replace its model and mix the histories: refused before any row is read.
+        if (_options.RunFolder is { } runFolder && RunFolderContents.RefusalForNewRun(runFolder, _options.Resume, "Resume = true") is { } why)
+            throw new ArgumentException($"RunFolder: {why}", "options");
         string latentName = _options.LatentColumnName, labelName = _options.LabelColumnName;
         CheckLatent(ColumnShape.Find(input.Schema, latentName, "Latent"));
         CheckLabel(ColumnShape.Find(input.Schema, labelName, "Label"));

@@ -59,6 +59,9 @@ public sealed class TrainTokenizerEstimator : IEstimator<TokenizeImagesTransform
     public TokenizeImagesTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
+        // A new run into a folder that holds one would replace its model and mix the histories: refused before any row is read.
+        if (_options.RunFolder is { } runFolder && RunFolderContents.RefusalForNewRun(runFolder, _options.Resume, "Resume = true") is { } why)
+            throw new ArgumentException($"RunFolder: {why}", "options");
         var kind = PixelInput.Check(ColumnShape.Find(input.Schema, Input, "Image"), 1, _config.ImageSize);
         var items = new List<float[]>();
         using (var cursor = input.GetRowCursor(RowLabel.TextColumns(input.Schema).Append(input.Schema[Input])))

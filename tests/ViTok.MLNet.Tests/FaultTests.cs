@@ -23,16 +23,7 @@ public sealed class FaultTests
     [ClassCleanup]
     public static void Cleanup() => _data.Dispose();
 
-    static IDataView Pixels(MLContext ml, int rows, Action<int, float[]>? edit = null)
-    {
-        var rng = new Random(2);
-        return ml.Data.LoadFromEnumerable(Enumerable.Range(0, rows).Select(i =>
-        {
-            var pixels = Enumerable.Range(0, 3 * 32 * 32).Select(_ => (float)rng.Next(256)).ToArray();
-            edit?.Invoke(i, pixels);
-            return new ContractInput { Pixels = pixels, Latent = new float[64], Label = "a" };
-        }).ToArray());
-    }
+    static IDataView Pixels(MLContext ml, int rows, Action<int, float[]>? edit = null) => ContractInput.RandomPixels(ml, rows, seed: 2, edit);
 
     TokenizeImagesOptions Tokenize(int threads = 0) => new()
     {

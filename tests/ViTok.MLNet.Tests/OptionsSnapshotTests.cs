@@ -23,14 +23,7 @@ public sealed class OptionsSnapshotTests
     [ClassCleanup]
     public static void Cleanup() => _data.Dispose();
 
-    static IDataView Pixels(MLContext ml, int rows)
-    {
-        var rng = new Random(6);
-        return ml.Data.LoadFromEnumerable(Enumerable.Range(0, rows).Select(_ => new ContractInput
-        {
-            Pixels = Enumerable.Range(0, 3 * 32 * 32).Select(_ => (float)rng.Next(256)).ToArray(), Latent = new float[64],
-        }).ToArray());
-    }
+    static IDataView Pixels(MLContext ml, int rows) => ContractInput.RandomPixels(ml, rows, seed: 6);
 
     static float[][] Latents(IDataView view) => view.GetColumn<VBuffer<float>>("Out").Select(v => v.DenseValues().ToArray()).ToArray();
 

@@ -17,6 +17,18 @@ public sealed class ContractInput
     public float[] Latent { get; set; } = [];
     public string Label { get; set; } = "";
     public float Weight { get; set; }
+
+    /// <summary><paramref name="rows"/> rows of random 8-bit pixel values (seeded), class "a", zero latents; <paramref name="edit"/> may change row i's pixels.</summary>
+    public static IDataView RandomPixels(Microsoft.ML.MLContext ml, int rows, int seed, Action<int, float[]>? edit = null)
+    {
+        var rng = new Random(seed);
+        return ml.Data.LoadFromEnumerable(Enumerable.Range(0, rows).Select(i =>
+        {
+            var pixels = Enumerable.Range(0, 3 * 32 * 32).Select(_ => (float)rng.Next(256)).ToArray();
+            edit?.Invoke(i, pixels);
+            return new ContractInput { Pixels = pixels, Latent = new float[64], Label = "a" };
+        }).ToArray());
+    }
 }
 
 /// <summary>The same column names with the wrong types.</summary>

@@ -21,7 +21,9 @@ sealed class DecodeMapping(DecodeLatentsOptions options, string input, Tokenizer
             var c = tokenizer.Config;
             return options.Output == DecodedOutput.Image
                 ? new ImageDataViewType(c.ImageSize, c.ImageSize)
-                : new VectorDataViewType(NumberDataViewType.Single, 3, c.Frames, c.ImageSize, c.ImageSize);
+                : c.Frames == 1
+                    ? new VectorDataViewType(NumberDataViewType.Single, 3, c.ImageSize, c.ImageSize)              // as ExtractPixels gives an image
+                    : new VectorDataViewType(NumberDataViewType.Single, 3, c.Frames, c.ImageSize, c.ImageSize);   // a clip keeps its frames
         }
     }
 

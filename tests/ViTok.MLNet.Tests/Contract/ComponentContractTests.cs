@@ -159,6 +159,18 @@ public sealed class ComponentContractTests
     }
 
     [TestMethod]
+    public void Decoded_image_pixel_vectors_are_shaped_as_ExtractPixels_gives_them()
+    {
+        var ml = new MLContext(seed: 1);
+        var data = Input(ml, 2);
+        using var model = ml.Transforms.DecodeLatents(new DecodeLatentsOptions
+            { OutputColumnName = "Out", InputColumnName = "Latent", TokenizerPath = _data.TokenizerPath, Output = DecodedOutput.PixelVector }).Fit(data);
+        var decoded = (VectorDataViewType)model.GetOutputSchema(data.Schema)["Out"].Type;
+        CollectionAssert.AreEqual(new[] { 3, 32, 32 }, decoded.Dimensions.ToArray());
+        CollectionAssert.AreEqual(((VectorDataViewType)data.Schema["Pixels"].Type).Dimensions.ToArray(), decoded.Dimensions.ToArray());
+    }
+
+    [TestMethod]
     [DynamicData(nameof(All))]
     public void A_missing_input_column_fails_at_fit_and_at_schema_naming_it(Case c)
     {

@@ -59,6 +59,19 @@ public sealed class FaultTests
     }
 
     [TestMethod]
+    public void An_unavailable_device_is_explained_in_the_words_of_the_ml_net_api()
+    {
+        if (TorchSharp.torch.cuda.is_available()) Assert.Inconclusive("This machine has CUDA.");
+        var ml = new MLContext(seed: 1);
+        var options = Tokenize();
+        options.Device = "cuda";
+        var e = Assert.Throws<Exception>(() => ml.Transforms.TokenizeImages(options).Fit(Pixels(ml, 1)));
+        StringAssert.Contains(e.Message, "Device = \"cpu\"");
+        StringAssert.Contains(e.Message, "MLContext.FallbackToCpu = true");
+        using var fallback = new MLContext(seed: 1) { FallbackToCpu = true }.Transforms.TokenizeImages(options).Fit(Pixels(ml, 1));
+    }
+
+    [TestMethod]
     public void A_nan_or_infinite_pixel_is_refused_naming_column_and_row()
     {
         foreach (float bad in new[] { float.NaN, float.PositiveInfinity })

@@ -162,7 +162,8 @@ public static class TorchRuntime
                 throw new DeviceUnavailableException(
                     $"Device '{options.Device}' was requested but CUDA is not available (this build uses the '{BuildRuntime}' torch runtime" +
                     (BuildRuntime == "cpu" ? "; build with -p:TorchRuntime=cuda on a machine with an NVIDIA GPU" : "") +
-                    "). Use --device cpu, or allow fallback with --fallback-to-cpu.");
+                    "). Ask for the CPU, or allow the fallback to it: on the command line --device cpu or --fallback-to-cpu; in ML.NET " +
+                    "Device = \"cpu\" in the component's options or MLContext.FallbackToCpu = true.");
             }
             int count = torch.cuda.device_count();
             if (index >= count)

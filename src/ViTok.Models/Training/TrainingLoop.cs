@@ -64,7 +64,7 @@ sealed class TrainingLoop(TrainingCadence cadence, LearningRateSchedule schedule
             var rejected = new List<string>();
             var file = TrainingCheckpoint.Latest(folder, rejected);
             foreach (var r in rejected) log?.Invoke($"passed over unreadable checkpoint {r}");
-            if (file is null) throw new FileNotFoundException($"--resume: no readable checkpoint in '{folder}'.");
+            if (file is null) throw new FileNotFoundException($"Nothing to resume: no readable checkpoint in '{folder}'.");
             step = run.Restore(file);
             lastCheckpoint = file.Path;
             log?.Invoke($"resumed from {file.Path} at step {step}");

@@ -18,7 +18,7 @@ public sealed class DecodeLatentsOptions : ComponentOptions
     /// <summary>A tokenizer already in memory. Each fitted transformer gets its own copy of its weights; the model stays yours to dispose.</summary>
     public ViTokAutoEncoder? Tokenizer { get; set; }
 
-    /// <summary>What to produce: an MLImage (default; images only) or a float pixel vector [3, T, H, W].</summary>
+    /// <summary>What to produce: an MLImage (default; images only) or a float pixel vector ([3, H, W] for images, [3, T, H, W] for clips).</summary>
     public DecodedOutput Output { get; set; } = DecodeLatentsEstimator.Defaults.Output;
 
     /// <summary>Computation precision. Default Float32.</summary>
@@ -29,6 +29,10 @@ public sealed class DecodeLatentsOptions : ComponentOptions
 
     /// <inheritdoc cref="PixelScale"/>
     public float PixelOffset { get; set; } = DecodeLatentsEstimator.Defaults.PixelOffset;
+
+    /// <summary>For pixel-vector output: clamp each decoded pixel to the valid range ([-1, 1] before scaling, so 0..255
+    /// with the default scale), as an image would be. Default false: the decoder's values as computed, which may overshoot.</summary>
+    public bool ClampPixels { get; set; }
 }
 
 /// <summary>The form of decoded pixels.</summary>
@@ -36,6 +40,6 @@ public enum DecodedOutput
 {
     /// <summary>An MLImage (Rgba32) of the tokenizer's size.</summary>
     Image,
-    /// <summary>A float vector [3, T, H, W], channel-major.</summary>
+    /// <summary>A float vector, channel-major: [3, H, W] for images, [3, T, H, W] for clips.</summary>
     PixelVector,
 }

@@ -56,6 +56,7 @@ public sealed class DecodeLatentsTransformer : ViTokTransformer
         PixelScale = _options.PixelScale,
         PixelOffset = _options.PixelOffset,
         DecodeOutput = _options.Output.ToString(),
+        ClampPixels = _options.ClampPixels,
         Format = _v2 is null ? null : V2ModelHandle.Format,
     };
 
@@ -73,6 +74,7 @@ public sealed class DecodeLatentsTransformer : ViTokTransformer
             PixelScale = m.PixelScale,
             PixelOffset = m.PixelOffset,
             Output = Enum.Parse<DecodedOutput>(m.DecodeOutput),
+            ClampPixels = m.ClampPixels,
         };
         if (m.Format == V2ModelHandle.Format)
         {

@@ -56,6 +56,15 @@ sealed class DecodeMapping(DecodeLatentsOptions options, string input, Tokenizer
         return MLImage.CreateFromPixels(width, height, MLPixelFormat.Rgba32, rgba);
     }
 
+    /// <summary>Decoded pixels in [-1, 1] (or beyond) as the pixel-vector column gives them: (pixel - offset) / scale, clamped first when asked.</summary>
+    internal static void ToOutputScale(ReadOnlySpan<float> pixels, Span<float> values, DecodeLatentsOptions o)
+    {
+        if (o.ClampPixels)
+            for (int i = 0; i < pixels.Length; i++) values[i] = (Math.Clamp(pixels[i], -1f, 1f) - o.PixelOffset) / o.PixelScale;
+        else
+            for (int i = 0; i < pixels.Length; i++) values[i] = (pixels[i] - o.PixelOffset) / o.PixelScale;
+    }
+
     static byte ToByte(float v) => (byte)Math.Clamp(MathF.Round((v + 1f) * 127.5f), 0f, 255f);
 
     sealed class Run(DecodeMapping mapping, ValueGetter<VBuffer<float>> getter, int slots) : IBatchRun
@@ -93,7 +102,7 @@ sealed class DecodeMapping(DecodeLatentsOptions options, string input, Tokenizer
                 {
                     var pixels = _pixels.Slot(slot());
                     var editor = VBufferEditor.Create(ref dst, pixels.Length);
-                    for (int i = 0; i < pixels.Length; i++) editor.Values[i] = (pixels[i] - o.PixelOffset) / o.PixelScale;
+                    ToOutputScale(pixels, editor.Values, o);
                     dst = editor.Commit();
                 });
             int size = mapping.tokenizer.Config.ImageSize;

@@ -34,6 +34,8 @@ sealed record ComponentManifest
     public float PixelScale { get; init; }
     public float PixelOffset { get; init; }
     public string DecodeOutput { get; init; } = "Image";
+    /// <summary>Decode: <see cref="DecodeLatentsOptions.ClampPixels"/> (absent, false, in zips written before it existed).</summary>
+    public bool ClampPixels { get; init; }
     public string? SeedColumn { get; init; }
     public string? Sampler { get; init; }
     public int Steps { get; init; }

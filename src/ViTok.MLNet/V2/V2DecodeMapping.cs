@@ -83,7 +83,7 @@ sealed class V2DecodeMapping(DecodeLatentsOptions options, string input, V2Model
                 {
                     var pixels = _images[slot()].Pixels;
                     var editor = VBufferEditor.Create(ref dst, pixels.Length);
-                    for (int i = 0; i < pixels.Length; i++) editor.Values[i] = (pixels[i] - o.PixelOffset) / o.PixelScale;
+                    DecodeMapping.ToOutputScale(pixels, editor.Values, o);
                     dst = editor.Commit();
                 });
             return (ValueGetter<MLImage>)((ref MLImage dst) =>

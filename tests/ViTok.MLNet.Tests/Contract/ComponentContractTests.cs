@@ -171,6 +171,31 @@ public sealed class ComponentContractTests
     }
 
     [TestMethod]
+    public void Clamped_pixel_vectors_stay_in_the_pixel_range_and_the_setting_is_saved()
+    {
+        var ml = new MLContext(seed: 1);
+        // Latents of 3: far outside what the random tiny decoder saw, so unclamped pixels overshoot 0..255.
+        var data = ml.Data.LoadFromEnumerable(Enumerable.Range(0, 3).Select(i => new ContractInput { Pixels = new float[3 * 32 * 32], Latent = Enumerable.Repeat(3f + i, 64).ToArray() }).ToArray());
+        DecodeLatentsOptions Options(bool clamp) => new()
+            { OutputColumnName = "Out", InputColumnName = "Latent", TokenizerPath = _data.TokenizerPath, Output = DecodedOutput.PixelVector, ClampPixels = clamp };
+        float[] Values(ITransformer model) => model.Transform(data).GetColumn<VBuffer<float>>("Out").SelectMany(v => v.DenseValues()).ToArray();
+        using var raw = ml.Transforms.DecodeLatents(Options(false)).Fit(data);
+        using var clamped = ml.Transforms.DecodeLatents(Options(true)).Fit(data);
+        var unclamped = Values(raw);
+        Assert.IsTrue(unclamped.Any(v => v < 0 || v > 255), "the test's latents make the decoder overshoot");
+        var inRange = Values(clamped);
+        Assert.IsTrue(inRange.All(v => v >= 0 && v <= 255));
+        var expected = unclamped.Select(v => Math.Clamp(v, 0f, 255f)).ToArray();
+        for (int i = 0; i < expected.Length; i++) Assert.AreEqual(expected[i], inRange[i], 1e-3f, $"value {i}");   // 1 / (1/127.5) rounds to 254.99998
+
+        string zip = Path.Combine(_data.Folder, $"clamped-{Guid.NewGuid():N}.zip");
+        ml.SaveWithViTok(clamped, data.Schema, zip);
+        var loaded = ml.LoadWithViTok(zip, out _);
+        using var __ = loaded as IDisposable;
+        CollectionAssert.AreEqual(inRange, Values(loaded));
+    }
+
+    [TestMethod]
     [DynamicData(nameof(All))]
     public void A_missing_input_column_fails_at_fit_and_at_schema_naming_it(Case c)
     {

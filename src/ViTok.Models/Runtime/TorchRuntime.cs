@@ -146,6 +146,10 @@ public static class TorchRuntime
         if (threads > 0 && torch.get_num_threads() != threads) torch.set_num_threads(threads);
     }
 
+    /// <summary>What to do about a device that is not there, in the words of both surfaces.</summary>
+    const string FallbackAdvice = "Ask for the CPU, or allow the fallback to it: on the command line --device cpu or --fallback-to-cpu; in ML.NET " +
+                                  "Device = \"cpu\" in the component's options or MLContext.FallbackToCpu = true.";
+
     /// <summary>Resolves and validates the device named by <paramref name="options"/>; applies the thread count.</summary>
     public static torch.Device Resolve(ComputeOptions options)
     {
@@ -162,14 +166,13 @@ public static class TorchRuntime
                 throw new DeviceUnavailableException(
                     $"Device '{options.Device}' was requested but CUDA is not available (this build uses the '{BuildRuntime}' torch runtime" +
                     (BuildRuntime == "cpu" ? "; build with -p:TorchRuntime=cuda on a machine with an NVIDIA GPU" : "") +
-                    "). Ask for the CPU, or allow the fallback to it: on the command line --device cpu or --fallback-to-cpu; in ML.NET " +
-                    "Device = \"cpu\" in the component's options or MLContext.FallbackToCpu = true.");
+                    "). " + FallbackAdvice);
             }
             int count = torch.cuda.device_count();
             if (index >= count)
             {
                 if (options.FallbackToCpu) return torch.CPU;
-                throw new DeviceUnavailableException($"Device '{options.Device}' was requested but only {count} CUDA device(s) exist.");
+                throw new DeviceUnavailableException($"Device '{options.Device}' was requested but only {count} CUDA device(s) exist. " + FallbackAdvice);
             }
             return torch.device(DeviceType.CUDA, index);
         }

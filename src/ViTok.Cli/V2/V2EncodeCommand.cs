@@ -1,3 +1,4 @@
+using ViTok.Models.Tokenizer;
 using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.ML;
@@ -39,7 +40,7 @@ static class V2EncodeCommand
         o.WriteLine($"encoding {files.Count} images of {data} with ViTok-v2 {variant} (native size, at most {maxTokens} tokens) into {output}");
 
         var names = new List<string>();
-        var latents = new List<V2Latent>();
+        var latents = new List<TokenizerLatent>();
         var metadata = new Dictionary<string, string>
         {
             ["format"] = "pt",

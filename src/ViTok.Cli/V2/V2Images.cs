@@ -1,3 +1,4 @@
+using ViTok.Models.Tokenizer;
 using ViTok.Cli.Verbs;
 using ViTok.Models.Clips;
 using ViTok.Models.TokenizerV2;
@@ -31,10 +32,10 @@ static class V2Images
     }
 
     /// <summary>Reads one image, shrunk to the budget when it is over it; also gives the size of the file's image.</summary>
-    public static (V2Image Image, int SourceHeight, int SourceWidth) Load(string path, ViTokV2Inference inference, int maxTokens)
+    public static (TokenizerImage Image, int SourceHeight, int SourceWidth) Load(string path, ViTokV2Inference inference, int maxTokens)
     {
         using var image = ImageFiles.Load(path);
-        var v2 = new V2Image(image.data<float>().ToArray(), (int)image.shape[1], (int)image.shape[2]);
+        var v2 = new TokenizerImage(image.data<float>().ToArray(), (int)image.shape[1], (int)image.shape[2]);
         return (inference.ResizeToTokenBudget(v2, maxTokens), v2.Height, v2.Width);
     }
 
@@ -42,10 +43,10 @@ static class V2Images
     /// Reads the images of <paramref name="files"/> (<see cref="Load"/>). An unreadable one is a usage error naming it and
     /// <paramref name="option"/>, unless <paramref name="skipBad"/>: then it is left out and its path added to <paramref name="skipped"/>.
     /// </summary>
-    public static List<(string Name, V2Image Image, int SourceHeight, int SourceWidth)> LoadReadable(
+    public static List<(string Name, TokenizerImage Image, int SourceHeight, int SourceWidth)> LoadReadable(
         IEnumerable<(string Name, string Path)> files, ViTokV2Inference inference, int maxTokens, string option, bool skipBad, List<string> skipped)
     {
-        var images = new List<(string, V2Image, int, int)>();
+        var images = new List<(string, TokenizerImage, int, int)>();
         foreach (var (name, path) in files)
         {
             try

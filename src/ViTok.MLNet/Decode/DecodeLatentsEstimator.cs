@@ -4,8 +4,8 @@ using Microsoft.ML.Transforms.Image;
 using ViTok.MLNet.DataViews;
 using ViTok.MLNet.Decode;
 using ViTok.MLNet.Persistence;
-using ViTok.MLNet.V2;
-using ViTok.Models.TokenizerV2;
+using ViTok.Models.Tokenizer;
+using ViTok.MLNet.NativeSize;
 
 namespace ViTok.MLNet;
 
@@ -38,19 +38,13 @@ public sealed class DecodeLatentsEstimator : IEstimator<DecodeLatentsTransformer
         _options = options;
     }
 
-    bool IsV2 => _options.TokenizerPath is { } path && ViTokV2Checkpoint.IsCheckpointFolder(path);
     string Input => _options.InputColumnName ?? _options.OutputColumnName;
 
     /// <summary>Loads the decoder (each transformer owns its own copy of the weights) and checks the input schema before any row is read.</summary>
     public DecodeLatentsTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        if (IsV2)
-        {
-            var v2 = V2ModelHandle.Create(_host, _options.TokenizerPath!, V2Half.Decoder, _options.Device, _options.Threads, _options.Precision);
-            return ViTokTransformer.Fitted(v2, () => new DecodeLatentsTransformer(_options, v2), input.Schema);
-        }
-        var tokenizer = TokenizerHandle.Create(_host, _options.TokenizerPath, _options.Tokenizer, _options.Device, _options.Threads, _options.Precision);
+        var tokenizer = ModelHandles.Tokenizer(_host, _options.TokenizerPath, _options.Tokenizer, TokenizerHalf.Decoder, _options.Device, _options.Threads, _options.Precision);
         return ViTokTransformer.Fitted(tokenizer, () => new DecodeLatentsTransformer(_options, tokenizer), input.Schema);
     }
 
@@ -59,18 +53,17 @@ public sealed class DecodeLatentsEstimator : IEstimator<DecodeLatentsTransformer
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
         var latent = ColumnShape.Find(inputSchema, Input, "Latent");
-        if (IsV2)
+        var shape = ModelHandles.Shape(_options.TokenizerPath, _options.Tokenizer, TokenizerHalf.Decoder);
+        if (shape.NativeResolution)
         {
-            var config = V2ModelHandle.ReadConfig(_options.TokenizerPath!, V2Half.Decoder);
-            V2DecodeMapping.Check(latent, V2Columns.For(Input).Select(c => ColumnShape.Find(inputSchema, c.Name, V2DecodeMapping.GridColumnsHint(Input))), config);
+            NativeSizeDecodeMapping.Check(latent, GridColumns.For(Input).Select(c => ColumnShape.Find(inputSchema, c.Name, NativeSizeDecodeMapping.GridColumnsHint(Input))), shape);
             return EstimatorChecks.With(inputSchema, _options.Output == DecodedOutput.Image
                 ? MLNetInternals.Column(_options.OutputColumnName, SchemaShape.Column.VectorKind.Scalar, new ImageDataViewType())
                 : MLNetInternals.Column(_options.OutputColumnName, SchemaShape.Column.VectorKind.VariableVector, NumberDataViewType.Single));
         }
-        var c = TokenizerHandle.ReadConfig(_options.TokenizerPath, _options.Tokenizer);
-        DecodeMapping.Check(latent, c, _options);
+        DecodeMapping.Check(latent, shape, _options);
         return EstimatorChecks.With(inputSchema, _options.Output == DecodedOutput.Image
-            ? MLNetInternals.Column(_options.OutputColumnName, SchemaShape.Column.VectorKind.Scalar, new ImageDataViewType(c.ImageSize, c.ImageSize))
+            ? MLNetInternals.Column(_options.OutputColumnName, SchemaShape.Column.VectorKind.Scalar, new ImageDataViewType(shape.ImageSize, shape.ImageSize))
             : MLNetInternals.Column(_options.OutputColumnName, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single));
     }
 }

@@ -3,7 +3,8 @@ using Microsoft.ML.Data;
 using ViTok.MLNet.DataViews;
 using ViTok.MLNet.Decode;
 using ViTok.MLNet.Persistence;
-using ViTok.MLNet.V2;
+using ViTok.Models.Tokenizer;
+using ViTok.MLNet.NativeSize;
 using ViTok.MLNet.Tokenize;
 
 namespace ViTok.MLNet;
@@ -16,34 +17,28 @@ public sealed class DecodeLatentsTransformer : ViTokTransformer
 {
     readonly DecodeLatentsOptions _options;
     readonly BatchedMapping _mapping;
-    readonly V2ModelHandle? _v2;
+    readonly TokenizerHandle _tokenizer;
 
+    /// <summary>A fixed-size tokenizer's decoder, or a native-resolution one's (each image comes back at the size its
+    /// latent's Height/Width columns give).</summary>
     internal DecodeLatentsTransformer(DecodeLatentsOptions options, TokenizerHandle tokenizer)
     {
-        Tokenizer = tokenizer;
+        _tokenizer = tokenizer;
         _options = options;
-        _mapping = new DecodeMapping(options, options.InputColumnName ?? options.OutputColumnName, tokenizer);
+        string input = options.InputColumnName ?? options.OutputColumnName;
+        _mapping = tokenizer.Info.NativeResolution
+            ? new NativeSizeDecodeMapping(options, input, tokenizer)
+            : new DecodeMapping(options, input, tokenizer);
     }
 
-    /// <summary>A ViTok-v2 decoder: each image comes back at the size its latent's Height/Width columns give.</summary>
-    internal DecodeLatentsTransformer(DecodeLatentsOptions options, V2ModelHandle model)
-    {
-        _v2 = model;
-        _options = options;
-        _mapping = new V2DecodeMapping(options, options.InputColumnName ?? options.OutputColumnName, model);
-    }
-
-    TokenizerHandle? Tokenizer { get; }
+    /// <summary>What the tokenizer takes and gives (variant, image size or native resolution, channels, frames).</summary>
+    public TokenizerShape Tokenizer => _tokenizer.Info;
 
     private protected override BatchedMapping Mapping => _mapping;
-    private protected override byte[] WeightBytes => _v2?.FileBytes ?? Tokenizer!.FileBytes;
-    private protected override void DisposeModel()
-    {
-        Tokenizer?.Dispose();
-        _v2?.Dispose();
-    }
+    private protected override byte[] WeightBytes => _tokenizer.FileBytes;
+    private protected override void DisposeModel() => _tokenizer.Dispose();
 
-    internal override bool WeightsLoaded => _v2?.IsLoaded ?? Tokenizer!.IsLoaded;
+    internal override bool WeightsLoaded => _tokenizer.IsLoaded;
 
     private protected override ComponentManifest Manifest => new()
     {
@@ -57,7 +52,7 @@ public sealed class DecodeLatentsTransformer : ViTokTransformer
         PixelOffset = _options.PixelOffset,
         DecodeOutput = _options.Output.ToString(),
         ClampPixels = _options.ClampPixels,
-        Format = _v2 is null ? null : V2ModelHandle.Format,
+        Format = _tokenizer.Format,
     };
 
     /// <summary>The transformer a saved pipeline describes, on <paramref name="device"/> (null: the loading MLContext's).</summary>
@@ -76,12 +71,7 @@ public sealed class DecodeLatentsTransformer : ViTokTransformer
             Output = Enum.Parse<DecodedOutput>(m.DecodeOutput),
             ClampPixels = m.ClampPixels,
         };
-        if (m.Format == V2ModelHandle.Format)
-        {
-            var v2 = V2ModelHandle.FromBytes(host, weights, name, V2Half.Decoder, device, m.Threads, options.Precision);
-            return Owning(v2, () => new DecodeLatentsTransformer(options, v2));
-        }
-        var tokenizer = TokenizerHandle.FromBytes(host, weights, name, device, m.Threads, options.Precision);
+        var tokenizer = ModelHandles.Tokenizer(host, new TokenizerSource(weights, name, m.WeightFormat), TokenizerHalf.Decoder, device, m.Threads, options.Precision);
         return Owning(tokenizer, () => new DecodeLatentsTransformer(options, tokenizer));
     }
 }

@@ -18,7 +18,7 @@ sealed class DecodeMapping(DecodeLatentsOptions options, string input, Tokenizer
     {
         get
         {
-            var c = tokenizer.Config;
+            var c = tokenizer.Info;
             return options.Output == DecodedOutput.Image
                 ? new ImageDataViewType(c.ImageSize, c.ImageSize)
                 : c.Frames == 1
@@ -29,12 +29,12 @@ sealed class DecodeMapping(DecodeLatentsOptions options, string input, Tokenizer
 
     public override BatchRunStarter Bind(DataViewSchema schema)
     {
-        Check(ColumnShape.Find(schema, InputColumn, "Latent"), tokenizer.Config, options);
+        Check(ColumnShape.Find(schema, InputColumn, "Latent"), tokenizer.Info, options);
         return (row, slots) => new Run(this, row.GetGetter<VBuffer<float>>(row.Schema[InputColumn]), slots);
     }
 
     /// <summary>The one check of a decoder's input, for the estimator's schema and the transformer's.</summary>
-    public static void Check(ColumnShape latent, ViTokConfig config, DecodeLatentsOptions options)
+    public static void Check(ColumnShape latent, TokenizerShape config, DecodeLatentsOptions options)
     {
         LatentColumn.Check(latent, config, "the decoder");
         if (options.Output == DecodedOutput.Image && config.Frames != 1)
@@ -69,8 +69,8 @@ sealed class DecodeMapping(DecodeLatentsOptions options, string input, Tokenizer
 
     sealed class Run(DecodeMapping mapping, ValueGetter<VBuffer<float>> getter, int slots) : IBatchRun
     {
-        readonly BatchBuffer _latents = mapping.tokenizer.LatentBuffer(slots);
-        readonly BatchBuffer _pixels = mapping.tokenizer.PixelBuffer(slots);
+        readonly BatchBuffer _latents = new(slots, mapping.tokenizer.Info.LatentLength(mapping.tokenizer.Info.ImageSize, mapping.tokenizer.Info.ImageSize));
+        readonly BatchBuffer _pixels = new(slots, mapping.tokenizer.Info.PixelLength(mapping.tokenizer.Info.ImageSize, mapping.tokenizer.Info.ImageSize));
         readonly long[] _rows = new long[slots];
         VBuffer<float> _buffer;
 
@@ -89,7 +89,7 @@ sealed class DecodeMapping(DecodeLatentsOptions options, string input, Tokenizer
         {
             using (var pass = mapping.tokenizer.Use())
                 TorchThreads.Run(TorchThreads.For(mapping.options.Threads, count), () =>
-                    pass.Model.Decode(_latents, count, _pixels));
+                    pass.Model.Decode(_latents, count, mapping.tokenizer.Info.ImageSize, mapping.tokenizer.Info.ImageSize, _pixels));
             for (int i = 0; i < count; i++)
                 FiniteValues.CheckOutput(_pixels.Slot(i), mapping.OutputColumn, $"row {_rows[i]}", () => $"its latent has {FiniteValues.Range(_latents.Slot(i))}");
         }
@@ -105,7 +105,7 @@ sealed class DecodeMapping(DecodeLatentsOptions options, string input, Tokenizer
                     ToOutputScale(pixels, editor.Values, o);
                     dst = editor.Commit();
                 });
-            int size = mapping.tokenizer.Config.ImageSize;
+            int size = mapping.tokenizer.Info.ImageSize;
             return (ValueGetter<MLImage>)((ref MLImage dst) =>
             {
                 dst?.Dispose();

@@ -47,7 +47,7 @@ sealed class GeneratorHandle : IDisposable
     /// <summary>A handle over the bytes of a generator file (<paramref name="name"/> names them in errors), as a saved pipeline holds them.</summary>
     public static GeneratorHandle FromBytes(CatalogHost host, byte[] bytes, string name, string? device, int threads)
     {
-        var resolved = TokenizerHandle.ResolveDevice(host, device, threads);
+        var resolved = ModelHandles.ResolveDevice(host, device, threads);
         GeneratorInference Load() => new(GeneratorFile.Load(SafeTensorsFile.FromBytes(bytes, name), resolved));
         var inference = Load();
         try { return new GeneratorHandle(bytes, inference, Load); }

@@ -45,11 +45,14 @@ sealed record ComponentManifest
     /// <inheritdoc cref="GuidanceFrom"/>
     public double GuidanceTo { get; init; } = SamplingOptions.Defaults.GuidanceTo;
     public double Eta { get; init; }
-    /// <summary>"vitok-v2" for a ViTok-v2 checkpoint half; null for a ViTok tokenizer file.</summary>
+    /// <summary>The tokenizer's weight format (<see cref="Models.Tokenizer.TokenizerFiles"/>: "vitok" or "vitok-v2");
+    /// zips written before "vitok" was recorded leave it null for a ViTok tokenizer file.</summary>
     public string? Format { get; init; }
-    /// <summary>ViTok-v2 tokenize: the token budget of native-size mode.</summary>
+    /// <summary><see cref="Format"/>, with the null of older zips read as a ViTok tokenizer file.</summary>
+    [System.Text.Json.Serialization.JsonIgnore] public string WeightFormat => Format ?? Models.Tokenizer.TokenizerFiles.ViTokFormat;
+    /// <summary>Native-resolution tokenize: the token budget of native-size mode.</summary>
     public int MaxTokens { get; init; }
-    /// <summary>ViTok-v2 tokenize: the image size of fixed-size mode; 0 x 0 in native-size mode.</summary>
+    /// <summary>Native-resolution tokenize: the image size of fixed-size mode; 0 x 0 in native-size mode.</summary>
     public int ImageHeight { get; init; }
     /// <inheritdoc cref="ImageHeight"/>
     public int ImageWidth { get; init; }

@@ -5,8 +5,7 @@ using ViTok.MLNet.DataViews;
 using ViTok.MLNet.Persistence;
 using ViTok.MLNet.Tokenize;
 using ViTok.Models.Tokenizer;
-using ViTok.MLNet.V2;
-using ViTok.Models.TokenizerV2;
+using ViTok.MLNet.NativeSize;
 
 namespace ViTok.MLNet;
 
@@ -42,22 +41,17 @@ public sealed class TokenizeImagesEstimator : IEstimator<TokenizeImagesTransform
         _options = options;
     }
 
-    bool IsV2 => _options.TokenizerPath is { } path && ViTokV2Checkpoint.IsCheckpointFolder(path);
     string Input => _options.InputColumnName ?? _options.OutputColumnName;
 
     /// <summary>Loads the tokenizer (each transformer owns its own copy of the weights) and checks the input schema before any row is read.</summary>
     public TokenizeImagesTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        if (IsV2)
-        {
-            // Fixed size when the image column has a known size (ResizeImages), native size otherwise.
-            var fixedSize = V2TokenizeMapping.Check(ColumnShape.Find(input.Schema, Input, "Input"), null);
-            var v2 = V2ModelHandle.Create(_host, _options.TokenizerPath!, V2Half.Encoder, _options.Device, _options.Threads, _options.Precision);
-            return ViTokTransformer.Fitted(v2, () => new TokenizeImagesTransformer(_options, v2, fixedSize), input.Schema);
-        }
-        var tokenizer = TokenizerHandle.Create(_host, _options.TokenizerPath, _options.Tokenizer, _options.Device, _options.Threads, _options.Precision);
-        return ViTokTransformer.Fitted(tokenizer, () => new TokenizeImagesTransformer(_options, tokenizer), input.Schema);
+        var shape = ModelHandles.Shape(_options.TokenizerPath, _options.Tokenizer, TokenizerHalf.Encoder);
+        // A native-resolution tokenizer runs at a fixed size when the image column has a known size (ResizeImages), else at each image's own.
+        var fixedSize = shape.NativeResolution ? NativeSizeTokenizeMapping.Check(ColumnShape.Find(input.Schema, Input, "Input"), null) : null;
+        var tokenizer = ModelHandles.Tokenizer(_host, _options.TokenizerPath, _options.Tokenizer, TokenizerHalf.Encoder, _options.Device, _options.Threads, _options.Precision);
+        return ViTokTransformer.Fitted(tokenizer, () => new TokenizeImagesTransformer(_options, tokenizer, fixedSize), input.Schema);
     }
 
     /// <summary>Checks the input column with the transformer's own check; reads only the tokenizer file's header, never its weights.</summary>
@@ -65,18 +59,17 @@ public sealed class TokenizeImagesEstimator : IEstimator<TokenizeImagesTransform
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
         var column = ColumnShape.Find(inputSchema, Input, "Input");
-        if (IsV2)
+        var shape = ModelHandles.Shape(_options.TokenizerPath, _options.Tokenizer, TokenizerHalf.Encoder);
+        if (shape.NativeResolution)
         {
-            V2ModelHandle.ReadConfig(_options.TokenizerPath!, V2Half.Encoder);
-            bool fixedSize = V2TokenizeMapping.Check(column, null) is not null;   // else native size: one length per image
-            var shape = EstimatorChecks.With(inputSchema, MLNetInternals.Column(_options.OutputColumnName,
+            bool fixedSize = NativeSizeTokenizeMapping.Check(column, null) is not null;   // else native size: one length per image
+            var result = EstimatorChecks.With(inputSchema, MLNetInternals.Column(_options.OutputColumnName,
                 fixedSize ? SchemaShape.Column.VectorKind.Vector : SchemaShape.Column.VectorKind.VariableVector, NumberDataViewType.Single));
-            foreach (var (name, type) in V2Columns.For(_options.OutputColumnName))
-                shape = EstimatorChecks.With(shape, MLNetInternals.Column(name, SchemaShape.Column.VectorKind.Scalar, type));
-            return shape;
+            foreach (var (name, type) in GridColumns.For(_options.OutputColumnName))
+                result = EstimatorChecks.With(result, MLNetInternals.Column(name, SchemaShape.Column.VectorKind.Scalar, type));
+            return result;
         }
-        var config = TokenizerHandle.ReadConfig(_options.TokenizerPath, _options.Tokenizer);
-        PixelInput.Check(column, config.Frames, config.ImageSize);
+        PixelInput.Check(column, shape.Frames, shape.ImageSize);
         return EstimatorChecks.With(inputSchema, MLNetInternals.Column(_options.OutputColumnName, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single));
     }
 }

@@ -3,8 +3,7 @@ using Microsoft.ML.Data;
 using ViTok.MLNet.DataViews;
 using ViTok.MLNet.Persistence;
 using ViTok.MLNet.Tokenize;
-using ViTok.MLNet.V2;
-using ViTok.Models.TokenizerV2;
+using ViTok.MLNet.NativeSize;
 using ViTok.Models.Tokenizer;
 
 namespace ViTok.MLNet;
@@ -18,44 +17,31 @@ public sealed class TokenizeImagesTransformer : ViTokTransformer
 {
     readonly TokenizeImagesOptions _options;
     readonly BatchedMapping _mapping;
-    readonly V2ModelHandle? _v2;
+    readonly TokenizerHandle _tokenizer;
 
-    internal TokenizeImagesTransformer(TokenizeImagesOptions options, TokenizerHandle tokenizer)
+    /// <param name="fixedSize">For a native-resolution tokenizer: the image size of fixed-size mode (from the input column's
+    /// type when fitted); null: each image at its own size. Not used by a fixed-size tokenizer.</param>
+    internal TokenizeImagesTransformer(TokenizeImagesOptions options, TokenizerHandle tokenizer, (int Height, int Width)? fixedSize = null)
     {
-        Tokenizer = tokenizer;
+        _tokenizer = tokenizer;
         _options = options;
-        _mapping = new TokenizeMapping(options, options.InputColumnName ?? options.OutputColumnName, tokenizer);
+        string input = options.InputColumnName ?? options.OutputColumnName;
+        _mapping = tokenizer.Info.NativeResolution
+            ? new NativeSizeTokenizeMapping(options, input, tokenizer, fixedSize)
+            : new TokenizeMapping(options, input, tokenizer);
     }
 
-    /// <summary>A ViTok-v2 encoder: fixed-size mode for <paramref name="fixedSize"/>, native-size mode for null.</summary>
-    internal TokenizeImagesTransformer(TokenizeImagesOptions options, V2ModelHandle model, (int Height, int Width)? fixedSize)
-    {
-        _v2 = model;
-        _options = options;
-        _mapping = new V2TokenizeMapping(options, options.InputColumnName ?? options.OutputColumnName, model, fixedSize);
-    }
-
-    /// <summary>The tokenizer's configuration (variant, image size, channels...); see <see cref="V2Config"/> for a ViTok-v2 model.</summary>
-    public ViTokConfig TokenizerConfig => Tokenizer?.Config
-        ?? throw new InvalidOperationException($"This transformer runs a ViTok-v2 model ({_v2!.Config.Variant}); read V2Config.");
-
-    /// <summary>The ViTok-v2 configuration (variant, patch, channels) when this transformer runs a v2 checkpoint; else null.</summary>
-    public ViTokV2Config? V2Config => _v2?.Config;
+    /// <summary>What the tokenizer takes and gives (variant, image size or native resolution, channels, frames).</summary>
+    public TokenizerShape Tokenizer => _tokenizer.Info;
 
     public string OutputColumnName => _options.OutputColumnName;
     public string InputColumnName => _mapping.InputColumn;
 
-    TokenizerHandle? Tokenizer { get; }
-
     private protected override BatchedMapping Mapping => _mapping;
-    private protected override byte[] WeightBytes => _v2?.FileBytes ?? Tokenizer!.FileBytes;
-    private protected override void DisposeModel()
-    {
-        Tokenizer?.Dispose();
-        _v2?.Dispose();
-    }
+    private protected override byte[] WeightBytes => _tokenizer.FileBytes;
+    private protected override void DisposeModel() => _tokenizer.Dispose();
 
-    internal override bool WeightsLoaded => _v2?.IsLoaded ?? Tokenizer!.IsLoaded;
+    internal override bool WeightsLoaded => _tokenizer.IsLoaded;
 
     private protected override ComponentManifest Manifest => new()
     {
@@ -70,10 +56,10 @@ public sealed class TokenizeImagesTransformer : ViTokTransformer
         Layout = _options.Layout.ToString(),
         PixelScale = _options.PixelScale,
         PixelOffset = _options.PixelOffset,
-        Format = _v2 is null ? null : V2ModelHandle.Format,
+        Format = _tokenizer.Format,
         MaxTokens = _options.MaxTokens,
-        ImageHeight = (_mapping as V2TokenizeMapping)?.FixedSize?.Height ?? 0,
-        ImageWidth = (_mapping as V2TokenizeMapping)?.FixedSize?.Width ?? 0,
+        ImageHeight = (_mapping as NativeSizeTokenizeMapping)?.FixedSize?.Height ?? 0,   // fixed-size mode of a native-resolution tokenizer
+        ImageWidth = (_mapping as NativeSizeTokenizeMapping)?.FixedSize?.Width ?? 0,
     };
 
     /// <summary>The transformer a saved pipeline describes, on <paramref name="device"/> (null: the loading MLContext's).</summary>
@@ -94,12 +80,7 @@ public sealed class TokenizeImagesTransformer : ViTokTransformer
             PixelOffset = m.PixelOffset,
             MaxTokens = m.MaxTokens,
         };
-        if (m.Format == V2ModelHandle.Format)
-        {
-            var v2 = V2ModelHandle.FromBytes(host, weights, name, V2Half.Encoder, device, m.Threads, options.Precision);
-            return Owning(v2, () => new TokenizeImagesTransformer(options, v2, m.ImageHeight > 0 ? (m.ImageHeight, m.ImageWidth) : null));
-        }
-        var tokenizer = TokenizerHandle.FromBytes(host, weights, name, device, m.Threads, options.Precision);
-        return Owning(tokenizer, () => new TokenizeImagesTransformer(options, tokenizer));
+        var tokenizer = ModelHandles.Tokenizer(host, new TokenizerSource(weights, name, m.WeightFormat), TokenizerHalf.Encoder, device, m.Threads, options.Precision);
+        return Owning(tokenizer, () => new TokenizeImagesTransformer(options, tokenizer, m.ImageHeight > 0 ? (m.ImageHeight, m.ImageWidth) : null));
     }
 }

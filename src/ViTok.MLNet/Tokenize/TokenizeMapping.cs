@@ -3,6 +3,7 @@ using Microsoft.ML.Data;
 using ViTok.MLNet.DataViews;
 using ViTok.Models.Generation;
 using ViTok.Models.Runtime;
+using ViTok.Models.Tokenizer;
 
 namespace ViTok.MLNet.Tokenize;
 
@@ -17,19 +18,19 @@ sealed class TokenizeMapping(TokenizeImagesOptions options, string input, Tokeni
     readonly TokenizeImagesOptions options = options;
     readonly TokenizerHandle tokenizer = tokenizer;
 
-    public override DataViewType OutputType => LatentColumn.Type(tokenizer.Config, options.Layout);
+    public override DataViewType OutputType => LatentColumn.Type(tokenizer.Info, options.Layout);
 
     public override BatchRunStarter Bind(DataViewSchema schema)
     {
-        var config = tokenizer.Config;
+        var config = tokenizer.Info;
         var kind = PixelInput.Check(ColumnShape.Find(schema, InputColumn, "Input"), config.Frames, config.ImageSize);
         return (row, slots) => new Run(this, PixelInput.Create(kind, row, InputColumn, config.ImageSize, options.PixelScale, options.PixelOffset), slots);
     }
 
     sealed class Run(TokenizeMapping mapping, PixelInput reader, int slots) : IBatchRun
     {
-        readonly BatchBuffer _pixels = mapping.tokenizer.PixelBuffer(slots);
-        readonly BatchBuffer _latents = mapping.tokenizer.LatentBuffer(slots);
+        readonly BatchBuffer _pixels = new(slots, mapping.tokenizer.Info.PixelLength(mapping.tokenizer.Info.ImageSize, mapping.tokenizer.Info.ImageSize));
+        readonly BatchBuffer _latents = new(slots, mapping.tokenizer.Info.LatentLength(mapping.tokenizer.Info.ImageSize, mapping.tokenizer.Info.ImageSize));
         readonly long[] _seeds = new long[slots];
         readonly long[] _rows = new long[slots];
 
@@ -46,7 +47,7 @@ sealed class TokenizeMapping(TokenizeImagesOptions options, string input, Tokeni
         {
             using (var pass = mapping.tokenizer.Use())
                 TorchThreads.Run(TorchThreads.For(mapping.options.Threads, count), () =>
-                    pass.Model.Encode(_pixels, count, _latents, mapping.options.Latent, _seeds));
+                    pass.Model.Encode(_pixels, count, mapping.tokenizer.Info.ImageSize, mapping.tokenizer.Info.ImageSize, _latents, mapping.options.Latent, _seeds));
             for (int i = 0; i < count; i++)
                 FiniteValues.CheckOutput(_latents.Slot(i), mapping.OutputColumn, $"row {_rows[i]}", () =>
                     $"its pixels (after PixelScale and PixelOffset, which should bring them to [-1, 1]) have {FiniteValues.Range(_pixels.Slot(i))}");

@@ -166,7 +166,7 @@ public sealed class TrainGeneratorEstimator : IEstimator<GenerateLatentsTransfor
             throw new ArgumentException($"Column '{labelName}' names two classes '{duplicate.Key}' (case-insensitively); generation could not tell them apart.");
 
         var config = Config(_options, _tokenizer, classes.Count);
-        var device = TokenizerHandle.ResolveDevice(_host, _options.Device, _options.Threads);
+        var device = ModelHandles.ResolveDevice(_host, _options.Device, _options.Threads);
         string folder = _options.RunFolder ?? Directory.CreateTempSubdirectory("vitok-fit-generator-").FullName;
         Directory.CreateDirectory(folder);
         using var channel = ((IChannelProvider)_host.Environment).Start("TrainGenerator");

@@ -75,7 +75,7 @@ public sealed class TrainTokenizerEstimator : IEstimator<TokenizeImagesTransform
         if (items.Count == 0) throw new ArgumentException($"Column '{Input}' has no rows to train on.");
 
         var training = _options.Training;
-        var device = TokenizerHandle.ResolveDevice(_host, _options.Device, _options.Threads);
+        var device = ModelHandles.ResolveDevice(_host, _options.Device, _options.Threads);
         var trainer = new TokenizerTrainer(_config, training,
             position => new InMemoryBatchStream(items, [3, 1, _config.ImageSize, _config.ImageSize], training.BatchSize, training.Seed, position),
             $"column '{Input}' of an IDataView ({items.Count} rows)", device);
@@ -100,7 +100,7 @@ public sealed class TrainTokenizerEstimator : IEstimator<TokenizeImagesTransform
             PixelScale = _options.PixelScale,
             PixelOffset = _options.PixelOffset,
         };
-        var tokenizer = TokenizerHandle.Create(_host, result.ExportedModel, null, _options.Device, _options.Threads, InferencePrecision.Float32);
+        var tokenizer = ModelHandles.Tokenizer(_host, result.ExportedModel, null, TokenizerHalf.Encoder, _options.Device, _options.Threads, InferencePrecision.Float32);
         return ViTokTransformer.Owning(tokenizer, () => new TokenizeImagesTransformer(options, tokenizer));
     }
 

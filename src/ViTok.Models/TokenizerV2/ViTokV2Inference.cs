@@ -1,5 +1,6 @@
 using TorchSharp;
 using ViTok.Models.Runtime;
+using ViTok.Models.Tokenizer;
 using static TorchSharp.torch;
 
 namespace ViTok.Models.TokenizerV2;
@@ -10,12 +11,13 @@ namespace ViTok.Models.TokenizerV2;
 /// size share a forward pass. Everything runs under no_grad in a dispose scope per call, in fp32 or bf16 (weights
 /// converted; norms computed in fp32). Safe to call from several threads at once.
 /// </summary>
-public sealed class ViTokV2Inference : IDisposable
+public sealed class ViTokV2Inference : IImageTokenizer
 {
     readonly ViTokV2AutoEncoder _model;
     readonly bool _ownsModel;
 
     public ViTokV2Config Config => _model.Config;
+    public TokenizerShape Shape { get; }
     public Device Device { get; }
     public ScalarType DType { get; }
 
@@ -28,14 +30,55 @@ public sealed class ViTokV2Inference : IDisposable
         _ownsModel = ownsModel;
         Device = device;
         DType = dtype;
+        Shape = TokenizerShape.Of(model.Config);
+    }
+
+    /// <summary>Encodes items [0, count) of <paramref name="pixels"/>, all <paramref name="height"/> x <paramref name="width"/>,
+    /// in one forward pass. The latent is deterministic: <see cref="LatentKind.Sample"/> is refused.</summary>
+    public void Encode(BatchBuffer pixels, int count, int height, int width, BatchBuffer latents, LatentKind kind = LatentKind.Mean, IReadOnlyList<long>? rowSeeds = null)
+    {
+        if (kind == LatentKind.Sample)
+            throw new ArgumentException($"ViTok-v2 model {Config.Variant} has no posterior to sample (its latent is deterministic).", nameof(kind));
+        CheckBuffers(pixels, Shape.PixelLength(height, width), latents, Shape.LatentLength(height, width), count);
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var images = pixels.View(count, 3, height, width).to(Device);
+        PatchGrid grid = default;
+        var patches = new List<Tensor>(count);
+        for (int i = 0; i < count; i++)
+        {
+            (var p, grid) = NaFlexPatches.Patchify(images[i], Config.Patch);
+            patches.Add(p);
+        }
+        latents.CopyFrom(_model.Encode(stack(patches), grid));   // [B, N, c]
+    }
+
+    /// <summary>Decodes items [0, count) of <paramref name="latents"/> into images of <paramref name="height"/> x <paramref name="width"/>.</summary>
+    public void Decode(BatchBuffer latents, int count, int height, int width, BatchBuffer pixels)
+    {
+        CheckBuffers(latents, Shape.LatentLength(height, width), pixels, Shape.PixelLength(height, width), count);
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var grid = PatchGrid.ForImage(height, width, Config.Patch);
+        var z = latents.View(count, grid.Count, Config.Channels).to(Device);
+        var patches = _model.Decode(z, grid).to(ScalarType.Float32);   // [B, N, 3 p²]
+        pixels.CopyFrom(stack(Enumerable.Range(0, count).Select(k => NaFlexPatches.Unpatchify(patches[k], grid, Config.Patch, height, width)).ToList()));
+    }
+
+    static void CheckBuffers(BatchBuffer input, int inputLength, BatchBuffer output, int outputLength, int count)
+    {
+        if (input.ItemLength != inputLength || output.ItemLength != outputLength)
+            throw new ArgumentException($"Buffers of {input.ItemLength} and {output.ItemLength} floats per item; this size takes {inputLength} and gives {outputLength}.");
+        if (count < 1 || count > input.Capacity || count > output.Capacity)
+            throw new ArgumentOutOfRangeException(nameof(count), count, $"Between 1 and the buffers' capacities ({input.Capacity}, {output.Capacity}).");
     }
 
     /// <summary>Latents of <paramref name="images"/> (each at its own size; resize large ones first with
     /// <see cref="ResizeToTokenBudget"/>). Images of equal size are batched, up to <paramref name="batchSize"/> per pass.</summary>
-    public V2Latent[] Encode(IReadOnlyList<V2Image> images, int batchSize = 16)
+    public TokenizerLatent[] Encode(IReadOnlyList<TokenizerImage> images, int batchSize)
     {
         for (int i = 0; i < images.Count; i++) images[i].Check($"Image {i}");
-        var results = new V2Latent[images.Count];
+        var results = new TokenizerLatent[images.Count];
         foreach (var group in Groups(images.Count, i => (images[i].Height, images[i].Width), batchSize))
         {
             using var scope = NewDisposeScope();
@@ -51,13 +94,13 @@ public sealed class ViTokV2Inference : IDisposable
             }
             var z = _model.Encode(stack(patches), grid).to(ScalarType.Float32).cpu();   // [B, N, c]
             for (int k = 0; k < group.Count; k++)
-                results[group[k]] = new V2Latent(z[k].data<float>().ToArray(), grid, h, w);
+                results[group[k]] = new TokenizerLatent(z[k].data<float>().ToArray(), grid, h, w);
         }
         return results;
     }
 
     /// <summary>Images decoded from <paramref name="latents"/>, each at the size it was encoded at.</summary>
-    public V2Image[] Decode(IReadOnlyList<V2Latent> latents, int batchSize = 16)
+    public TokenizerImage[] Decode(IReadOnlyList<TokenizerLatent> latents, int batchSize)
     {
         for (int i = 0; i < latents.Count; i++)
         {
@@ -67,7 +110,7 @@ public sealed class ViTokV2Inference : IDisposable
             if (l.Values.Length != (long)l.Grid.Count * Config.Channels)
                 throw new ArgumentException($"Latent {i}: {l.Values.Length} values; a {l.Grid} grid with {Config.Channels} channels needs {l.Grid.Count * Config.Channels}.");
         }
-        var results = new V2Image[latents.Count];
+        var results = new TokenizerImage[latents.Count];
         foreach (var group in Groups(latents.Count, i => (latents[i].Height, latents[i].Width), batchSize))
         {
             using var scope = NewDisposeScope();
@@ -78,7 +121,7 @@ public sealed class ViTokV2Inference : IDisposable
             for (int k = 0; k < group.Count; k++)
             {
                 var image = NaFlexPatches.Unpatchify(patches[k], first.Grid, Config.Patch, first.Height, first.Width);
-                results[group[k]] = new V2Image(image.data<float>().ToArray(), first.Height, first.Width);
+                results[group[k]] = new TokenizerImage(image.data<float>().ToArray(), first.Height, first.Width);
             }
         }
         return results;
@@ -86,13 +129,13 @@ public sealed class ViTokV2Inference : IDisposable
 
     /// <summary><paramref name="image"/> shrunk (bilinear, antialiased, aspect ratio kept) to fit <paramref name="maxTokens"/>
     /// tokens, as the reference's preprocessing does; the same object when it already fits.</summary>
-    public V2Image ResizeToTokenBudget(V2Image image, int maxTokens)
+    public TokenizerImage ResizeToTokenBudget(TokenizerImage image, int maxTokens)
     {
         var (h, w) = NaFlexPatches.FitToTokenBudget(image.Height, image.Width, Config.Patch, maxTokens);
         if (h == image.Height && w == image.Width) return image;
         using var scope = NewDisposeScope();
         var resized = NaFlexPatches.ResizeToTokenBudget(tensor(image.Pixels, [3, image.Height, image.Width]), Config.Patch, maxTokens);
-        return new V2Image(resized.data<float>().ToArray(), h, w);
+        return new TokenizerImage(resized.data<float>().ToArray(), h, w);
     }
 
     /// <summary>Indices grouped by key in first-seen order, in chunks of at most <paramref name="batchSize"/>.</summary>

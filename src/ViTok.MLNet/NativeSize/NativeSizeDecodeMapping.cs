@@ -3,22 +3,23 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Transforms.Image;
 using ViTok.MLNet.DataViews;
 using ViTok.MLNet.Decode;
+using ViTok.Models.Tokenizer;
 using ViTok.Models.TokenizerV2;
 
-namespace ViTok.MLNet.V2;
+namespace ViTok.MLNet.NativeSize;
 
 /// <summary>
-/// ViTok-v2 latents back to images, each at the size it was encoded at: reads the latent column LATENT and its
+/// Latents of a native-resolution tokenizer (ViTok-v2) back to images, each at the size it was encoded at: reads the latent column LATENT and its
 /// LATENTRows, LATENTCols, LATENTHeight and LATENTWidth columns (as TokenizeImages writes them), one forward pass
 /// per group of equal sizes in a batch. Output: an MLImage (of varying size) or a float pixel vector [3, H, W].
 /// </summary>
-sealed class V2DecodeMapping(DecodeLatentsOptions options, string input, V2ModelHandle model)
+sealed class NativeSizeDecodeMapping(DecodeLatentsOptions options, string input, TokenizerHandle model)
     : BatchedMapping(input, options.OutputColumnName, options.BatchSize)
 {
     readonly DecodeLatentsOptions options = options;
-    readonly V2ModelHandle model = model;
+    readonly TokenizerHandle model = model;
 
-    public override IReadOnlyList<string> InputColumns => [InputColumn, .. V2Columns.For(InputColumn).Select(c => c.Name)];
+    public override IReadOnlyList<string> InputColumns => [InputColumn, .. GridColumns.For(InputColumn).Select(c => c.Name)];
 
     public override DataViewType OutputType => options.Output == DecodedOutput.Image
         ? new ImageDataViewType()
@@ -26,19 +27,19 @@ sealed class V2DecodeMapping(DecodeLatentsOptions options, string input, V2Model
 
     public override BatchRunStarter Bind(DataViewSchema schema)
     {
-        Check(ColumnShape.Find(schema, InputColumn, "Latent"), V2Columns.For(InputColumn).Select(c => ColumnShape.Find(schema, c.Name, GridColumnsHint(InputColumn))), model.Config);
+        Check(ColumnShape.Find(schema, InputColumn, "Latent"), GridColumns.For(InputColumn).Select(c => ColumnShape.Find(schema, c.Name, GridColumnsHint(InputColumn))), model.Info);
         return (row, slots) =>
         {
-            var sizes = V2Columns.For(InputColumn).Select(c => row.GetGetter<int>(row.Schema[c.Name])).ToArray();
+            var sizes = GridColumns.For(InputColumn).Select(c => row.GetGetter<int>(row.Schema[c.Name])).ToArray();
             return new Run(this, row.GetGetter<VBuffer<float>>(row.Schema[InputColumn]), sizes, slots);
         };
     }
 
-    /// <summary>The one check of a ViTok-v2 decoder's input columns, for the estimator's schema and the transformer's.</summary>
-    public static void Check(ColumnShape latent, IEnumerable<ColumnShape> sizes, ViTokV2Config config)
+    /// <summary>The one check of a native-resolution decoder's input columns, for the estimator's schema and the transformer's.</summary>
+    public static void Check(ColumnShape latent, IEnumerable<ColumnShape> sizes, TokenizerShape config)
     {
         if (!latent.IsVector || latent.RawType != typeof(float) || latent.IsKey)
-            throw new ArgumentException($"Column '{latent.Name}' has type {latent.Describe()}; the ViTok-v2 decoder expects a float vector of latents (tokens x {config.Channels}).");
+            throw new ArgumentException($"Column '{latent.Name}' has type {latent.Describe()}; the decoder of {config} expects a float vector of latents (tokens x {config.Channels}).");
         foreach (var c in sizes)
             if (!c.IsScalar || c.IsKey || c.RawType != typeof(int))
                 throw new ArgumentException($"Column '{c.Name}' has type {c.Describe()}; Int32 expected.");
@@ -46,12 +47,12 @@ sealed class V2DecodeMapping(DecodeLatentsOptions options, string input, V2Model
 
     /// <summary>What "column not found" says of a missing grid or size column.</summary>
     public static string GridColumnsHint(string latent) =>
-        $"Grid/size (the ViTok-v2 decoder reads the grid and image size that TokenizeImages writes beside the latent column '{latent}': {string.Join(", ", V2Columns.Suffixes.Select(s => latent + s))})";
+        $"Grid/size (a native-resolution decoder reads the grid and image size that TokenizeImages writes beside the latent column '{latent}': {string.Join(", ", GridColumns.Suffixes.Select(s => latent + s))})";
 
-    sealed class Run(V2DecodeMapping mapping, ValueGetter<VBuffer<float>> latentGetter, ValueGetter<int>[] sizeGetters, int slots) : IBatchRun
+    sealed class Run(NativeSizeDecodeMapping mapping, ValueGetter<VBuffer<float>> latentGetter, ValueGetter<int>[] sizeGetters, int slots) : IBatchRun
     {
-        readonly V2Latent[] _latents = new V2Latent[slots];
-        V2Image[] _images = [];
+        readonly TokenizerLatent[] _latents = new TokenizerLatent[slots];
+        TokenizerImage[] _images = [];
         VBuffer<float> _buffer;
 
         public void Capture(int slot, long rowPosition)
@@ -59,14 +60,14 @@ sealed class V2DecodeMapping(DecodeLatentsOptions options, string input, V2Model
             latentGetter(ref _buffer);
             var v = new int[4];
             for (int i = 0; i < 4; i++) sizeGetters[i](ref v[i]);
-            var config = mapping.model.Config;
+            var config = mapping.model.Info;
             var grid = new PatchGrid(v[0], v[1]);
             string where = $"Row {rowPosition} of '{mapping.InputColumn}'";
             if (v[2] < 1 || v[3] < 1 || PatchGrid.ForImage(v[2], v[3], config.Patch) != grid)
                 throw new InvalidDataException($"{where}: image size {v[2]}x{v[3]} ({mapping.InputColumn}Height x Width) does not give the {grid} grid ({mapping.InputColumn}Rows x Cols) of {config.Patch}-pixel patches.");
             if (_buffer.Length != (long)grid.Count * config.Channels)
                 throw new InvalidDataException($"{where}: {_buffer.Length} latent values; a {grid} grid with {config.Channels} channels needs {grid.Count * config.Channels}.");
-            _latents[slot] = new V2Latent(_buffer.DenseValues().ToArray(), grid, v[2], v[3]);
+            _latents[slot] = new TokenizerLatent(_buffer.DenseValues().ToArray(), grid, v[2], v[3]);
         }
 
         public void Compute(int count)

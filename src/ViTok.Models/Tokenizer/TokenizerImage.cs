@@ -1,7 +1,9 @@
-namespace ViTok.Models.TokenizerV2;
+using ViTok.Models.TokenizerV2;
 
-/// <summary>An image as plain numbers: RGB channel-major [3, Height, Width] floats in [-1, 1].</summary>
-public sealed record V2Image(float[] Pixels, int Height, int Width)
+namespace ViTok.Models.Tokenizer;
+
+/// <summary>An image as plain numbers, as every tokenizer (<see cref="IImageTokenizer"/>) takes and gives one outside a fixed-size batch: RGB channel-major [3, Height, Width] floats in [-1, 1].</summary>
+public sealed record TokenizerImage(float[] Pixels, int Height, int Width)
 {
     /// <summary>Throws naming <paramref name="what"/> when the pixel count does not match the size.</summary>
     public void Check(string what)
@@ -16,4 +18,4 @@ public sealed record V2Image(float[] Pixels, int Height, int Width)
 /// The latent of one image: <see cref="Values"/> [Grid.Count, c] row-major (tokens in grid order), the token grid,
 /// and the image size it was encoded at (decoding crops the padded patches back to it).
 /// </summary>
-public sealed record V2Latent(float[] Values, PatchGrid Grid, int Height, int Width);
+public sealed record TokenizerLatent(float[] Values, PatchGrid Grid, int Height, int Width);

@@ -5,27 +5,28 @@ using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 using ViTok.MLNet.DataViews;
 using ViTok.MLNet.Tokenize;
+using ViTok.Models.Tokenizer;
 using ViTok.Models.TokenizerV2;
 
-namespace ViTok.MLNet.V2;
+namespace ViTok.MLNet.NativeSize;
 
 /// <summary>
-/// Images to ViTok-v2 latents plus their grid and size columns (see <see cref="V2Columns"/>). Fixed size: an image
+/// Images to the latents of a native-resolution tokenizer (ViTok-v2) plus their grid and size columns (see <see cref="GridColumns"/>). Fixed size: an image
 /// column of a known size (ResizeImages) gives a fixed-length latent [tokens, c]. Native size: an image column of
 /// unknown size (LoadImages) or encoded bytes gives each image's own latent length; images over
 /// <see cref="TokenizeImagesOptions.MaxTokens"/> tokens are shrunk keeping their aspect ratio.
 /// </summary>
 /// <param name="fixedSize">The image size of fixed-size mode (taken from the input column's type when fitted); null: native size.</param>
-sealed class V2TokenizeMapping(TokenizeImagesOptions options, string input, V2ModelHandle model, (int Height, int Width)? fixedSize)
+sealed class NativeSizeTokenizeMapping(TokenizeImagesOptions options, string input, TokenizerHandle model, (int Height, int Width)? fixedSize)
     : BatchedMapping(input, options.OutputColumnName, options.BatchSize)
 {
     readonly TokenizeImagesOptions options = options;
-    readonly V2ModelHandle model = model;
+    readonly TokenizerHandle model = model;
 
     public (int Height, int Width)? FixedSize { get; } = fixedSize;
 
     /// <summary>
-    /// The one check of a ViTok-v2 tokenizer's input, for the estimator's schema and the transformer's: an image column
+    /// The one check of a native-resolution tokenizer's input, for the estimator's schema and the transformer's: an image column
     /// (its size, when known, is fixed-size mode; null: native size) or encoded image bytes (native size). With
     /// <paramref name="fitted"/> (the size the transformer was fitted on), the column must give that size.
     /// </summary>
@@ -36,7 +37,7 @@ sealed class V2TokenizeMapping(TokenizeImagesOptions options, string input, V2Mo
             { ItemType: ImageDataViewType { Height: > 0, Width: > 0 } image, IsScalar: true } => (image.Height, image.Width),
             { ItemType: ImageDataViewType, IsScalar: true } => null,
             { IsVector: true, IsKey: false } when column.RawType == typeof(byte) => null,
-            _ => throw new ArgumentException($"Column '{column.Name}' has type {column.Describe()}; a ViTok-v2 tokenizer reads images (MLImage, any size) or encoded image bytes."),
+            _ => throw new ArgumentException($"Column '{column.Name}' has type {column.Describe()}; a native-resolution tokenizer reads images (MLImage, any size) or encoded image bytes."),
         };
         if (fitted is (int h, int w) && size != fitted)
             throw new ArgumentException($"Column '{column.Name}' has type {column.Describe()}; this tokenizer was fitted on {w}x{h} images (fixed size): resize them with ResizeImages({w}, {h}).");
@@ -45,10 +46,10 @@ sealed class V2TokenizeMapping(TokenizeImagesOptions options, string input, V2Mo
 
     /// <summary>Fixed size: [tokens, c]; native size: a float vector of each image's own length (tokens x c).</summary>
     public override DataViewType OutputType => FixedSize is (int h, int w)
-        ? new VectorDataViewType(NumberDataViewType.Single, PatchGrid.ForImage(h, w, model.Config.Patch).Count, model.Config.Channels)
+        ? new VectorDataViewType(NumberDataViewType.Single, PatchGrid.ForImage(h, w, model.Info.Patch).Count, model.Info.Channels)
         : new VectorDataViewType(NumberDataViewType.Single);
 
-    public override IReadOnlyList<(string Name, DataViewType Type)> ExtraOutputs => V2Columns.For(OutputColumn);
+    public override IReadOnlyList<(string Name, DataViewType Type)> ExtraOutputs => GridColumns.For(OutputColumn);
 
     public override BatchRunStarter Bind(DataViewSchema schema)
     {
@@ -57,12 +58,12 @@ sealed class V2TokenizeMapping(TokenizeImagesOptions options, string input, V2Mo
         return (row, slots) =>
         {
             var col = row.Schema[InputColumn];
-            Func<long, V2Image> read = image ? ImageReader(row.GetGetter<MLImage>(col), FixedSize) : BytesReader(row.GetGetter<VBuffer<byte>>(col), new RowLabel(row));
+            Func<long, TokenizerImage> read = image ? ImageReader(row.GetGetter<MLImage>(col), FixedSize) : BytesReader(row.GetGetter<VBuffer<byte>>(col), new RowLabel(row));
             return new Run(this, read, FixedSize is null, slots);
         };
     }
 
-    Func<long, V2Image> ImageReader(ValueGetter<MLImage> getter, (int Height, int Width)? size)
+    Func<long, TokenizerImage> ImageReader(ValueGetter<MLImage> getter, (int Height, int Width)? size)
     {
         MLImage? image = null;
         return rowIndex =>
@@ -79,11 +80,11 @@ sealed class V2TokenizeMapping(TokenizeImagesOptions options, string input, V2Mo
             };
             var pixels = new float[3 * image.Height * image.Width];
             PixelInput.FromInterleaved(image.Pixels, 4, r, 1, b, pixels);
-            return new V2Image(pixels, image.Height, image.Width);
+            return new TokenizerImage(pixels, image.Height, image.Width);
         };
     }
 
-    Func<long, V2Image> BytesReader(ValueGetter<VBuffer<byte>> getter, RowLabel label)
+    Func<long, TokenizerImage> BytesReader(ValueGetter<VBuffer<byte>> getter, RowLabel label)
     {
         VBuffer<byte> buffer = default;
         return rowIndex =>
@@ -94,14 +95,14 @@ sealed class V2TokenizeMapping(TokenizeImagesOptions options, string input, V2Mo
             image.CopyPixelDataTo(rgb);
             var pixels = new float[rgb.Length];
             PixelInput.FromInterleaved(rgb, 3, 0, 1, 2, pixels);
-            return new V2Image(pixels, image.Height, image.Width);
+            return new TokenizerImage(pixels, image.Height, image.Width);
         };
     }
 
-    sealed class Run(V2TokenizeMapping mapping, Func<long, V2Image> read, bool native, int slots) : IBatchRun
+    sealed class Run(NativeSizeTokenizeMapping mapping, Func<long, TokenizerImage> read, bool native, int slots) : IBatchRun
     {
-        readonly V2Image[] _images = new V2Image[slots];
-        V2Latent[] _latents = [];
+        readonly TokenizerImage[] _images = new TokenizerImage[slots];
+        TokenizerLatent[] _latents = [];
 
         public void Capture(int slot, long rowPosition)
         {

@@ -1,0 +1,2 @@
+// The handle types the components hold (one generic type: ModelHandle).
+global using TokenizerHandle = ViTok.MLNet.ModelHandle<ViTok.Models.Tokenizer.IImageTokenizer, ViTok.Models.Tokenizer.TokenizerShape>;

@@ -13,7 +13,7 @@ static class EstimatorChecks
             throw new ArgumentOutOfRangeException(optionsName, batchSize, "BatchSize must be at least 1.");
         if ((tokenizerPath is null) == (tokenizer is null))
             throw new ArgumentException("Give exactly one of TokenizerPath (a tokenizer file) and Tokenizer (a model in memory).", optionsName);
-        if (tokenizerPath is not null && !File.Exists(tokenizerPath) && !Models.TokenizerV2.ViTokV2Checkpoint.IsCheckpointFolder(tokenizerPath))
+        if (tokenizerPath is not null && !File.Exists(tokenizerPath) && !Models.Tokenizer.TokenizerFiles.IsFolder(tokenizerPath))
             throw new FileNotFoundException($"Tokenizer file '{tokenizerPath}' does not exist (nor is it a ViTok-v2 folder holding encoder.safetensors or decoder.safetensors).", tokenizerPath);
     }
 

@@ -2,7 +2,6 @@ using ViTok.Cli.Verbs;
 using ViTok.Models.Clips;
 using ViTok.Models.Runtime;
 using ViTok.Models.Tokenizer;
-using ViTok.Models.TokenizerV2;
 
 namespace ViTok.Cli.Shards;
 
@@ -12,9 +11,8 @@ static class ShardedEncodeCommand
     public static int Run(ShardSpec shard, int itemsPerPart, string modelPath, string data, string output, int batch,
         bool sample, bool bf16, bool skipBadFiles, ComputeOptions compute, TextWriter log)
     {
-        if (ViTokV2Checkpoint.IsCheckpointFolder(modelPath))
-            throw new UsageException("--shard: sharded encoding takes a ViTok tokenizer file; ViTok-v2 checkpoint folders are encoded unsharded (--out FILE).");
-        if (!File.Exists(modelPath)) throw new UsageException($"--model: tokenizer file '{modelPath}' does not exist.");
+        if (TokenizerModels.Read("--model", modelPath).NativeResolution)
+            throw new UsageException("--shard: sharded encoding takes a fixed-size tokenizer file; native-resolution ones (ViTok-v2 checkpoint folders) are encoded unsharded (--out FILE).");
         if (sample)
             throw new UsageException("--sample: posterior samples are seeded per batch, so they would depend on how the items were sharded; sharded encoding writes posterior means.");
         if (File.Exists(output)) throw new UsageException($"--out: '{output}' is a file; with --shard, --out is the dataset folder that receives {shard.Name}.parquet.");

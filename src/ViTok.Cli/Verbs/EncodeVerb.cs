@@ -5,9 +5,8 @@ using ViTok.MLNet;
 using ViTok.Models.Clips;
 using ViTok.Models.Runtime;
 using ViTok.Models.Tokenizer;
-using ViTok.Models.TokenizerV2;
 using ViTok.Cli.Shards;
-using ViTok.Cli.V2;
+using ViTok.Cli.NativeSize;
 
 namespace ViTok.Cli.Verbs;
 
@@ -48,13 +47,12 @@ public sealed class EncodeVerb : IVerb
                 parse.GetValue(_sample), parse.GetValue(_bf16), skipBad, _compute.Read(parse), context.Out);
         string output = OutputPaths.RequireFile("--out", parse.GetValue(_out)!);
         using var stop = new StopSignals(why => context.Out.WriteLine($"{why}: stopping; nothing is written to {output}."));
-        if (ViTokV2Checkpoint.IsCheckpointFolder(modelPath))
-        {
-            if (parse.GetValue(_sample)) throw new UsageException("--sample: a ViTok-v2 model has no posterior to sample (its latent is deterministic).");
-            return V2EncodeCommand.Run(modelPath, parse.GetValue(_data)!, output, V2Images.MaxTokens("--max-tokens", parse.GetValue(_maxTokens)),
+        var shape = TokenizerModels.Read("--model", modelPath);
+        if (parse.GetValue(_sample) && !shape.HasPosterior)
+            throw new UsageException($"--sample: tokenizer {shape.Variant} has no posterior to sample (its latent is deterministic).");
+        if (shape.NativeResolution)
+            return NativeSizeEncodeCommand.Run(modelPath, parse.GetValue(_data)!, output, NativeSizeImages.MaxTokens("--max-tokens", parse.GetValue(_maxTokens)),
                 batch, parse.GetValue(_bf16), _compute.Read(parse), context.Out, skipBad, OpenOutput, stop.Token);
-        }
-        if (!File.Exists(modelPath)) throw new UsageException($"--model: tokenizer file '{modelPath}' does not exist (nor is it a folder holding encoder.safetensors or decoder.safetensors).");
         string format = Path.GetExtension(output).ToLowerInvariant();
         if (format is not (".idv" or ".parquet")) throw new UsageException($"--out: '{output}' must end in .idv (ML.NET binary) or .parquet.");
         var config = TokenizerFile.ReadConfig(modelPath);

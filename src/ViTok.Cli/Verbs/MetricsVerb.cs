@@ -7,8 +7,8 @@ using ViTok.Models.Clips;
 using ViTok.Models.Metrics;
 using ViTok.Models.Onnx;
 using ViTok.Models.Runtime;
-using ViTok.Models.TokenizerV2;
-using ViTok.Cli.V2;
+using ViTok.Models.Tokenizer;
+using ViTok.Cli.NativeSize;
 
 namespace ViTok.Cli.Verbs;
 
@@ -78,11 +78,11 @@ public sealed class MetricsVerb : IVerb
         var skippedBefore = new List<string>();
         if (parse.GetValue(_model) is { } model)
         {
-            if (!ViTokV2Checkpoint.IsCheckpointFolder(model))
-                throw new UsageException($"--model: '{model}' is not a ViTok-v2 checkpoint folder (encoder.safetensors and decoder.safetensors).");
+            if (!TokenizerFiles.IsFolder(model) || !TokenizerModels.Read("--model", model).NativeResolution)
+                throw new UsageException($"--model: '{model}' is not a native-resolution tokenizer (a ViTok-v2 checkpoint folder: encoder.safetensors and decoder.safetensors); for a tokenizer file use vitok reconstruct.");
             if (!Directory.Exists(reference)) throw new UsageException($"--reference: folder '{reference}' does not exist.");
             OutputPaths.RequireFolder("--candidate", candidate);
-            var r = V2ReconstructCommand.Run(model, reference, candidate, V2Images.MaxTokens("--max-tokens", parse.GetValue(_maxTokens)), batch, bf16: false, compute,
+            var r = NativeSizeReconstructCommand.Run(model, reference, candidate, NativeSizeImages.MaxTokens("--max-tokens", parse.GetValue(_maxTokens)), batch, bf16: false, compute,
                 skipBad: skipBad, option: "--reference");
             (reference, candidate) = (r.Originals, r.Reconstructions);
             skippedBefore.AddRange(r.Skipped);

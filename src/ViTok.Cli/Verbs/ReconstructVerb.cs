@@ -6,8 +6,7 @@ using ViTok.Models.Metrics;
 using ViTok.Models.Onnx;
 using ViTok.Models.Runtime;
 using ViTok.Models.Tokenizer;
-using ViTok.Models.TokenizerV2;
-using ViTok.Cli.V2;
+using ViTok.Cli.NativeSize;
 using ViTok.Models.Training;
 using static TorchSharp.torch;
 
@@ -47,11 +46,11 @@ public sealed class ReconstructVerb : IVerb
         if (batch < 1) throw new UsageException($"--batch: {batch} must be at least 1.");
         string folder = OutputPaths.RequireFolder("--out", parse.GetValue(_out)!);
         bool skipBad = parse.GetValue(_skipBad);
-        if (ViTokV2Checkpoint.IsCheckpointFolder(modelPath))
+        if (TokenizerModels.Read("--model", modelPath).NativeResolution)
         {
             if (parse.GetValue(_classifier) is not null)
-                throw new UsageException("--classifier: not used with a ViTok-v2 model; run vitok metrics --classifier on the originals/ and reconstructions/ folders it writes.");
-            var r = V2ReconstructCommand.Run(modelPath, parse.GetValue(_data)!, folder, V2Images.MaxTokens("--max-tokens", parse.GetValue(_maxTokens)),
+                throw new UsageException("--classifier: not used with a native-resolution tokenizer (ViTok-v2); run vitok metrics --classifier on the originals/ and reconstructions/ folders it writes.");
+            var r = NativeSizeReconstructCommand.Run(modelPath, parse.GetValue(_data)!, folder, NativeSizeImages.MaxTokens("--max-tokens", parse.GetValue(_maxTokens)),
                 batch, parse.GetValue(_bf16), _compute.Read(parse), count, skipBad);
             string metricsFile = Path.Combine(folder, "metrics.json");
             SkippedFiles.Report(parse.GetValue(_json) ? context.Error : context.Out, r.Skipped);
@@ -64,7 +63,6 @@ public sealed class ReconstructVerb : IVerb
             }
             return VitokApp.Success;
         }
-        if (!File.Exists(modelPath)) throw new UsageException($"--model: tokenizer file '{modelPath}' does not exist (nor is it a folder holding encoder.safetensors or decoder.safetensors).");
         string? classifierPath = parse.GetValue(_classifier);
         if (classifierPath is "fmnist") classifierPath = Bundled.Require(Bundled.FashionMnistClassifier);
         if (classifierPath is not null && !File.Exists(classifierPath)) throw new UsageException($"--classifier: file '{classifierPath}' does not exist.");

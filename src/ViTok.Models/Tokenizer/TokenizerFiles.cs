@@ -49,9 +49,39 @@ public static class TokenizerFiles
     public static TokenizerSource FromModel(ViTokAutoEncoder model) => new(TokenizerFile.ToBytes(model), "the in-memory tokenizer", ViTokFormat);
 
     /// <summary>The shape of the tokenizer at <paramref name="path"/> (the half <paramref name="half"/> needs), from file headers only.</summary>
-    public static TokenizerShape ReadShape(string path, TokenizerHalf half) => IsFolder(path)
-        ? TokenizerShape.Of(ViTokV2Checkpoint.ReadConfig(path, encoder: half == TokenizerHalf.Encoder, decoder: half == TokenizerHalf.Decoder))
+    public static TokenizerShape ReadShape(string path, TokenizerHalf half) =>
+        ReadShape(path, encoder: half == TokenizerHalf.Encoder, decoder: half == TokenizerHalf.Decoder);
+
+    /// <summary>The shape of the tokenizer at <paramref name="path"/> with every half it has (the whole checkpoint's variant).</summary>
+    public static TokenizerShape ReadShape(string path) => IsFolder(path)
+        ? ReadShape(path, File.Exists(Path.Combine(path, ViTokV2Checkpoint.EncoderFile)), File.Exists(Path.Combine(path, ViTokV2Checkpoint.DecoderFile)))
+        : ReadShape(path, true, true);
+
+    /// <summary>The shape of the tokenizer at <paramref name="path"/> with the halves asked for (a ViTok-v2 folder must
+    /// hold their files; with both, the variant is the whole checkpoint's), from file headers only.</summary>
+    public static TokenizerShape ReadShape(string path, bool encoder, bool decoder) => IsFolder(path)
+        ? TokenizerShape.Of(ViTokV2Checkpoint.ReadConfig(path, encoder, decoder))
         : TokenizerShape.Of(TokenizerFile.ReadConfig(path));
+
+    /// <summary>
+    /// The tokenizer at <paramref name="path"/> with the halves asked for (a ViTok file always has both; a ViTok-v2
+    /// folder loads only the files asked for), on <paramref name="device"/> in <paramref name="dtype"/>.
+    /// </summary>
+    public static IImageTokenizer Open(string path, bool encoder, bool decoder, Device device, ScalarType dtype)
+    {
+        if (!IsFolder(path))
+        {
+            if (!File.Exists(path)) throw new FileNotFoundException($"Tokenizer file '{path}' does not exist.", path);
+            return Load(new TokenizerSource(File.ReadAllBytes(path), path, ViTokFormat), TokenizerHalf.Encoder, device, dtype);
+        }
+        var model = ViTokV2Checkpoint.Load(path, encoder, decoder);
+        try { return new ViTokV2Inference(model, device, dtype); }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
 
     /// <summary>Builds the tokenizer <paramref name="source"/> holds, on <paramref name="device"/> in <paramref name="dtype"/>.</summary>
     public static IImageTokenizer Load(TokenizerSource source, TokenizerHalf half, Device device, ScalarType dtype)

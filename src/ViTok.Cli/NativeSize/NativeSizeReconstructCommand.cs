@@ -5,18 +5,18 @@ using ViTok.Cli.Verbs;
 using ViTok.Models.Clips;
 using ViTok.Models.Metrics;
 using ViTok.Models.Runtime;
-using ViTok.Models.TokenizerV2;
+using ViTok.Models.Tokenizer;
 using static TorchSharp.torch;
 
-namespace ViTok.Cli.V2;
+namespace ViTok.Cli.NativeSize;
 
 /// <summary>
-/// `vitok reconstruct` with a ViTok-v2 checkpoint folder: every image of a folder is encoded and decoded at its
+/// `vitok reconstruct` with a native-resolution tokenizer (a ViTok-v2 checkpoint folder): every image of a folder is encoded and decoded at its
 /// native size (shrunk first when over the token budget). Writes originals/NAME.png (the image the model saw) and
 /// reconstructions/NAME.png (same relative names, so `vitok metrics` pairs them), and metrics.json with per-image
 /// and mean PSNR and SSIM (reconstructions clamped to [-1, 1]; SSIM needs at least 11x11 pixels).
 /// </summary>
-static class V2ReconstructCommand
+static class NativeSizeReconstructCommand
 {
     public sealed record Result(int Count, double Psnr, double? Ssim, string Originals, string Reconstructions, IReadOnlyList<string> Skipped);
 
@@ -27,9 +27,9 @@ static class V2ReconstructCommand
         bool skipBad = false, string option = "--data")
     {
         var skipped = new List<string>();
-        var files = V2Images.List(option, data, skipBad ? skipped : null).Take(count ?? int.MaxValue).ToList();
+        var files = NativeSizeImages.List(option, data, skipBad ? skipped : null).Take(count ?? int.MaxValue).ToList();
         var device = TorchRuntime.Resolve(compute);
-        using var inference = new ViTokV2Inference(ViTokV2Checkpoint.Load(modelFolder), device, bf16 ? ScalarType.BFloat16 : ScalarType.Float32);
+        using var inference = TokenizerFiles.Open(modelFolder, encoder: true, decoder: true, device, bf16 ? ScalarType.BFloat16 : ScalarType.Float32);
         string originals = Path.Combine(folder, "originals"), reconstructions = Path.Combine(folder, "reconstructions");
         var perImage = new List<Dictionary<string, object?>>();
         var psnrs = new List<double>();
@@ -37,7 +37,7 @@ static class V2ReconstructCommand
         int done = 0;
         foreach (var group in files.Chunk(batch))
         {
-            var chunk = V2Images.LoadReadable(group, inference, maxTokens, option, skipBad, skipped);
+            var chunk = NativeSizeImages.LoadReadable(group, inference, maxTokens, option, skipBad, skipped);
             if (chunk.Count == 0) continue;
             var images = chunk.Select(f => f.Image).ToList();
             var decoded = inference.Decode(inference.Encode(images, batch), batch);
@@ -47,7 +47,7 @@ static class V2ReconstructCommand
                 using var scope = NewDisposeScope();
                 var original = tensor(images[i].Pixels, [3, images[i].Height, images[i].Width]);
                 var output = ClipPixels.Clamp(tensor(decoded[i].Pixels, [3, decoded[i].Height, decoded[i].Width]));
-                string png = V2Images.PngName(chunk[i].Name);
+                string png = NativeSizeImages.PngName(chunk[i].Name);
                 foreach (var (dir, image) in new[] { (originals, original), (reconstructions, output) })
                 {
                     string path = Path.Combine(dir, png);
@@ -66,7 +66,7 @@ static class V2ReconstructCommand
         var result = new Result(done, psnrs.Average(), ssims.Count > 0 ? ssims.Average() : null, originals, reconstructions, skipped);
         var report = new Dictionary<string, object?>
         {
-            ["model"] = modelFolder, ["variant"] = inference.Config.Variant, ["channels"] = inference.Config.Channels, ["max_tokens"] = maxTokens,
+            ["model"] = modelFolder, ["variant"] = inference.Shape.Variant, ["channels"] = inference.Shape.Channels, ["max_tokens"] = maxTokens,
             ["data"] = data, ["count"] = done, ["psnr"] = result.Psnr, ["ssim"] = result.Ssim,
             ["dtype"] = bf16 ? "bf16" : "fp32", ["images"] = perImage,
         };

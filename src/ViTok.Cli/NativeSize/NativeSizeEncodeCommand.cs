@@ -8,18 +8,17 @@ using ViTok.MLNet.Tokenize;
 using TorchSharp;
 using ViTok.Cli.Verbs;
 using ViTok.Models.Runtime;
-using ViTok.Models.TokenizerV2;
 using ViTok.Models.Weights;
 using static TorchSharp.torch;
 
-namespace ViTok.Cli.V2;
+namespace ViTok.Cli.NativeSize;
 
 /// <summary>
-/// `vitok encode` with a ViTok-v2 checkpoint folder: the latents of every image of a folder, at its native size,
+/// `vitok encode` with a native-resolution tokenizer (a ViTok-v2 checkpoint folder): the latents of every image of a folder, at its native size,
 /// into one safetensors file: a float32 tensor [tokens, c] per image named by its path relative to the folder, and
 /// per image a metadata entry of the same name holding its grid and sizes as JSON (Python: safetensors.safe_open).
 /// </summary>
-static class V2EncodeCommand
+static class NativeSizeEncodeCommand
 {
     public static int Run(string modelFolder, string data, string output, int maxTokens, int batch, bool bf16, ComputeOptions compute, TextWriter o,
         bool skipBad, Func<string, Stream>? openOutput, CancellationToken cancel)
@@ -28,15 +27,15 @@ static class V2EncodeCommand
         if (format is not (".safetensors" or ".idv" or ".parquet"))
             throw new UsageException($"--out: '{output}' must end in .safetensors (one [tokens, c] tensor per image), .idv (ML.NET binary) or .parquet.");
         var skipped = new List<string>();
-        var files = V2Images.List("--data", data, skipBad ? skipped : null);
+        var files = NativeSizeImages.List("--data", data, skipBad ? skipped : null);
         if (format != ".safetensors")
-            return RunTable(modelFolder, data, V2Images.Readable(files, "--data", skipBad, skipped), skipped, output, format, maxTokens, batch, bf16, compute, o, openOutput, cancel);
+            return RunTable(modelFolder, data, NativeSizeImages.Readable(files, "--data", skipBad, skipped), skipped, output, format, maxTokens, batch, bf16, compute, o, openOutput, cancel);
         var device = TorchRuntime.Resolve(compute);
         var clock = Stopwatch.StartNew();
-        using var inference = new ViTokV2Inference(ViTokV2Checkpoint.Load(modelFolder, decoder: false), device, bf16 ? ScalarType.BFloat16 : ScalarType.Float32);
-        var config = inference.Config;
+        using var inference = TokenizerFiles.Open(modelFolder, encoder: true, decoder: false, device, bf16 ? ScalarType.BFloat16 : ScalarType.Float32);
+        var config = inference.Shape;
         // The variant of the whole checkpoint when its decoder is there too (only the encoder is loaded).
-        string variant = ViTokV2Checkpoint.ReadConfig(modelFolder, decoder: File.Exists(Path.Combine(modelFolder, ViTokV2Checkpoint.DecoderFile))).Variant;
+        string variant = TokenizerFiles.ReadShape(modelFolder).Variant;
         o.WriteLine($"encoding {files.Count} images of {data} with ViTok-v2 {variant} (native size, at most {maxTokens} tokens) into {output}");
 
         var names = new List<string>();
@@ -52,7 +51,7 @@ static class V2EncodeCommand
         foreach (var group in files.Chunk(batch))
         {
             cancel.ThrowIfCancellationRequested();
-            var chunk = V2Images.LoadReadable(group, inference, maxTokens, "--data", skipBad, skipped);
+            var chunk = NativeSizeImages.LoadReadable(group, inference, maxTokens, "--data", skipBad, skipped);
             if (chunk.Count == 0) continue;
             var sources = chunk.Select(c => (Height: c.SourceHeight, Width: c.SourceWidth)).ToList();
             var encoded = inference.Encode(chunk.Select(c => c.Image).ToList(), batch);

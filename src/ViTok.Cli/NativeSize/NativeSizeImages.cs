@@ -1,16 +1,15 @@
 using ViTok.Models.Tokenizer;
 using ViTok.Cli.Verbs;
 using ViTok.Models.Clips;
-using ViTok.Models.TokenizerV2;
 
-namespace ViTok.Cli.V2;
+namespace ViTok.Cli.NativeSize;
 
 /// <summary>
-/// The images a ViTok-v2 model reads on the command line: every image file of a folder (and its immediate
+/// The images a native-resolution tokenizer (ViTok-v2) reads on the command line: every image file of a folder (and its immediate
 /// sub-folders), each named by its path relative to the folder, at its own size; images over the token budget are
 /// shrunk keeping their aspect ratio, as the reference's preprocessing does.
 /// </summary>
-static class V2Images
+static class NativeSizeImages
 {
     /// <summary>
     /// The files of <c>--data folder:PATH</c> (or a plain folder path); other SOURCE kinds are a usage error. A file name
@@ -21,9 +20,9 @@ static class V2Images
         string folder = source.StartsWith("folder:", StringComparison.Ordinal) ? source["folder:".Length..] : source;
         int query = folder.IndexOf('?');
         if (query >= 0)
-            throw new UsageException($"{option}: '{source}': a ViTok-v2 model reads images at their native size; resize/crop keys are not used (use --max-tokens).");
+            throw new UsageException($"{option}: '{source}': a native-resolution tokenizer (ViTok-v2) reads images at their native size; resize/crop keys are not used (use --max-tokens).");
         if (!Directory.Exists(folder))
-            throw new UsageException($"{option}: '{source}' is not an image folder; a ViTok-v2 model reads folder:PATH (images at their native size).");
+            throw new UsageException($"{option}: '{source}' is not an image folder; a native-resolution tokenizer (ViTok-v2) reads folder:PATH (images at their native size).");
         IReadOnlyList<(string Name, string Path)> files;
         try { files = ImageFiles.ListWithSubfolders(folder, skipped); }
         catch (InvalidDataException e) { throw new InvalidDataException($"{option}: {e.Message}", e); }
@@ -32,7 +31,7 @@ static class V2Images
     }
 
     /// <summary>Reads one image, shrunk to the budget when it is over it; also gives the size of the file's image.</summary>
-    public static (TokenizerImage Image, int SourceHeight, int SourceWidth) Load(string path, ViTokV2Inference inference, int maxTokens)
+    public static (TokenizerImage Image, int SourceHeight, int SourceWidth) Load(string path, IImageTokenizer inference, int maxTokens)
     {
         using var image = ImageFiles.Load(path);
         var v2 = new TokenizerImage(image.data<float>().ToArray(), (int)image.shape[1], (int)image.shape[2]);
@@ -44,7 +43,7 @@ static class V2Images
     /// <paramref name="option"/>, unless <paramref name="skipBad"/>: then it is left out and its path added to <paramref name="skipped"/>.
     /// </summary>
     public static List<(string Name, TokenizerImage Image, int SourceHeight, int SourceWidth)> LoadReadable(
-        IEnumerable<(string Name, string Path)> files, ViTokV2Inference inference, int maxTokens, string option, bool skipBad, List<string> skipped)
+        IEnumerable<(string Name, string Path)> files, IImageTokenizer inference, int maxTokens, string option, bool skipBad, List<string> skipped)
     {
         var images = new List<(string, TokenizerImage, int, int)>();
         foreach (var (name, path) in files)

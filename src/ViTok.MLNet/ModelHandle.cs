@@ -55,7 +55,7 @@ static class ModelHandles
     {
         var resolved = ResolveDevice(host, device, threads);
         var dtype = precision == InferencePrecision.BFloat16 ? ScalarType.BFloat16 : ScalarType.Float32;
-        return new TokenizerHandle(source.Bytes, source.Format, () => TokenizerFiles.Load(source, half, resolved, dtype), t => t.Shape);
+        return new TokenizerHandle(source.Bytes, source.Format, () => host.Loading(() => TokenizerFiles.Load(source, half, resolved, dtype)), t => t.Shape);
     }
 
     /// <summary>The tokenizer at <paramref name="path"/> (a file or a ViTok-v2 folder), or a copy of <paramref name="model"/> (its file bytes, so it can be saved).</summary>
@@ -71,9 +71,9 @@ static class ModelHandles
     }
 
     /// <summary>The shape of the tokenizer at <paramref name="path"/> or <paramref name="model"/>, from the file's header only.</summary>
-    public static TokenizerShape Shape(string? path, ViTokAutoEncoder? model, TokenizerHalf half) =>
+    public static TokenizerShape Shape(CatalogHost host, string? path, ViTokAutoEncoder? model, TokenizerHalf half) =>
         model is not null ? TokenizerShape.Of(model.Config)
-        : TokenizerFiles.ReadShape(path ?? throw new ArgumentException("Give exactly one of TokenizerPath (a tokenizer file) and Tokenizer (a model in memory)."), half);
+        : host.Loading(() => TokenizerFiles.ReadShape(path ?? throw new ArgumentException("Give exactly one of TokenizerPath (a tokenizer file) and Tokenizer (a model in memory)."), half));
 
     /// <summary>Resolves the device from the options, else from MLContext.GpuDeviceId / FallbackToCpu. The thread count is
     /// only checked here: it is applied around each forward pass (<see cref="TorchThreads"/>), never process-wide.</summary>

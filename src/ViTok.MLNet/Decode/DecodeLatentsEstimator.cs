@@ -53,7 +53,7 @@ public sealed class DecodeLatentsEstimator : IEstimator<DecodeLatentsTransformer
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
         var latent = ColumnShape.Find(inputSchema, Input, "Latent");
-        var shape = ModelHandles.Shape(_options.TokenizerPath, _options.Tokenizer, TokenizerHalf.Decoder);
+        var shape = ModelHandles.Shape(_host, _options.TokenizerPath, _options.Tokenizer, TokenizerHalf.Decoder);
         if (shape.NativeResolution)
         {
             NativeSizeDecodeMapping.Check(latent, GridColumns.For(Input).Select(c => ColumnShape.Find(inputSchema, c.Name, NativeSizeDecodeMapping.GridColumnsHint(Input))), shape);

@@ -48,7 +48,7 @@ sealed class GeneratorHandle : IDisposable
     public static GeneratorHandle FromBytes(CatalogHost host, byte[] bytes, string name, string? device, int threads)
     {
         var resolved = ModelHandles.ResolveDevice(host, device, threads);
-        GeneratorInference Load() => new(GeneratorFile.Load(SafeTensorsFile.FromBytes(bytes, name), resolved));
+        GeneratorInference Load() => host.Loading(() => new GeneratorInference(GeneratorFile.Load(SafeTensorsFile.FromBytes(bytes, name), resolved)));
         var inference = Load();
         try { return new GeneratorHandle(bytes, inference, Load); }
         catch

@@ -47,7 +47,7 @@ public sealed class TokenizeImagesEstimator : IEstimator<TokenizeImagesTransform
     public TokenizeImagesTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var shape = ModelHandles.Shape(_options.TokenizerPath, _options.Tokenizer, TokenizerHalf.Encoder);
+        var shape = ModelHandles.Shape(_host, _options.TokenizerPath, _options.Tokenizer, TokenizerHalf.Encoder);
         // A native-resolution tokenizer runs at a fixed size when the image column has a known size (ResizeImages), else at each image's own.
         var fixedSize = shape.NativeResolution ? NativeSizeTokenizeMapping.Check(ColumnShape.Find(input.Schema, Input, "Input"), null) : null;
         var tokenizer = ModelHandles.Tokenizer(_host, _options.TokenizerPath, _options.Tokenizer, TokenizerHalf.Encoder, _options.Device, _options.Threads, _options.Precision);
@@ -59,7 +59,7 @@ public sealed class TokenizeImagesEstimator : IEstimator<TokenizeImagesTransform
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
         var column = ColumnShape.Find(inputSchema, Input, "Input");
-        var shape = ModelHandles.Shape(_options.TokenizerPath, _options.Tokenizer, TokenizerHalf.Encoder);
+        var shape = ModelHandles.Shape(_host, _options.TokenizerPath, _options.Tokenizer, TokenizerHalf.Encoder);
         if (shape.NativeResolution)
         {
             bool fixedSize = NativeSizeTokenizeMapping.Check(column, null) is not null;   // else native size: one length per image

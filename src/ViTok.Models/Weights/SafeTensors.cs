@@ -22,7 +22,7 @@ public sealed record SafeTensorEntry(string Name, ScalarType DType, long[] Shape
 /// (length prefix, header, data) with the checksum's own 64 hex digits read as zeros. Reading verifies it after the
 /// structural checks, so a flipped data byte or an edited header value (heads, image size...) is refused as
 /// "checksum mismatch: the file was changed after it was written". Files without one (written before checksums, or
-/// by other tools) still open; <see cref="Note"/> is told once per file and process.
+/// by other tools) still open, with a note once per file and process (<see cref="WeightNotes"/>).
 /// </para>
 /// </summary>
 public sealed class SafeTensorsFile
@@ -38,11 +38,6 @@ public sealed class SafeTensorsFile
     /// <summary>The metadata key of the file's SHA-256 (64 lower-case hex digits).</summary>
     public const string ChecksumKey = "vitok.sha256";
     const int ChecksumDigits = 64;
-
-    /// <summary>
-    /// Where the note about a file without a checksum goes (once per full path and process); standard error by default.
-    /// </summary>
-    public static Action<string> Note { get; set; } = message => Console.Error.WriteLine(message);
 
     static readonly HashSet<string> Noted = [];
 
@@ -160,7 +155,7 @@ public sealed class SafeTensorsFile
         string full = System.IO.Path.GetFullPath(path);
         lock (Noted)
             if (!Noted.Add(full)) return;
-        Note($"note: weights file '{path}' has no checksum (written before checksums or by another tool); its integrity is not verified (`vitok checksum` adds one).");
+        WeightNotes.Tell($"note: weights file '{path}' has no checksum (written before checksums or by another tool); its integrity is not verified (`vitok checksum` adds one).");
     }
 
 

@@ -94,14 +94,11 @@ public sealed class ChecksumTests
         File.WriteAllBytes(path, bytes);
 
         var notes = new List<string>();
-        var before = SafeTensorsFile.Note;
-        SafeTensorsFile.Note = notes.Add;
-        try
+        using (WeightNotes.To(notes.Add))
         {
             using (var model = TokenizerFile.Load(path)) { }
             using (var again = TokenizerFile.Load(path)) { }
         }
-        finally { SafeTensorsFile.Note = before; }
         var mine = notes.Where(n => n.Contains(path)).ToList();
         Assert.HasCount(1, mine, string.Join("\n", notes));
         StringAssert.Contains(mine[0], "has no checksum");

@@ -156,28 +156,34 @@ public static class ScalingAnalysis
     }
 
     /// <summary>
-    /// Finding 3 (encoder) or 4 (decoder): the PSNR gain from the narrowest to the widest part against the gain from
-    /// doubling E at the base size (<paramref name="baseRow"/> -> <paramref name="doubledRow"/>). Finding 3 is
-    /// reproduced when the encoder's gain is below 0.5 dB and below a quarter of doubling E's, partly when it is below
-    /// doubling E's; finding 4 is reproduced when the decoder's gain is positive and smaller than doubling E's, partly
-    /// when one of the two holds.
+    /// Findings 3 (encoder) and 4 (decoder), on configuration means over seeds (docs/sweeps.md, "Decision rules"): g is
+    /// the PSNR change from the narrowest to the widest part, e the change from doubling E at the base size
+    /// (<paramref name="baseRows"/> -> <paramref name="doubledRows"/>, each with its seed rows), u = sd x sqrt(2 / n)
+    /// from the seed spread pooled over all these runs. Finding 3 is reproduced when |g| &lt;= 2u and not reproduced when
+    /// g &gt; 2u and g &gt;= e / 2. Finding 4 is reproduced when e - g &gt; 2u and not reproduced when g - e &gt; 2u.
+    /// Otherwise, or with no configuration at two seeds, inconclusive.
     /// </summary>
-    public static Verdict WidthAgainstDoublingE(IReadOnlyList<JsonObject> widths, JsonObject? baseRow, JsonObject? doubledRow, bool decoder)
+    public static Verdict WidthAgainstDoublingE(IReadOnlyList<JsonObject> widthRows, IReadOnlyList<JsonObject> baseRows, IReadOnlyList<JsonObject> doubledRows, bool decoder)
     {
         string widthKey = decoder ? "decoder.width" : "encoder.width";
-        if (widths.Count < 3 || baseRow is null || doubledRow is null)
-            return new Verdict(Outcome.Pending, $"{widths.Count} width run(s) so far; needs 3, the base run and the doubled-E run.");
+        var widths = SeedMeans(widthRows);
+        if (widths.Count < 3 || baseRows.Count == 0 || doubledRows.Count == 0)
+            return new Verdict(Outcome.Pending, $"{widths.Count} width configuration(s) so far; needs 3, the base run and the doubled-E run.");
         var ordered = widths.OrderBy(r => Value(r, widthKey)).ToList();
         double gain = Value(ordered[^1], "psnr") - Value(ordered[0], "psnr");
         double partRatio = Value(ordered[^1], decoder ? "params_m.decoder" : "params_m.encoder") / Value(ordered[0], decoder ? "params_m.decoder" : "params_m.encoder");
-        double eGain = Value(doubledRow, "psnr") - Value(baseRow, "psnr");
+        double eGain = Value(SeedMeans(doubledRows).Single(), "psnr") - Value(SeedMeans(baseRows).Single(), "psnr");
+        var seeds = SeedSpread(widthRows.Union(baseRows).Union(doubledRows));   // the base rows are often among the width rows
+        double? u = seeds is { } sp ? sp.Sd * Math.Sqrt(2 / sp.SeedsPerConfiguration) : null;
         string part = decoder ? "decoder" : "encoder";
         string sentence = $"from the narrowest to the widest {part} ({Value(ordered[0], widthKey)} -> {Value(ordered[^1], widthKey)} wide, x{partRatio:F1} {part} parameters) " +
-                          $"PSNR changes by {gain:+0.00;-0.00} dB, while doubling E at the base size changes it by {eGain:+0.00;-0.00} dB.";
+                          $"PSNR changes by {gain:+0.00;-0.00} dB, while doubling E at the base size changes it by {eGain:+0.00;-0.00} dB" +
+                          (seeds is { } q ? $"; seed spread {q.Sd:F2} dB ({q.Configurations} configurations, {q.SeedsPerConfiguration:F1} seeds each), so 2u = {2 * u:F2} dB."
+                                          : "; one seed per configuration, so no noise estimate.");
+        if (u is not double noise) return new Verdict(Outcome.Inconclusive, sentence);
         if (!decoder)
-            return new Verdict(gain < 0.5 && gain < 0.25 * eGain ? Outcome.Reproduced : gain < eGain ? Outcome.Partly : Outcome.NotReproduced, sentence);
-        bool helps = gain > 0, less = gain < eGain;
-        return new Verdict(helps && less ? Outcome.Reproduced : helps || less ? Outcome.Partly : Outcome.NotReproduced, sentence);
+            return new Verdict(Math.Abs(gain) <= 2 * noise ? Outcome.Reproduced : gain > 2 * noise && gain >= eGain / 2 ? Outcome.NotReproduced : Outcome.Inconclusive, sentence);
+        return new Verdict(eGain - gain > 2 * noise ? Outcome.Reproduced : gain - eGain > 2 * noise ? Outcome.NotReproduced : Outcome.Inconclusive, sentence);
     }
 
     /// <summary>

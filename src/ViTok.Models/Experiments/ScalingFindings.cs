@@ -40,9 +40,9 @@ public sealed class ScalingFindings
     public List<JsonObject> ELawRows => ScalingAnalysis.ForFinding(FashionMnist, 1);
     public List<JsonObject> PhotoRows => ScalingAnalysis.ForFinding(Photos, 1);
     public List<JsonObject> ChannelRows => ScalingAnalysis.ForFinding(FashionMnist, 2);
-    /// <summary>The encoder-width runs and the base run (encoder 192 wide).</summary>
+    /// <summary>The encoder-width runs and the base run (encoder 192 wide), with their seed runs.</summary>
     public List<JsonObject> EncoderRows => WithBase(ScalingAnalysis.ForFinding(FashionMnist, 3));
-    /// <summary>The decoder-width runs and the base run (decoder 192 wide).</summary>
+    /// <summary>The decoder-width runs and the base run (decoder 192 wide), with their seed runs.</summary>
     public List<JsonObject> DecoderRows => WithBase(ScalingAnalysis.ForFinding(FashionMnist, 4));
     public List<JsonObject> LossRows => ScalingAnalysis.ForFinding(FashionMnist, 5);
     public List<JsonObject> ClipRows => ScalingAnalysis.ForFinding(Video, 6);
@@ -50,8 +50,11 @@ public sealed class ScalingFindings
     public Verdict ELaw => ScalingAnalysis.ELaw(ELawRows);
     public Verdict PhotoELaw => ScalingAnalysis.ELaw(PhotoRows);
     public Verdict Channels => WithoutSeeds(ScalingAnalysis.ChannelOptimum(ChannelRows), ChannelRows);
-    public Verdict Encoder => WithoutSeeds(ScalingAnalysis.WidthAgainstDoublingE(EncoderRows, Base, DoubledE, decoder: false), EncoderRows);
-    public Verdict Decoder => WithoutSeeds(ScalingAnalysis.WidthAgainstDoublingE(DecoderRows, Base, DoubledE, decoder: true), DecoderRows);
+    public Verdict Encoder => ScalingAnalysis.WidthAgainstDoublingE(EncoderRows, SeedRows(BaseRun), SeedRows(DoubledERun), decoder: false);
+    public Verdict Decoder => ScalingAnalysis.WidthAgainstDoublingE(DecoderRows, SeedRows(BaseRun), SeedRows(DoubledERun), decoder: true);
+
+    /// <summary>The Fashion-MNIST rows of one configuration: the run and its seed runs (NAME.s1, NAME.s2).</summary>
+    List<JsonObject> SeedRows(string configuration) => FashionMnist.Rows.Where(r => ScalingAnalysis.Configuration(r) == configuration).ToList();
     public Verdict LossTradeOff => WithoutSeeds(ScalingAnalysis.LossTradeOff(LossRows, FashionMnist.Find(PlainLossRun), FashionMnist.Find(StrongestLossRun)), LossRows);
 
     /// <summary>
@@ -116,5 +119,5 @@ public sealed class ScalingFindings
 
     static string Cell(string s) => s.Replace("|", "\\|").Replace("\n", " ");
 
-    List<JsonObject> WithBase(List<JsonObject> rows) => Base is { } b && !rows.Contains(b) ? [.. rows, b] : rows;
+    List<JsonObject> WithBase(List<JsonObject> rows) => [.. rows, .. SeedRows(BaseRun).Where(b => !rows.Contains(b))];
 }

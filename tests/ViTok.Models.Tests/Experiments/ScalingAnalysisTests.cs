@@ -53,18 +53,37 @@ public sealed class ScalingAnalysisTests
         Assert.AreEqual(Outcome.Pending, ScalingAnalysis.ELaw(ELawRows(0, 0).Take(3).ToList()).Outcome);
     }
 
+    /// <summary>A configuration's rows: seed 0 at <paramref name="psnr"/>, seeds 1 and 2 at +-<paramref name="sd"/> (sd of the three: <paramref name="sd"/>).</summary>
+    static List<JsonObject> Seeds(string name, double psnr, double sd, int encW = 192, int decW = 192) =>
+        [Row(name, 8, 16, 256, psnr, encW: encW, decW: decW), Row(name + ".s1", 8, 16, 256, psnr + sd, encW: encW, decW: decW), Row(name + ".s2", 8, 16, 256, psnr - sd, encW: encW, decW: decW)];
+
     [TestMethod]
-    public void Width_verdicts_compare_with_doubling_e()
+    public void Width_verdicts_compare_with_doubling_e_in_units_of_the_seed_spread()
     {
-        var baseRow = Row("base", 8, 16, 256, 25.0);
-        var doubled = Row("double", 8, 32, 512, 28.0);
-        var encoders = new[] { Row("e96", 8, 16, 256, 24.9, encW: 96), Row("e192", 8, 16, 256, 25.0), Row("e288", 8, 16, 256, 25.2, encW: 288) };
-        Assert.AreEqual(Outcome.Reproduced, ScalingAnalysis.WidthAgainstDoublingE(encoders, baseRow, doubled, decoder: false).Outcome);
-        var decoders = new[] { Row("d96", 8, 16, 256, 23.5, decW: 96), Row("d192", 8, 16, 256, 25.0), Row("d288", 8, 16, 256, 25.6, decW: 288) };
-        var v = ScalingAnalysis.WidthAgainstDoublingE(decoders, baseRow, doubled, decoder: true);
+        // sd 0.2 dB over 3 seeds: 2u = 2 x 0.2 x sqrt(2/3) = 0.33 dB. Doubling E gains 3 dB.
+        var baseRows = Seeds("base", 25.0, 0.2);
+        var doubled = Seeds("double", 28.0, 0.2);
+        var flat = Seeds("e96", 24.9, 0.2, encW: 96).Concat(baseRows).Concat(Seeds("e288", 25.2, 0.2, encW: 288)).ToList();
+        var v = ScalingAnalysis.WidthAgainstDoublingE(flat, baseRows, doubled, decoder: false);
         Assert.AreEqual(Outcome.Reproduced, v.Outcome, v.Sentence);
-        StringAssert.Contains(v.Sentence, "+2.10 dB");
-        Assert.AreEqual(Outcome.Pending, ScalingAnalysis.WidthAgainstDoublingE(decoders[..2], baseRow, doubled, decoder: true).Outcome);
+        StringAssert.Contains(v.Sentence, "+0.30 dB");
+        StringAssert.Contains(v.Sentence, "2u = 0.33 dB");
+        // An encoder 2 dB better at its widest: beyond the noise and more than half of doubling E.
+        var helps = Seeds("e96", 24.0, 0.2, encW: 96).Concat(baseRows).Concat(Seeds("e288", 26.0, 0.2, encW: 288)).ToList();
+        Assert.AreEqual(Outcome.NotReproduced, ScalingAnalysis.WidthAgainstDoublingE(helps, baseRows, doubled, decoder: false).Outcome);
+
+        var decoders = Seeds("d96", 23.5, 0.2, decW: 96).Concat(baseRows).Concat(Seeds("d288", 25.6, 0.2, decW: 288)).ToList();
+        Assert.AreEqual(Outcome.Reproduced, ScalingAnalysis.WidthAgainstDoublingE(decoders, baseRows, doubled, decoder: true).Outcome);   // 2.1 < 3 - 0.33
+        var strong = Seeds("d96", 22.0, 0.2, decW: 96).Concat(baseRows).Concat(Seeds("d288", 26.0, 0.2, decW: 288)).ToList();
+        Assert.AreEqual(Outcome.NotReproduced, ScalingAnalysis.WidthAgainstDoublingE(strong, baseRows, doubled, decoder: true).Outcome); // 4 > 3 + 0.33
+        var close = Seeds("d96", 22.9, 0.2, decW: 96).Concat(baseRows).Concat(Seeds("d288", 25.8, 0.2, decW: 288)).ToList();
+        Assert.AreEqual(Outcome.Inconclusive, ScalingAnalysis.WidthAgainstDoublingE(close, baseRows, doubled, decoder: true).Outcome);   // 2.9 within 0.33 of 3
+
+        // One seed each: no noise estimate, so inconclusive whatever the numbers.
+        var single = ScalingAnalysis.WidthAgainstDoublingE(decoders.Where(r => !((string)r["name"]!).Contains(".s")).ToList(), [baseRows[0]], [doubled[0]], decoder: true);
+        Assert.AreEqual(Outcome.Inconclusive, single.Outcome);
+        StringAssert.Contains(single.Sentence, "no noise estimate");
+        Assert.AreEqual(Outcome.Pending, ScalingAnalysis.WidthAgainstDoublingE(decoders.Take(6).ToList(), baseRows, doubled, decoder: true).Outcome);
     }
 
     [TestMethod]

@@ -6,7 +6,7 @@ using Microsoft.ML.Runtime;
 namespace ViTok.MLNet.Persistence;
 
 /// <summary>
-/// The places where ML.NET 5.0 keeps for itself what a third-party component needs: building a
+/// The places where ML.NET (5.0 and 6.0 alike) keeps for itself what a third-party component needs: building a
 /// <see cref="SchemaShape.Column"/> (its constructor is internal), writing an extra entry into the model zip from
 /// <see cref="ICanSaveModel.Save"/> (<see cref="ModelSaveContext"/>'s repository is internal), and reading a
 /// catalog's environment with its GpuDeviceId / FallbackToCpu (internal to the catalog).
@@ -21,7 +21,7 @@ static class MLNetInternals
     static readonly FieldInfo? DirectoryField = typeof(ModelSaveContext).GetField("Directory", BindingFlags.NonPublic | BindingFlags.Instance);
 
     static Exception Changed(string what) => new NotSupportedException(
-        $"ViTok.MLNet relies on ML.NET 5.0's internal {what}, which this ML.NET ({typeof(MLContext).Assembly.GetName().Version}) does not have.");
+        $"ViTok.MLNet relies on ML.NET 6.0's internal {what}, which this ML.NET ({typeof(MLContext).Assembly.GetName().Version}) does not have.");
 
     /// <summary>The environment behind mlContext.Transforms, with the MLContext's GPU settings.</summary>
     public static CatalogHost HostOf(TransformsCatalog catalog)

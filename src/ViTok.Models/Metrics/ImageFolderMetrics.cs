@@ -124,153 +124,28 @@ public static class ImageFolderMetrics
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(options);
-        int batchSize = options.BatchSize;
-        if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), batchSize, "Batch size must be positive.");
+        if (options.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), options.BatchSize, "Batch size must be positive.");
         var classifier = options.Classifier;
-        var scores = new List<ImagePairScore>();
-        var referenceFeatures = new List<Tensor>();
-        var candidateFeatures = new List<Tensor>();
-        var candidateLogits = new List<Tensor>();
-        var referenceClassifier = new List<Tensor>();
-        var candidateClassifier = new List<Tensor>();
-        var candidateClassifierLogits = new List<Tensor>();
-        var candidateNames = new List<string>();
-        var skipped = new List<string>();
-        var device = network.Backbone.Device;
-        int referenceCount, candidateCount;
         bool classifierTraining = classifier?.training ?? false;
         classifier?.eval();
-        // An image, or null when it is unreadable and skipping is on (then its file is listed).
-        Tensor? Load(string path)
-        {
-            try { return ImageFiles.Load(path); }
-            catch (InvalidDataException e) when (options.SkipBadFiles && e.InnerException is BadItemException bad)
-            {
-                skipped.Add(bad.Origin);
-                return null;
-            }
-        }
-
+        using var features = new Features(network, classifier);
         try
         {
-            // Run the networks on one chunk of images (called inside the chunk's dispose scope; the outputs are moved out of it).
-            void Reference(List<Tensor> images)
-            {
-                referenceFeatures.AddRange(FeaturesBySize(images, network.Features).Select(t => t.MoveToOuterDisposeScope()));
-                if (classifier is not null) referenceClassifier.AddRange(FeaturesBySize(images, classifier.Features).Select(t => t.MoveToOuterDisposeScope()));
-            }
-            void Candidate(List<Tensor> images)
-            {
-                candidateFeatures.AddRange(FeaturesBySize(images, network.Features).Select(t => t.MoveToOuterDisposeScope()));
-                if (network.HasLogits) candidateLogits.AddRange(FeaturesBySize(images, network.Logits).Select(t => t.MoveToOuterDisposeScope()));
-                if (classifier is not null)
-                    foreach (var both in FeaturesBySize(images, x => { var (f, l) = classifier.FeaturesAndLogits(x); return cat([f, l], 1); }))
-                    {
-                        long d = classifier.Config.FeatureSize;
-                        candidateClassifier.Add(both.narrow(1, 0, d).contiguous().MoveToOuterDisposeScope());
-                        candidateClassifierLogits.Add(both.narrow(1, d, both.shape[1] - d).contiguous().MoveToOuterDisposeScope());
-                    }
-            }
-
-            if (options.Paired)
-            {
-                var pairs = Pair(referenceDir, candidateDir, options.Subfolders, options.SkipBadFiles ? skipped : null);
-                foreach (var chunk in pairs.Chunk(batchSize))
-                {
-                    using var scope = NewDisposeScope();
-                    using var _ = no_grad();
-                    var refs = new List<Tensor>();
-                    var cands = new List<Tensor>();
-                    foreach (var (name, refPath, candPath) in chunk)
-                    {
-                        var r = Load(refPath);
-                        var c = Load(candPath);
-                        if (r is null || c is null) continue;
-                        if (!r.shape.SequenceEqual(c.shape))
-                            throw new InvalidDataException($"Image '{name}' differs in size: '{refPath}' is {r.shape[2]}x{r.shape[1]}, '{candPath}' is {c.shape[2]}x{c.shape[1]}.");
-                        if (r.shape[1] < Ssim.WindowSize || r.shape[2] < Ssim.WindowSize)
-                            throw new InvalidDataException($"Image '{name}' is {r.shape[2]}x{r.shape[1]}; SSIM needs at least {Ssim.WindowSize}x{Ssim.WindowSize} pixels.");
-                        var rb = r.unsqueeze(0);
-                        var cb = c.unsqueeze(0);
-                        scores.Add(new ImagePairScore(name, Metrics.Psnr.PerItem(rb, cb)[0], Metrics.Ssim.PerItem(rb, cb)[0]));
-                        refs.Add(rb.to(device));
-                        cands.Add(cb.to(device));
-                        candidateNames.Add(name);
-                    }
-                    Reference(refs);
-                    Candidate(cands);
-                }
-                referenceCount = candidateCount = scores.Count;
-                if (scores.Count == 0) throw new InvalidDataException($"None of the {pairs.Count} image pairs could be read (the first unreadable file: {skipped[0]}).");
-            }
-            else
-            {
-                var references = List(referenceDir, options.Subfolders, options.SkipBadFiles ? skipped : null);
-                var candidates = List(candidateDir, options.Subfolders, options.SkipBadFiles ? skipped : null);
-                if (references.Count == 0) throw new InvalidDataException($"Reference folder '{referenceDir}' holds no images ({string.Join(", ", ImageFiles.Extensions.Order())}).");
-                if (candidates.Count == 0) throw new InvalidDataException($"Candidate folder '{candidateDir}' holds no images ({string.Join(", ", ImageFiles.Extensions.Order())}).");
-                var counts = new int[2];
-                var sets = new (IReadOnlyList<(string Name, string Path)> Files, Action<List<Tensor>> Run, string Folder)[]
-                    { (references, Reference, referenceDir), (candidates, Candidate, candidateDir) };
-                for (int set = 0; set < 2; set++)
-                {
-                    foreach (var chunk in sets[set].Files.Chunk(batchSize))
-                    {
-                        using var scope = NewDisposeScope();
-                        using var _ = no_grad();
-                        var images = new List<Tensor>();
-                        foreach (var (name, path) in chunk)
-                        {
-                            if (Load(path) is not { } image) continue;
-                            images.Add(image.unsqueeze(0).to(device));
-                            if (set == 1) candidateNames.Add(name);
-                        }
-                        counts[set] += images.Count;
-                        sets[set].Run(images);
-                    }
-                    if (counts[set] == 0)
-                        throw new InvalidDataException($"None of the {sets[set].Files.Count} images of '{sets[set].Folder}' could be read (the first: {skipped[^1]}).");
-                }
-                referenceCount = counts[0];
-                candidateCount = counts[1];
-            }
-
-            double? fd = null;
-            string? fdNote = null;
-            string fdLabel = $"FD-{network.Label}";
-            using (no_grad())
-            {
-                using var a = cat(referenceFeatures, 0);
-                using var b = cat(candidateFeatures, 0);
-                fdLabel = network.FrechetLabel(a.shape[1]);
-                if (referenceCount < 2 || candidateCount < 2) fdNote = "a Frechet distance needs at least 2 images in each folder";
-                else fd = FrechetDistance.Compute(a, b);
-            }
-
-            double? isMean = null, isStd = null;
-            string? isNote = null;
-            if (!network.HasLogits)
-                isNote = network.Label == "ResNet18"
-                    ? "the shipped ResNet18 ONNX ends at its 512-d average pool (no classifier head), so it gives no class probabilities; pass a classifier ONNX with --features"
-                    : $"'{network.Label}' has no classifier output";
-            else
-            {
-                using var logits = cat(candidateLogits, 0);
-                (isMean, isStd) = Metrics.InceptionScore.FromLogits(logits);
-            }
-
+            var scores = new List<ImagePairScore>();
+            var candidateNames = new List<string>();
+            var skipped = new List<string>();
+            var (referenceCount, candidateCount) = options.Paired
+                ? ReadPairs(referenceDir, candidateDir, options, features, scores, candidateNames, skipped)
+                : ReadSets(referenceDir, candidateDir, options, features, candidateNames, skipped);
+            var (fdLabel, fd, fdNote) = features.Frechet(referenceCount, candidateCount);
+            var (isMean, isStd, isNote) = features.InceptionScore();
             GeneratedImageScores? classifierScores = null;
             string? classNote = null;
             if (classifier is not null)
             {
-                var (requested, note) = RequestedLabels(candidateNames, classifier.Config.ClassNames, candidateDir);
-                classNote = note;
-                using var outputs = new ClassifierOutputs(cat(candidateClassifier, 0), cat(candidateClassifierLogits, 0));
-                using var referenceStatistics = referenceCount < 2 ? null : FeatureStatisticsOf(referenceClassifier);
-                classifierScores = GeneratedImageMetrics.Compute(outputs, classifier, requested, referenceStatistics);
-                if (referenceStatistics is null) classifierScores = classifierScores with { FdNote = "a Frechet distance needs at least 2 images in each folder" };
+                (var requested, classNote) = RequestedLabels(candidateNames, classifier.Config.ClassNames, candidateDir);
+                classifierScores = features.ClassifierScores(requested, referenceCount);
             }
-
             return new FolderMetrics(
                 Pairs: scores.Count,
                 DataRange: 2.0,
@@ -294,12 +169,153 @@ public static class ImageFolderMetrics
                 Skipped = skipped,
             };
         }
-        finally
+        finally { classifier?.train(classifierTraining); }
+    }
+
+    /// <summary>An image, or null when it is unreadable and <paramref name="options"/> skip such files (then it is listed in <paramref name="skipped"/>).</summary>
+    static Tensor? Load(string path, FolderMetricsOptions options, List<string> skipped)
+    {
+        try { return ImageFiles.Load(path); }
+        catch (InvalidDataException e) when (options.SkipBadFiles && e.InnerException is BadItemException bad)
         {
-            foreach (var t in referenceFeatures.Concat(candidateFeatures).Concat(candidateLogits)
-                         .Concat(referenceClassifier).Concat(candidateClassifier).Concat(candidateClassifierLogits))
+            skipped.Add(bad.Origin);
+            return null;
+        }
+    }
+
+    /// <summary>Paired mode: images of the same name, scored by PSNR and SSIM and fed to the networks; the count of pairs read, twice.</summary>
+    static (int References, int Candidates) ReadPairs(string referenceDir, string candidateDir, FolderMetricsOptions options, Features features,
+        List<ImagePairScore> scores, List<string> candidateNames, List<string> skipped)
+    {
+        var pairs = Pair(referenceDir, candidateDir, options.Subfolders, options.SkipBadFiles ? skipped : null);
+        foreach (var chunk in pairs.Chunk(options.BatchSize))
+        {
+            using var scope = NewDisposeScope();
+            using var _ = no_grad();
+            var refs = new List<Tensor>();
+            var cands = new List<Tensor>();
+            foreach (var (name, refPath, candPath) in chunk)
+            {
+                var r = Load(refPath, options, skipped);
+                var c = Load(candPath, options, skipped);
+                if (r is null || c is null) continue;
+                if (!r.shape.SequenceEqual(c.shape))
+                    throw new InvalidDataException($"Image '{name}' differs in size: '{refPath}' is {r.shape[2]}x{r.shape[1]}, '{candPath}' is {c.shape[2]}x{c.shape[1]}.");
+                if (r.shape[1] < Ssim.WindowSize || r.shape[2] < Ssim.WindowSize)
+                    throw new InvalidDataException($"Image '{name}' is {r.shape[2]}x{r.shape[1]}; SSIM needs at least {Ssim.WindowSize}x{Ssim.WindowSize} pixels.");
+                var rb = r.unsqueeze(0);
+                var cb = c.unsqueeze(0);
+                scores.Add(new ImagePairScore(name, Metrics.Psnr.PerItem(rb, cb)[0], Metrics.Ssim.PerItem(rb, cb)[0]));
+                refs.Add(rb.to(features.Device));
+                cands.Add(cb.to(features.Device));
+                candidateNames.Add(name);
+            }
+            features.AddReferences(refs);
+            features.AddCandidates(cands);
+        }
+        if (scores.Count == 0) throw new InvalidDataException($"None of the {pairs.Count} image pairs could be read (the first unreadable file: {skipped[0]}).");
+        return (scores.Count, scores.Count);
+    }
+
+    /// <summary>Unpaired mode: every image of each folder fed to the networks; how many of each were read.</summary>
+    static (int References, int Candidates) ReadSets(string referenceDir, string candidateDir, FolderMetricsOptions options, Features features,
+        List<string> candidateNames, List<string> skipped)
+    {
+        var references = List(referenceDir, options.Subfolders, options.SkipBadFiles ? skipped : null);
+        var candidates = List(candidateDir, options.Subfolders, options.SkipBadFiles ? skipped : null);
+        if (references.Count == 0) throw new InvalidDataException($"Reference folder '{referenceDir}' holds no images ({string.Join(", ", ImageFiles.Extensions.Order())}).");
+        if (candidates.Count == 0) throw new InvalidDataException($"Candidate folder '{candidateDir}' holds no images ({string.Join(", ", ImageFiles.Extensions.Order())}).");
+        int Read(IReadOnlyList<(string Name, string Path)> files, string folder, bool candidate)
+        {
+            int count = 0;
+            foreach (var chunk in files.Chunk(options.BatchSize))
+            {
+                using var scope = NewDisposeScope();
+                using var _ = no_grad();
+                var images = new List<Tensor>();
+                foreach (var (name, path) in chunk)
+                {
+                    if (Load(path, options, skipped) is not { } image) continue;
+                    images.Add(image.unsqueeze(0).to(features.Device));
+                    if (candidate) candidateNames.Add(name);
+                }
+                count += images.Count;
+                if (candidate) features.AddCandidates(images);
+                else features.AddReferences(images);
+            }
+            if (count == 0) throw new InvalidDataException($"None of the {files.Count} images of '{folder}' could be read (the first: {skipped[^1]}).");
+            return count;
+        }
+        return (Read(references, referenceDir, candidate: false), Read(candidates, candidateDir, candidate: true));
+    }
+
+    /// <summary>
+    /// The network outputs gathered over both folders (feature rows, logits, the classifier's features and logits),
+    /// moved out of each chunk's dispose scope and freed together; and the scores computed from them.
+    /// </summary>
+    sealed class Features(FeatureNetwork network, ImageClassifier? classifier) : IDisposable
+    {
+        readonly List<Tensor> _reference = [], _candidate = [], _candidateLogits = [];
+        readonly List<Tensor> _referenceClassifier = [], _candidateClassifier = [], _candidateClassifierLogits = [];
+
+        public Device Device => network.Backbone.Device;
+
+        /// <summary>Runs the networks on one chunk of reference images (inside the chunk's dispose scope).</summary>
+        public void AddReferences(List<Tensor> images)
+        {
+            _reference.AddRange(FeaturesBySize(images, network.Features).Select(t => t.MoveToOuterDisposeScope()));
+            if (classifier is not null) _referenceClassifier.AddRange(FeaturesBySize(images, classifier.Features).Select(t => t.MoveToOuterDisposeScope()));
+        }
+
+        /// <summary>Runs the networks on one chunk of candidate images (inside the chunk's dispose scope).</summary>
+        public void AddCandidates(List<Tensor> images)
+        {
+            _candidate.AddRange(FeaturesBySize(images, network.Features).Select(t => t.MoveToOuterDisposeScope()));
+            if (network.HasLogits) _candidateLogits.AddRange(FeaturesBySize(images, network.Logits).Select(t => t.MoveToOuterDisposeScope()));
+            if (classifier is null) return;
+            foreach (var both in FeaturesBySize(images, x => { var (f, l) = classifier.FeaturesAndLogits(x); return cat([f, l], 1); }))
+            {
+                long d = classifier.Config.FeatureSize;
+                _candidateClassifier.Add(both.narrow(1, 0, d).contiguous().MoveToOuterDisposeScope());
+                _candidateClassifierLogits.Add(both.narrow(1, d, both.shape[1] - d).contiguous().MoveToOuterDisposeScope());
+            }
+        }
+
+        public (string Label, double? Fd, string? Note) Frechet(int referenceCount, int candidateCount)
+        {
+            using var _ = no_grad();
+            using var a = cat(_reference, 0);
+            using var b = cat(_candidate, 0);
+            string label = network.FrechetLabel(a.shape[1]);
+            return referenceCount < 2 || candidateCount < 2
+                ? (label, null, "a Frechet distance needs at least 2 images in each folder")
+                : (label, FrechetDistance.Compute(a, b), null);
+        }
+
+        public (double? Mean, double? Std, string? Note) InceptionScore()
+        {
+            if (!network.HasLogits)
+                return (null, null, network.Label == "ResNet18"
+                    ? "the shipped ResNet18 ONNX ends at its 512-d average pool (no classifier head), so it gives no class probabilities; pass a classifier ONNX with --features"
+                    : $"'{network.Label}' has no classifier output");
+            using var logits = cat(_candidateLogits, 0);
+            var (mean, std) = Metrics.InceptionScore.FromLogits(logits);
+            return (mean, std, null);
+        }
+
+        public GeneratedImageScores ClassifierScores(IReadOnlyList<int>? requested, int referenceCount)
+        {
+            using var outputs = new ClassifierOutputs(cat(_candidateClassifier, 0), cat(_candidateClassifierLogits, 0));
+            using var referenceStatistics = referenceCount < 2 ? null : FeatureStatisticsOf(_referenceClassifier);
+            var scores = GeneratedImageMetrics.Compute(outputs, classifier!, requested, referenceStatistics);
+            return referenceStatistics is null ? scores with { FdNote = "a Frechet distance needs at least 2 images in each folder" } : scores;
+        }
+
+        public void Dispose()
+        {
+            foreach (var t in _reference.Concat(_candidate).Concat(_candidateLogits)
+                         .Concat(_referenceClassifier).Concat(_candidateClassifier).Concat(_candidateClassifierLogits))
                 t.Dispose();
-            classifier?.train(classifierTraining);
         }
     }
 

@@ -32,7 +32,7 @@ public sealed class TrainGeneratorVerb : IVerb
     readonly Option<bool> _forceOptions = new("--force-options") { Description = "With --resume: accept a checkpoint written with other options (seed, batch, learning rate...) or other --data, which is otherwise refused naming each change." };
     readonly Option<int> _checkpointEvery = new("--checkpoint-every") { Description = "Steps between checkpoints.", DefaultValueFactory = _ => GeneratorTrainingOptions.Defaults.CheckpointEvery };
     readonly Option<int> _logEvery = new("--log-every") { Description = "Steps between progress lines (and history.jsonl rows).", DefaultValueFactory = _ => GeneratorTrainingOptions.Defaults.LogEvery };
-    readonly Option<int> _workers = new("--workers") { Description = "Background decoding workers while the latents are computed.", DefaultValueFactory = _ => 2 };
+    readonly Option<int> _workers = new("--workers") { Description = "Background decoding workers while the latents are computed.", DefaultValueFactory = _ => GeneratorTrainingRecipe.Defaults.Workers };
 
     public Command Create()
     {

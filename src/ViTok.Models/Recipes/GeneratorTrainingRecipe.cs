@@ -13,6 +13,13 @@ namespace ViTok.Models.Recipes;
 /// </summary>
 public static class GeneratorTrainingRecipe
 {
+    /// <summary>The defaults of the recipe that are not training options (those are <see cref="GeneratorTrainingOptions.Defaults"/> and <see cref="DiTConfig.Defaults"/>).</summary>
+    public static class Defaults
+    {
+        /// <summary>Background decoding workers while the latents are encoded (the latents do not depend on them).</summary>
+        public const int Workers = 2;
+    }
+
     /// <summary>The file in a run folder that holds the latents the generator trains on.</summary>
     public const string LatentFileName = "latents.safetensors";
 

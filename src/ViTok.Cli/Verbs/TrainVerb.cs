@@ -89,7 +89,7 @@ public sealed class TrainVerb : IVerb
         // The recipe (held-out split, data order, perceptual loss, evaluation) is the one ML.NET's TrainTokenizer runs.
         // The data a checkpoint was trained on: the SOURCE text in one spelling, what it opened to (path, count, sizes,
         // held-out part) and, for files, their fingerprint, so an image replaced or renamed before --resume is seen.
-        using var recipe = new TokenizerTrainingRecipe(config, options, source, ClipSourceSpec.Parse(dataText).Canonical, device, evalSource, workers, !parse.GetValue(_noFd));
+        using var recipe = Recipe(config, options, source, ClipSourceSpec.Parse(dataText).Canonical, device, evalSource, workers, !parse.GetValue(_noFd));
         var train = recipe.Train;
         var held = recipe.HeldOut;
         DataOptions.CheckShape("--data", train, config.Frames, config.ImageSize, options.SkipBadItems);
@@ -122,6 +122,17 @@ public sealed class TrainVerb : IVerb
         }
         context.Out.WriteLine($"done: {result.ExportedModel}" + (result.LastEvaluation is null ? "" : $" ({string.Join(", ", result.LastEvaluation.Select(e => $"{e.Key} {e.Value:F4}"))})"));
         return VitokApp.Success;
+    }
+
+    /// <summary>The recipe; options it refuses are usage errors naming the option.</summary>
+    static TokenizerTrainingRecipe Recipe(ViTokConfig config, TokenizerTrainingOptions options, IClipSource source, string dataName, TorchSharp.torch.Device device,
+        IClipSource? evalSource, int workers, bool fd)
+    {
+        try { return new TokenizerTrainingRecipe(config, options, source, dataName, device, evalSource, workers, fd); }
+        catch (ArgumentException e) when (e.ParamName == nameof(TokenizerTrainingOptions.PerceptualWeight))
+        {
+            throw new UsageException($"--perceptual-weight: {e.Message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal)}");
+        }
     }
 
     /// <summary>Reads the held-out clips (and loads the networks) before training starts: an unreadable clip stops the run naming its file, unless skipped.</summary>

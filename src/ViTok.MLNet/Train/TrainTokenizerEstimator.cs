@@ -53,7 +53,7 @@ public sealed class TrainTokenizerEstimator : IEstimator<TokenizeImagesTransform
         if (string.IsNullOrWhiteSpace(options.OutputColumnName))
             throw new ArgumentException("OutputColumnName must name the latent column to add.", nameof(options));
         _config = ViTokConfig.FromVariant(options.Variant, options.Channels, options.ImageSize, position: options.Position);
-        options.Training.Validate();
+        TokenizerTrainingRecipe.Check(_config, options.Training);
         _host = host;
         _options = options;
     }

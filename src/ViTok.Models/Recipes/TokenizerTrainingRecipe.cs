@@ -25,9 +25,12 @@ public sealed class TokenizerTrainingRecipe : IDisposable
         public const double HeldOutFraction = 0.02;
         /// <summary>Background decoding workers of the training data (the batches do not depend on them).</summary>
         public const int Workers = 2;
-        /// <summary>Evaluation includes FD-ResNet18 (ResNet18 at 224x224: the slow part on a CPU).</summary>
+        /// <summary>Evaluation includes FD-ResNet18 (ResNet18 at 224x224: the slow part on a CPU) when at least two clips are held out.</summary>
         public const bool Fd = true;
     }
+
+    /// <summary>The smallest image side the ResNet18 perceptual loss runs on (its last stages shrink smaller images to nothing).</summary>
+    public const int MinPerceptualImageSize = 32;
 
     readonly ViTokConfig _config;
     readonly TokenizerTrainingOptions _options;
@@ -51,8 +54,7 @@ public sealed class TokenizerTrainingRecipe : IDisposable
         ArgumentNullException.ThrowIfNull(data);
         ArgumentException.ThrowIfNullOrWhiteSpace(dataName);
         ArgumentOutOfRangeException.ThrowIfLessThan(workers, 1);
-        config.Validate();
-        options.Validate();
+        Check(config, options);
         IClipSource train = data, held;
         if (evalData is null) (train, held) = HoldOutSplit.Split(data, Defaults.HeldOutFraction, (int)options.Seed);
         else held = evalData;
@@ -64,6 +66,17 @@ public sealed class TokenizerTrainingRecipe : IDisposable
         _workers = workers;
         _fd = fd;
         _dataSource = $"{dataName} = {train.Description}" + (train.Fingerprint is { } files ? $", files {files}" : "");
+    }
+
+    /// <summary>Throws <see cref="ArgumentException"/> when the configuration or the options do not fit the recipe (the
+    /// perceptual loss on images under <see cref="MinPerceptualImageSize"/>: parameter name PerceptualWeight), before any work.</summary>
+    public static void Check(ViTokConfig config, TokenizerTrainingOptions options)
+    {
+        config.Validate();
+        options.Validate();
+        if (options.PerceptualWeight > 0 && config.ImageSize < MinPerceptualImageSize)
+            throw new ArgumentException($"The ResNet18 perceptual loss needs images of at least {MinPerceptualImageSize} pixels; these are {config.ImageSize}. " +
+                                        "Set the perceptual weight to 0 to train without it.", nameof(options.PerceptualWeight));
     }
 
     /// <summary>The items training draws its batches from.</summary>
@@ -86,7 +99,8 @@ public sealed class TokenizerTrainingRecipe : IDisposable
         _prepared = true;
         if (HeldOut is not null)
         {
-            _features = _fd ? FeatureNetwork.ResNet18() : null;
+            // A Frechet distance needs two clips at least: with fewer held out, evaluation is PSNR and SSIM.
+            _features = _fd && Math.Min(HeldOut.Count, _options.EvalItems) >= 2 ? FeatureNetwork.ResNet18() : null;
             _features?.to(_device);
             Evaluation = new TokenizerEvaluation(HeldOut, _options.EvalItems, _features, skipBadItems: _options.SkipBadItems);
         }

@@ -85,6 +85,8 @@ public sealed class TrainVerb : IVerb
             leftOut.AddRange(DataOptions.LeftOut(evalSource));
         }
         string heldOption = evalText is null ? "--data" : "--eval-data";
+        DataOptions.CheckShape("--data", source, config.Frames, config.ImageSize, options.SkipBadItems);      // the data first: its parts have its shape
+        if (evalSource is not null) DataOptions.CheckShape("--eval-data", evalSource, config.Frames, config.ImageSize, options.SkipBadItems);
         var device = TorchRuntime.Resolve(_compute.Read(parse));
         // The recipe (held-out split, data order, perceptual loss, evaluation) is the one ML.NET's TrainTokenizer runs.
         // The data a checkpoint was trained on: the SOURCE text in one spelling, what it opened to (path, count, sizes,
@@ -92,8 +94,6 @@ public sealed class TrainVerb : IVerb
         using var recipe = Recipe(config, options, source, ClipSourceSpec.Parse(dataText).Canonical, device, evalSource, workers, !parse.GetValue(_noFd));
         var train = recipe.Train;
         var held = recipe.HeldOut;
-        DataOptions.CheckShape("--data", train, config.Frames, config.ImageSize, options.SkipBadItems);
-        if (held is not null) DataOptions.CheckShape(heldOption, held, config.Frames, config.ImageSize, options.SkipBadItems);
         ReadHeldOut(heldOption, recipe);
         var evaluation = recipe.Evaluation;
         using var console = new TrainingConsole(context.Out);

@@ -65,13 +65,13 @@ public static class ViTokCatalog
     /// <param name="generatorPath">A generator safetensors file.</param>
     /// <param name="labelColumnName">The class label: a key (U4), text (a class name) or an int/long class index.</param>
     /// <param name="seedColumnName">Optional long/int column of per-row noise seeds; null: seeds derive from <paramref name="seed"/> and the row position.</param>
-    /// <param name="steps">Sampling steps (default <see cref="SamplingOptions.Defaults.Steps"/>).</param>
-    /// <param name="guidanceScale">Classifier-free guidance scale (default <see cref="SamplingOptions.Defaults.GuidanceScale"/>, plain conditional).</param>
+    /// <param name="steps">Sampling steps (default null: the sampler's, <see cref="SamplingOptions.Defaults.StepsFor"/>).</param>
+    /// <param name="guidanceScale">Classifier-free guidance scale (default <see cref="SamplingOptions.Defaults.GuidanceScale"/>).</param>
     /// <param name="seed">Run seed used without a seed column (default <see cref="SamplingOptions.Defaults.Seed"/>).</param>
-    /// <param name="batchSize">Rows per sampling call (default <see cref="ComponentOptions.Defaults.BatchSize"/>).</param>
+    /// <param name="batchSize">Rows per sampling call (default <see cref="Models.Recipes.GenerationRecipe.Defaults.BatchSize"/>).</param>
     public static GenerateLatentsEstimator GenerateLatents(this TransformsCatalog catalog, string outputColumnName, string generatorPath,
-        string labelColumnName = GenerateLatentsEstimator.Defaults.LabelColumnName, string? seedColumnName = null, int steps = SamplingOptions.Defaults.Steps,
-        double guidanceScale = SamplingOptions.Defaults.GuidanceScale, long seed = SamplingOptions.Defaults.Seed, int batchSize = ComponentOptions.Defaults.BatchSize) =>
+        string labelColumnName = GenerateLatentsEstimator.Defaults.LabelColumnName, string? seedColumnName = null, int? steps = null,
+        double guidanceScale = SamplingOptions.Defaults.GuidanceScale, long seed = SamplingOptions.Defaults.Seed, int batchSize = Models.Recipes.GenerationRecipe.Defaults.BatchSize) =>
         catalog.GenerateLatents(new GenerateLatentsOptions
         {
             OutputColumnName = outputColumnName,

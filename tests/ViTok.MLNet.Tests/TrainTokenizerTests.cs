@@ -22,7 +22,8 @@ public sealed class TrainTokenizerTests
             .Append(ml.Transforms.TrainTokenizer(new TrainTokenizerOptions
             {
                 OutputColumnName = "Latent", InputColumnName = "Image", Variant = "N-N/8", Channels = 4, ImageSize = 16, RunFolder = run,
-                Training = new TokenizerTrainingOptions { Steps = 12, BatchSize = 4, LearningRate = 2e-3, LogEvery = 4, CheckpointEvery = 12, EvalEvery = 100 },
+                // 16 px: too small for the ResNet18 perceptual loss (refused, Bad_options_are_rejected_before_any_work).
+                Training = new TokenizerTrainingOptions { Steps = 12, BatchSize = 4, LearningRate = 2e-3, LogEvery = 4, CheckpointEvery = 12, EvalEvery = 100, PerceptualWeight = 0 },
             }));
         var model = pipeline.Fit(images);
         var latents = model.Transform(images).GetColumn<VBuffer<float>>("Latent").ToArray();
@@ -48,5 +49,9 @@ public sealed class TrainTokenizerTests
         StringAssert.Contains(e.Message, "not divisible by the patch size p = 7");
         e = Assert.Throws<ArgumentException>(() => ml.Transforms.TrainTokenizer(new TrainTokenizerOptions { OutputColumnName = "L", Training = new TokenizerTrainingOptions { Steps = 0 } }));
         StringAssert.Contains(e.Message, "steps 0");
+        // The perceptual loss `vitok train` applies (the same recipe) does not run on images under 32 px: refused, naming the way out.
+        e = Assert.Throws<ArgumentException>(() => ml.Transforms.TrainTokenizer(new TrainTokenizerOptions { OutputColumnName = "L", Variant = "N-N/8", ImageSize = 16 }));
+        Assert.AreEqual("PerceptualWeight", e.ParamName);
+        StringAssert.Contains(e.Message, "Set the perceptual weight to 0");
     }
 }

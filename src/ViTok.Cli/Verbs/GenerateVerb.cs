@@ -1,10 +1,12 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Text.Json;
 using TorchSharp;
 using ViTok.Models.Clips;
 using ViTok.Models.Generation;
 using ViTok.Models.Metrics;
 using ViTok.Models.Onnx;
+using ViTok.Models.Recipes;
 using ViTok.Models.Runtime;
 using ViTok.Models.Tokenizer;
 using static TorchSharp.torch;
@@ -19,24 +21,25 @@ public sealed class GenerateVerb : IVerb
     readonly Option<string> _tokenizer = new("--tokenizer") { Description = "The tokenizer the generator was trained on (decodes the latents).", Required = true };
     readonly Option<string> _class = new("--class") { Description = "Class to draw: an index, a name, a comma-separated list, or 'all'.", DefaultValueFactory = _ => "all" };
     readonly Option<int> _count = new("--count") { Description = "Samples per class.", DefaultValueFactory = _ => 8 };
-    readonly Option<string> _cfg = new("--cfg") { Description = "Classifier-free guidance scale, from 0 (the unconditional model) to 100 (1 = the conditional model alone); a comma-separated list draws one set per value.", DefaultValueFactory = _ => "4" };
+    readonly Option<string> _cfg = new("--cfg") { Description = "Classifier-free guidance scale, from 0 (the unconditional model) to 100 (1 = the conditional model alone); a comma-separated list draws one set per value.", DefaultValueFactory = _ => SamplingOptions.Defaults.GuidanceScale.ToString(CultureInfo.InvariantCulture) };
     readonly Option<string?> _guidanceInterval = new("--guidance-interval") { Description = "FROM,TO: apply guidance only at noise levels in [FROM, TO] (0 = data, 1 = pure noise; a flow step's t, a DDPM timestep over the last one); other steps take one model pass instead of two. Default 0,1 (every step)." };
     readonly Option<string?> _sampler = new("--sampler") { Description = "ddpm or ddim (DDPM generators; default ddim), euler or heun (flow-matching generators; default heun); a list draws one set per sampler." };
-    readonly Option<string?> _steps = new("--steps") { Description = "Sampling steps (default: ddpm 250, ddim 50, euler 50, heun 25; heun evaluates the model twice a step); a list draws one set per count." };
+    readonly Option<string?> _steps = new("--steps") { Description = "Sampling steps (default: the sampler's, " + string.Join(", ", Enum.GetValues<Sampler>().Select(s => $"{SamplerName(s)} {SamplingOptions.Defaults.StepsFor(s)}")) + "; heun evaluates the model twice a step); a list draws one set per count." };
     readonly Option<string?> _evaluate = new("--evaluate") { Description = "Reference SOURCE (e.g. \"fashion-mnist?split=test\"): measure each set's FD-ResNet18 against it (and IS, FD and class accuracy with --classifier); for clips, the FVD-proxy (and class accuracy with a classifier of single frames, probabilities averaged over a clip's frames)." };
     readonly Option<string?> _classifier = new("--classifier") { Description = "With --evaluate: an image-classifier file, or 'fmnist' for the shipped Fashion-MNIST classifier." };
     readonly Option<int?> _fdCount = new("--fd-count") { Description = "With --evaluate: images per side for FD-ResNet18 (the first of the reference, an evenly spaced subset of each set; default all); for clips, the reference clips for the FVD-proxy (the first ones; default all). ResNet18 at 224x224 is slow on a CPU." };
     readonly Option<bool> _noFd = new("--no-fd") { Description = "With --evaluate: skip FD-ResNet18 and the FVD-proxy (ResNet18 at 224x224 is the slow part of evaluation on a CPU)." };
     readonly Option<bool> _noImages = new("--no-images") { Description = "Write only the grid and samples.json, not an image (or clip) file per sample." };
     readonly Option<ClipFormat> _clipFormat = new("--clip-format") { Description = "Generators of clips (a tokenizer of more than one frame): write each sample as gif, mp4 (encoded by ffmpeg) or both; the grid is grid.gif.", DefaultValueFactory = _ => ClipFiles.Defaults.Format };
-    readonly Option<long> _seed = new("--seed") { Description = "Seed: sample i of every class starts from the noise of (seed, i), whatever the batch size.", DefaultValueFactory = _ => 0 };
-    readonly Option<int> _batch = new("--batch") { Description = "Samples per sampling pass.", DefaultValueFactory = _ => 250 };
+    readonly Option<long> _seed = new("--seed") { Description = "Seed: sample i of every class starts from the noise of (seed, i), whatever the batch size.", DefaultValueFactory = _ => SamplingOptions.Defaults.Seed };
+    readonly Option<int> _batch = new("--batch") { Description = "Samples per sampling pass (a pass never mixes classes).", DefaultValueFactory = _ => GenerationRecipe.Defaults.BatchSize };
+    readonly Option<bool> _saveLatents = new("--save-latents") { Description = "Also write each set's sampled latents, before decoding, as latents.safetensors (class-major, with their labels; the format of train-generator's latent cache)." };
     readonly Option<string> _out = new("--out") { Description = "Output folder: grid.png (a row per class), CLASS/NNNNN.png, samples.json; clips: grid.gif, CLASS/NNNNN.gif and/or .mp4.", Required = true };
 
     public Command Create()
     {
         var command = new Command("generate", "Draw class-conditional samples with a generator and its tokenizer; write the images and a grid.");
-        foreach (var o in new Option[] { _model, _tokenizer, _class, _count, _cfg, _guidanceInterval, _sampler, _steps, _seed, _batch, _out, _evaluate, _classifier, _fdCount, _noFd, _noImages, _clipFormat }) command.Options.Add(o);
+        foreach (var o in new Option[] { _model, _tokenizer, _class, _count, _cfg, _guidanceInterval, _sampler, _steps, _seed, _batch, _out, _evaluate, _classifier, _fdCount, _noFd, _noImages, _clipFormat, _saveLatents }) command.Options.Add(o);
         _compute.AddTo(command);
         return command;
     }
@@ -72,8 +75,8 @@ public sealed class GenerateVerb : IVerb
         var report = new List<Dictionary<string, object>>();
         foreach (var options in settings)
         {
-            string setFolder = settings.Count == 1 ? folder : Path.Combine(folder, $"{options.Sampler.ToString().ToLowerInvariant()}-{options.Steps}-cfg{options.GuidanceScale:0.###}");
-            var entry = Draw(generator, tokenizer, options, classes, count, batch, setFolder, !parse.GetValue(_noImages), clipFiles, evaluation, context);
+            string setFolder = settings.Count == 1 ? folder : Path.Combine(folder, $"{SamplerName(options.Sampler)}-{options.Steps}-cfg{options.GuidanceScale:0.###}");
+            var entry = Draw(generator, tokenizer, options, classes, count, batch, setFolder, !parse.GetValue(_noImages), clipFiles, evaluation, parse.GetValue(_saveLatents), context);
             entry["generator"] = modelPath;
             entry["tokenizer"] = tokenizerPath;
             report.Add(entry);
@@ -105,40 +108,43 @@ public sealed class GenerateVerb : IVerb
     static string Value(Dictionary<string, object> r, string key, string format) => r.TryGetValue(key, out var v) && v is double d ? d.ToString(format, System.Globalization.CultureInfo.InvariantCulture) : "-";
 
     /// <summary>Draws one set: count samples of each class, written per class and as a grid (a row per class); measured when asked.
-    /// Clips (more than one frame) are written by <paramref name="clipFiles"/>.</summary>
+    /// Clips (more than one frame) are written by <paramref name="clipFiles"/>. The passes and the sampling are the recipe's
+    /// (<see cref="GenerationRecipe"/>), as GenerateLatents draws them.</summary>
     static Dictionary<string, object> Draw(LatentGenerator generator, ViTokAutoEncoder tokenizer, SamplingOptions options, int[] classes, int count, int batch,
-        string folder, bool writeImages, ClipFiles? clipFiles, IGeneratedEvaluation? evaluation, VerbContext context)
+        string folder, bool writeImages, ClipFiles? clipFiles, IGeneratedEvaluation? evaluation, bool saveLatents, VerbContext context)
     {
         Directory.CreateDirectory(folder);
         context.Out.WriteLine($"drawing {count} sample(s) of {classes.Length} class(es) with {options.Sampler}, {options.Steps} steps, guidance {options.GuidanceScale}{(options.GuidanceFrom > 0 || options.GuidanceTo < 1 ? $" at noise levels [{options.GuidanceFrom}, {options.GuidanceTo}]" : "")}, seed {options.Seed}");
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var gridRows = new List<IReadOnlyList<Tensor>>();
+        var gridRows = classes.Select(_ => new List<Tensor>()).ToList();
         using var keep = NewDisposeScope();
         var samples = new List<Tensor>();
+        var latents = new List<Tensor>();
         var requested = new List<int>();
-        foreach (int k in classes)
+        foreach (var pass in GenerationRecipe.Passes(classes, count, batch, options.Seed))
         {
+            using var scope = NewDisposeScope();
+            int k = pass.Class, first = pass.First, n = pass.Count;
             string classFolder = Path.Combine(folder, FolderName(generator.ClassNames[k]));
             if (writeImages) Directory.CreateDirectory(classFolder);
-            var row = new List<Tensor>();
-            for (int first = 0; first < count; first += batch)
-            {
-                using var scope = NewDisposeScope();
-                int n = Math.Min(batch, count - first);
-                using Scalar label = k.ToScalar();
-                using var labels = full([n], label, dtype: ScalarType.Int64);
-                var clips = generator.SampleImages(tokenizer, labels, options, RowNoise.Seeds(options.Seed, first, n)).cpu();   // [n, 3, T, H, W]
-                for (int i = 0; i < n && writeImages; i++)
-                    if (clipFiles is not null) clipFiles.Save(clips[i], Path.Combine(classFolder, $"{first + i:D5}"));
-                    else ImageFiles.Save(clips[i, .., 0], Path.Combine(classFolder, $"{first + i:D5}.png"));
-                for (int i = 0; i < n && row.Count < 10; i++) row.Add((clipFiles is not null ? clips[i] : clips[i, .., 0]).MoveToOuterDisposeScope());
-                if (evaluation is not null)
-                {
-                    samples.Add(clips.MoveToOuterDisposeScope());
-                    requested.AddRange(Enumerable.Repeat(k, n));
-                }
-            }
-            gridRows.Add(row);
+            var row = gridRows[Array.IndexOf(classes, k)];
+            var z = GenerationRecipe.Sample(generator, pass, options);                       // [n, L, c]
+            if (saveLatents) latents.Add(z.cpu().MoveToOuterDisposeScope());
+            var clips = generator.Decode(tokenizer, z).cpu();                                  // [n, 3, T, H, W]
+            for (int i = 0; i < n && writeImages; i++)
+                if (clipFiles is not null) clipFiles.Save(clips[i], Path.Combine(classFolder, $"{first + i:D5}"));
+                else ImageFiles.Save(clips[i, .., 0], Path.Combine(classFolder, $"{first + i:D5}.png"));
+            for (int i = 0; i < n && row.Count < 10; i++) row.Add((clipFiles is not null ? clips[i] : clips[i, .., 0]).MoveToOuterDisposeScope());
+            if (evaluation is not null || saveLatents) requested.AddRange(Enumerable.Repeat(k, n));
+            if (evaluation is not null) samples.Add(clips.MoveToOuterDisposeScope());
+        }
+        if (saveLatents)
+        {
+            using var all = cat(latents, 0);
+            using var labels = tensor(requested.Select(k => (long)k).ToArray());
+            using var set = new LatentSet(all, labels, generator.ClassNames, generator.Tokenizer,
+                $"generated: {SamplerName(options.Sampler)}, {options.Steps} steps, guidance {options.GuidanceScale}, seed {options.Seed}, {count} per class");
+            set.Save(Path.Combine(folder, "latents.safetensors"));
         }
         string gridPath = Path.Combine(folder, clipFiles is not null ? "grid.gif" : "grid.png");
         if (clipFiles is not null) ClipFiles.SaveGrid(gridRows, gridPath);
@@ -148,7 +154,7 @@ public sealed class GenerateVerb : IVerb
         var entry = new Dictionary<string, object>
         {
             ["classes"] = classes.Select(k => generator.ClassNames[k]).ToArray(), ["count_per_class"] = count,
-            ["sampler"] = options.Sampler.ToString().ToLowerInvariant(), ["steps"] = options.Steps, ["cfg"] = options.GuidanceScale,
+            ["sampler"] = SamplerName(options.Sampler), ["steps"] = options.Steps, ["cfg"] = options.GuidanceScale,
             ["guidance_interval"] = new[] { options.GuidanceFrom, options.GuidanceTo }, ["seed"] = options.Seed,
             ["seconds"] = Math.Round(seconds, 1), ["folder"] = folder,
         };
@@ -190,6 +196,9 @@ public sealed class GenerateVerb : IVerb
     /// <summary>The largest --cfg accepted: far above any useful scale (1-10), and finite results stay in range.</summary>
     public const double MaxGuidance = 100;
 
+    /// <summary>A sampler's --sampler name (ddpm, ddim, euler, heun).</summary>
+    static string SamplerName(Sampler sampler) => sampler.ToString().ToLowerInvariant();
+
     static string[] List(string text) => text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
 
     /// <summary>The --cfg values: finite numbers in [0, <see cref="MaxGuidance"/>] (1e30 drew black images with exit 0).</summary>
@@ -204,14 +213,10 @@ public sealed class GenerateVerb : IVerb
 
     List<SamplingOptions> Sampling(ParseResult parse, LatentGenerator generator)
     {
-        var samplers = parse.GetValue(_sampler) is { } samplerText ? List(samplerText).Select(name => name switch
-        {
-            "ddpm" => Sampler.Ddpm,
-            "ddim" => Sampler.Ddim,
-            "euler" => Sampler.Euler,
-            "heun" => Sampler.Heun,
-            var other => throw new UsageException($"--sampler: '{other}' is not valid; use ddpm, ddim, euler or heun."),
-        }).ToArray() : [generator.DefaultSampler];
+        Sampler?[] samplers = parse.GetValue(_sampler) is { } samplerText ? List(samplerText).Select(name => (Sampler?)(
+                Enum.GetValues<Sampler>().Where(s => SamplerName(s) == name).Select(s => (Sampler?)s).FirstOrDefault()
+                ?? throw new UsageException($"--sampler: '{name}' is not valid; use ddpm, ddim, euler or heun."))).ToArray()
+            : [null];                                                          // the generator's own (GenerationRecipe.Sampling)
         int?[] steps = parse.GetValue(_steps) is { } stepsText
             ? List(stepsText).Select(t => int.TryParse(t, out int v) ? v : throw new UsageException($"--steps: '{t}' is not a whole number.")).Select(v => (int?)v).ToArray()
             : [null];
@@ -230,18 +235,8 @@ public sealed class GenerateVerb : IVerb
             foreach (var n in steps)
                 foreach (var scale in scales)
                 {
-                    var options = new SamplingOptions
-                    {
-                        Sampler = sampler,
-                        Steps = n ?? SamplingOptions.Defaults.StepsFor(sampler),
-                        GuidanceScale = scale,
-                        GuidanceFrom = from,
-                        GuidanceTo = to,
-                        Seed = parse.GetValue(_seed),
-                    };
-                    try { options.Validate(generator.Objective); }
+                    try { settings.Add(GenerationRecipe.Sampling(generator.Objective, sampler, n, scale, from, to, seed: parse.GetValue(_seed))); }
                     catch (ArgumentException e) { throw new UsageException($"--sampler/--steps/--cfg/--guidance-interval: {e.Message}"); }
-                    settings.Add(options);
                 }
         return settings;
     }

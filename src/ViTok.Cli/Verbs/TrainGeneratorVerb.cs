@@ -1,6 +1,7 @@
 using System.CommandLine;
 using ViTok.Models.Clips;
 using ViTok.Models.Generation;
+using ViTok.Models.Recipes;
 using ViTok.Models.Runtime;
 using ViTok.Models.Tokenizer;
 using ViTok.Models.Training;
@@ -31,7 +32,7 @@ public sealed class TrainGeneratorVerb : IVerb
     readonly Option<bool> _forceOptions = new("--force-options") { Description = "With --resume: accept a checkpoint written with other options (seed, batch, learning rate...) or other --data, which is otherwise refused naming each change." };
     readonly Option<int> _checkpointEvery = new("--checkpoint-every") { Description = "Steps between checkpoints.", DefaultValueFactory = _ => GeneratorTrainingOptions.Defaults.CheckpointEvery };
     readonly Option<int> _logEvery = new("--log-every") { Description = "Steps between progress lines (and history.jsonl rows).", DefaultValueFactory = _ => GeneratorTrainingOptions.Defaults.LogEvery };
-    readonly Option<int> _workers = new("--workers") { Description = "Background decoding workers while the latents are computed.", DefaultValueFactory = _ => 2 };
+    readonly Option<int> _workers = new("--workers") { Description = "Background decoding workers while the latents are computed.", DefaultValueFactory = _ => GeneratorTrainingRecipe.Defaults.Workers };
 
     public Command Create()
     {
@@ -71,26 +72,21 @@ public sealed class TrainGeneratorVerb : IVerb
             throw new UsageException($"--data: {source.Description} has no class labels; the generator is class-conditional (use fashion-mnist, a folder of class subfolders, or synthetic shapes).");
         DataOptions.CheckShape("--data", source, tokenizerConfig.Frames, tokenizerConfig.ImageSize);
         DiTConfig config;
-        try
-        {
-            config = DiTConfig.For(tokenizerConfig, parse.GetValue(_size)!, source.ClassNames.Count, objective) with { ClassDropout = parse.GetValue(_dropout) };
-            config.Validate();
-        }
+        try { config = GeneratorTrainingRecipe.Config(tokenizerConfig, parse.GetValue(_size)!, source.ClassNames.Count, objective, parse.GetValue(_dropout)); }
         catch (ArgumentException e) { throw new UsageException($"--size/--class-dropout: {e.Message}"); }
 
         var device = TorchRuntime.Resolve(_compute.Read(parse));
         using var folderLock = RunFolderLock.Acquire(folder);   // before the latent cache is written: one run per folder
         RunFolders.RequireNoRun("--out", folder, resume);     // again under the lock: another run may have finished there meanwhile
         using var console = new TrainingConsole(context.Out);
-        using var latents = CachedLatents(Path.Combine(folder, "latents.safetensors"), tokenizerPath, tokenizerConfig, source, device, workers, context, console.Token);
-        var trainer = new GeneratorTrainer(config, options, latents, device);
+        using var latents = CachedLatents(folder, tokenizerPath, source, device, workers, context, console.Token);
         var cost = DiTCost.Of(config);
         context.Out.WriteLine($"training DiT-{config.Size.Name} ({cost.ParamsM:F2} M params, {cost.GFlops:F3} G multiply-adds per sample) with {objective} " +
                               $"on {latents.Count} latents [{config.Tokens} x {config.Channels}] of {latents.Origin}, {config.Classes} classes, on {device}");
         TrainingResult result;
         try
         {
-            result = trainer.Run(folder, resume, console, console.Log, console.Token);
+            result = GeneratorTrainingRecipe.Run(config, options, latents, device, folder, resume, console, console.Log, console.Token);
         }
         catch (OperationCanceledException)
         {
@@ -108,24 +104,10 @@ public sealed class TrainGeneratorVerb : IVerb
     /// <summary>The --objective name of an objective.</summary>
     static string ObjectiveName(DiffusionObjective objective) => objective == DiffusionObjective.Ddpm ? "ddpm" : "flow";
 
-    /// <summary>The run folder's latent cache: made once (atomically), reused when it was made by the same tokenizer from the same source.</summary>
-    static LatentSet CachedLatents(string path, string tokenizerPath, ViTokConfig config, IClipSource source, TorchSharp.torch.Device device, int workers,
+    /// <summary>The recipe's latent cache (<see cref="GeneratorTrainingRecipe.CachedLatents"/>), its progress on the console and a cache of other latents a usage error of --out.</summary>
+    static LatentSet CachedLatents(string folder, string tokenizerPath, IClipSource source, TorchSharp.torch.Device device, int workers,
         VerbContext context, CancellationToken cancel)
     {
-        if (File.Exists(path))
-        {
-            var cached = LatentSet.Load(path);
-            if (cached.Tokenizer != config || cached.Origin != source.Description || cached.Count != source.Count)
-            {
-                string what = $"{cached.Count} latents of {cached.Tokenizer.Variant} from {cached.Origin}";
-                cached.Dispose();
-                throw new UsageException($"--out: the latent cache '{path}' holds {what}, not latents of {config.Variant} from {source.Description}; use another --out folder or delete it.");
-            }
-            context.Out.WriteLine($"using the cached latents in {path}");
-            return cached;
-        }
-        context.Out.WriteLine($"encoding {source.Count} items of {source.Description} with {config.Variant} into {path} (once)");
-        using var inference = new TokenizerInference(TokenizerFile.Load(tokenizerPath, device), device);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         int lastReport = 0;
         var progress = new InlineProgress<int>(done =>
@@ -134,8 +116,7 @@ public sealed class TrainGeneratorVerb : IVerb
             lastReport = done;
             context.Out.WriteLine($"  encoded {done}/{source.Count} ({done / clock.Elapsed.TotalSeconds:F0} items/s)");
         });
-        var set = LatentSet.Encode(inference, source, workers: workers, progress: progress, cancel: cancel);
-        set.Save(path);
-        return set;
+        try { return GeneratorTrainingRecipe.CachedLatents(folder, tokenizerPath, source, device, workers, context.Out.WriteLine, progress, cancel); }
+        catch (GeneratorTrainingRecipe.OtherLatentsException e) { throw new UsageException($"--out: {e.Message}"); }
     }
 }

@@ -1,8 +1,6 @@
 using System.CommandLine;
-using TorchSharp;
 using ViTok.Models.Clips;
-using ViTok.Models.Losses;
-using ViTok.Models.Onnx;
+using ViTok.Models.Recipes;
 using ViTok.Models.Runtime;
 using ViTok.Models.Tokenizer;
 using ViTok.Models.Training;
@@ -15,7 +13,7 @@ public sealed class TrainVerb : IVerb
     readonly VariantOptions _variant = new();
     readonly ComputeOptionSet _compute = new();
     readonly Option<string> _data = new("--data") { Description = "Training data. " + DataOptions.SourceHelp, Required = true };
-    readonly Option<string?> _evalData = new("--eval-data") { Description = "Held-out data for evaluation (default: the last 2% of a seeded permutation of --data, which training then does not see)." };
+    readonly Option<string?> _evalData = new("--eval-data") { Description = $"Held-out data for evaluation (default: the last {TokenizerTrainingRecipe.Defaults.HeldOutFraction:0.##%} of a seeded permutation of --data, which training then does not see)." };
     readonly Option<string> _out = new("--out") { Description = "Run folder: checkpoints, history.jsonl, tokenizer.safetensors.", Required = true };
     readonly Option<long> _steps = new("--steps") { Description = "Optimiser steps.", DefaultValueFactory = _ => TokenizerTrainingOptions.Defaults.Steps };
     readonly Option<int> _batch = new("--batch") { Description = "Clips per step.", DefaultValueFactory = _ => TokenizerTrainingOptions.Defaults.BatchSize };
@@ -36,7 +34,7 @@ public sealed class TrainVerb : IVerb
     readonly Option<int> _logEvery = new("--log-every") { Description = "Steps between progress lines (and history.jsonl rows).", DefaultValueFactory = _ => TokenizerTrainingOptions.Defaults.LogEvery };
     readonly Option<int> _evalItems = new("--eval-items") { Description = "Held-out clips per evaluation; 0 turns evaluation off (without --eval-data the held-out part of --data is still kept out of training, so the training data does not depend on this option).", DefaultValueFactory = _ => TokenizerTrainingOptions.Defaults.EvalItems };
     readonly Option<bool> _noFd = new("--no-fd") { Description = "Skip the FD-ResNet18 part of evaluation (faster)." };
-    readonly Option<int> _workers = new("--workers") { Description = "Background decoding workers.", DefaultValueFactory = _ => 2 };
+    readonly Option<int> _workers = new("--workers") { Description = "Background decoding workers.", DefaultValueFactory = _ => TokenizerTrainingRecipe.Defaults.Workers };
     readonly Option<bool> _skipBad = SkippedFiles.Option();
 
     public Command Create()
@@ -77,39 +75,32 @@ public sealed class TrainVerb : IVerb
         if (workers < 1) throw new UsageException($"--workers: {workers} must be at least 1.");
 
         var defaults = new ClipSourceDefaults(config.ImageSize, config.Frames, (int)options.Seed, SkipUndecodableNames: options.SkipBadItems);
-        var source = DataOptions.Open("--data", parse.GetValue(_data)!, defaults);
-        IClipSource train = source;
-        IClipSource? held = null;
+        string dataText = parse.GetValue(_data)!;
+        var source = DataOptions.Open("--data", dataText, defaults);
         var leftOut = DataOptions.LeftOut(source).ToList();
-        if (evalText is null) (train, held) = HoldOutSplit.Split(source, 0.02, (int)options.Seed);
-        else
+        IClipSource? evalSource = null;
+        if (evalText is not null)
         {
-            held = DataOptions.Open("--eval-data", evalText, defaults with { Seed = (int)options.Seed + 1 });
-            leftOut.AddRange(DataOptions.LeftOut(held));
+            evalSource = DataOptions.Open("--eval-data", evalText, defaults with { Seed = (int)options.Seed + 1 });
+            leftOut.AddRange(DataOptions.LeftOut(evalSource));
         }
-        if (!evaluate) held = null;
         string heldOption = evalText is null ? "--data" : "--eval-data";
-        DataOptions.CheckShape("--data", train, config.Frames, config.ImageSize, options.SkipBadItems);
-        if (held is not null) DataOptions.CheckShape(heldOption, held, config.Frames, config.ImageSize, options.SkipBadItems);
-
+        DataOptions.CheckShape("--data", source, config.Frames, config.ImageSize, options.SkipBadItems);      // the data first: its parts have its shape
+        if (evalSource is not null) DataOptions.CheckShape("--eval-data", evalSource, config.Frames, config.ImageSize, options.SkipBadItems);
         var device = TorchRuntime.Resolve(_compute.Read(parse));
-        using var features = held is null || parse.GetValue(_noFd) ? null : FeatureNetwork.ResNet18();
-        features?.to(device);
-        using var evaluation = held is null ? null : ReadHeldOut(heldOption, held, options, features);
+        // The recipe (held-out split, data order, perceptual loss, evaluation) is the one ML.NET's TrainTokenizer runs.
+        // The data a checkpoint was trained on: the SOURCE text in one spelling, what it opened to (path, count, sizes,
+        // held-out part) and, for files, their fingerprint, so an image replaced or renamed before --resume is seen.
+        using var recipe = Recipe(config, options, source, ClipSourceSpec.Parse(dataText).Canonical, device, evalSource, workers, !parse.GetValue(_noFd));
+        var train = recipe.Train;
+        var held = recipe.HeldOut;
+        ReadHeldOut(heldOption, recipe);
+        var evaluation = recipe.Evaluation;
         using var console = new TrainingConsole(context.Out);
-        using var perceptual = options.PerceptualWeight > 0 ? PerceptualLoss.ResNet18() : null;
-        perceptual?.to(device);
         using var initial = from is null ? null : TokenizerFile.Load(from);
         if (initial is not null && initial.Config != config)
             throw new UsageException($"--from: '{from}' is {initial.Config.Variant} c={initial.Config.Channels} at {initial.Config.ImageSize}px; the options ask for {config.Variant} c={config.Channels} at {config.ImageSize}px.");
 
-        var loaderOptions = new ClipLoaderOptions { BatchSize = options.BatchSize, Seed = (int)options.Seed, Workers = workers, SkipBadItems = options.SkipBadItems, DropLast = true };
-        // The data a checkpoint was trained on: the SOURCE text in one spelling, what it opened to (path, count, sizes,
-        // held-out part) and, for files, their fingerprint, so an image replaced or renamed before --resume is seen.
-        string dataSource = $"{ClipSourceSpec.Parse(parse.GetValue(_data)!).Canonical} = {train.Description}" +
-                            (train.Fingerprint is { } files ? $", files {files}" : "");
-        var trainer = new TokenizerTrainer(config, options, position => new LoaderBatchStream(train, loaderOptions, position, console.Token), dataSource, device,
-            perceptual is null ? null : (r, t) => perceptual.forward(r, t).mean(), evaluation is null ? null : evaluation.Evaluate);
         context.Out.WriteLine($"training {config.Variant} c={config.Channels} E={config.BottleneckSize} ({TokenizerCost.Of(config).Total.ParamsM:F2} M params) stage {options.Stage} on {train.Description}; " +
                               (evaluation is null ? "no evaluation (--eval-items 0)" : $"evaluating on {evaluation.Count} clips of {held!.Description}") + $"; {(options.Bf16 ? "bf16" : "fp32")} on {device}");
         using var folderLock = RunFolderLock.Acquire(folder);   // held through the run (the trainer takes it again)
@@ -117,13 +108,13 @@ public sealed class TrainVerb : IVerb
         TrainingResult result;
         try
         {
-            result = trainer.Run(folder, resume, initial, console, console.Log, console.Token);
+            result = recipe.Run(folder, resume, initial, console, console.Log, console.Token);
         }
         catch (OperationCanceledException)
         {
             result = new TrainingResult(0, false, null, null, [], null);
         }
-        SkippedFiles.Report(context.Out, [.. leftOut.Concat(evaluation?.Skipped ?? []).Concat(result.SkippedItems).Distinct(StringComparer.Ordinal)]);
+        SkippedFiles.Report(context.Out, [.. leftOut.Concat(recipe.Skipped(result)).Distinct(StringComparer.Ordinal)]);
         if (!result.Completed)
         {
             context.Out.WriteLine($"stopped at step {result.Step}; checkpoint {result.LastCheckpoint ?? "(none)"}. Continue with the same command and --resume.");
@@ -133,10 +124,21 @@ public sealed class TrainVerb : IVerb
         return VitokApp.Success;
     }
 
-    /// <summary>Reads the held-out clips before training starts: an unreadable one stops the run naming its file, unless skipped.</summary>
-    static TokenizerEvaluation ReadHeldOut(string option, IClipSource held, TokenizerTrainingOptions options, FeatureNetwork? features)
+    /// <summary>The recipe; options it refuses are usage errors naming the option.</summary>
+    static TokenizerTrainingRecipe Recipe(ViTokConfig config, TokenizerTrainingOptions options, IClipSource source, string dataName, TorchSharp.torch.Device device,
+        IClipSource? evalSource, int workers, bool fd)
     {
-        try { return new TokenizerEvaluation(held, options.EvalItems, features, skipBadItems: options.SkipBadItems); }
+        try { return new TokenizerTrainingRecipe(config, options, source, dataName, device, evalSource, workers, fd); }
+        catch (ArgumentException e) when (e.ParamName == nameof(TokenizerTrainingOptions.PerceptualWeight))
+        {
+            throw new UsageException($"--perceptual-weight: {e.Message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal)}");
+        }
+    }
+
+    /// <summary>Reads the held-out clips (and loads the networks) before training starts: an unreadable clip stops the run naming its file, unless skipped.</summary>
+    static void ReadHeldOut(string option, TokenizerTrainingRecipe recipe)
+    {
+        try { recipe.Prepare(); }
         catch (BadItemException e) { throw DataOptions.BadFile(option, e); }
         catch (InvalidDataException e) { throw new InvalidDataException($"{option}: {e.Message}", e); }
     }

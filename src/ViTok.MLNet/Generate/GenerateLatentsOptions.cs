@@ -1,10 +1,15 @@
 using ViTok.Models.Generation;
+using ViTok.Models.Recipes;
 
 namespace ViTok.MLNet;
 
-/// <summary>Options of <see cref="GenerateLatentsEstimator"/>; every default is stated.</summary>
+/// <summary>Options of <see cref="GenerateLatentsEstimator"/>; every default is stated. The defaults are `vitok generate`'s
+/// (<see cref="SamplingOptions.Defaults"/>, <see cref="GenerationRecipe.Defaults"/>).</summary>
 public sealed class GenerateLatentsOptions : ComponentOptions
 {
+    /// <summary>Options with every default; <see cref="ComponentOptions.BatchSize"/> is <see cref="GenerationRecipe.Defaults.BatchSize"/>.</summary>
+    public GenerateLatentsOptions() => BatchSize = GenerationRecipe.Defaults.BatchSize;
+
     /// <summary>Name of the latent column to add (float vector [tokens, c], ready for DecodeLatents). Required.</summary>
     public string OutputColumnName { get; set; } = "";
 
@@ -30,10 +35,10 @@ public sealed class GenerateLatentsOptions : ComponentOptions
     /// <summary>Sampler. Default null: the generator's own (DDIM for a DDPM generator, Heun for flow matching).</summary>
     public Sampler? Sampler { get; set; }
 
-    /// <summary>Sampling steps; default <see cref="SamplingOptions.Defaults.Steps"/> (the DiT paper's).</summary>
-    public int Steps { get; set; } = SamplingOptions.Defaults.Steps;
+    /// <summary>Sampling steps. Default null: the sampler's (<see cref="SamplingOptions.Defaults.StepsFor"/>).</summary>
+    public int? Steps { get; set; }
 
-    /// <summary>Classifier-free guidance scale: the default <see cref="SamplingOptions.Defaults.GuidanceScale"/> is the plain
+    /// <summary>Classifier-free guidance scale; default <see cref="SamplingOptions.Defaults.GuidanceScale"/>. 1 is the plain
     /// conditional model; larger follows the class more closely.</summary>
     public double GuidanceScale { get; set; } = SamplingOptions.Defaults.GuidanceScale;
 

@@ -60,7 +60,7 @@ public sealed class GenerateLatentsTransformer : ViTokTransformer
         Seed = _options.Seed,
         Layout = _options.Layout.ToString(),
         Sampler = _options.Sampler?.ToString(),
-        Steps = _options.Steps,
+        Steps = _mapping.Sampling.Steps,                // resolved: a saved pipeline samples as this one does
         GuidanceScale = _options.GuidanceScale,
         GuidanceFrom = _options.GuidanceFrom,
         GuidanceTo = _options.GuidanceTo,

@@ -2,6 +2,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using ViTok.MLNet.DataViews;
 using ViTok.Models.Generation;
+using ViTok.Models.Recipes;
 using ViTok.Models.Runtime;
 
 namespace ViTok.MLNet.Generate;
@@ -24,21 +25,8 @@ sealed class GenerateMapping : BatchedMapping
     }
 
     /// <summary>The sampling options of <paramref name="options"/> with the sampler resolved, checked against <paramref name="objective"/>.</summary>
-    public static SamplingOptions Resolve(GenerateLatentsOptions options, IDiffusionObjective objective)
-    {
-        var sampling = new SamplingOptions
-        {
-            Sampler = options.Sampler ?? objective.DefaultSampler,
-            Steps = options.Steps,
-            GuidanceScale = options.GuidanceScale,
-            GuidanceFrom = options.GuidanceFrom,
-            GuidanceTo = options.GuidanceTo,
-            Eta = options.Eta,
-            Seed = options.Seed,
-        };
-        sampling.Validate(objective);
-        return sampling;
-    }
+    public static SamplingOptions Resolve(GenerateLatentsOptions options, IDiffusionObjective objective) =>
+        GenerationRecipe.Sampling(objective, options.Sampler, options.Steps, options.GuidanceScale, options.GuidanceFrom, options.GuidanceTo, options.Eta, options.Seed);
 
     public SamplingOptions Sampling { get; }
 

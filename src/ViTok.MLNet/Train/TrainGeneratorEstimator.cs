@@ -5,6 +5,7 @@ using ViTok.MLNet.DataViews;
 using ViTok.MLNet.Generate;
 using ViTok.MLNet.Persistence;
 using ViTok.Models.Generation;
+using ViTok.Models.Recipes;
 using ViTok.Models.Runtime;
 using ViTok.Models.Tokenizer;
 using ViTok.Models.Training;
@@ -50,27 +51,13 @@ public sealed class TrainGeneratorEstimator : IEstimator<GenerateLatentsTransfor
         _tokenizer = TokenizerFile.ReadConfig(options.TokenizerPath);
         options.Training.Validate();
         var objective = DiffusionObjectives.Create(Config(options, _tokenizer, classes: 1));   // size, dropout and objective are checked before any work
-        Sampling(options, objective).Validate(objective);
+        GenerationRecipe.Sampling(objective, options.Sampler, options.SamplingSteps, options.GuidanceScale, options.GuidanceFrom, options.GuidanceTo, seed: options.SamplingSeed);
         _host = host;
         _options = options;
     }
 
-    static DiTConfig Config(TrainGeneratorOptions o, ViTokConfig tokenizer, int classes)
-    {
-        var config = DiTConfig.For(tokenizer, o.Size, classes, o.Objective) with { ClassDropout = o.ClassDropout };
-        config.Validate();
-        return config;
-    }
-
-    static SamplingOptions Sampling(TrainGeneratorOptions o, IDiffusionObjective objective) => new()
-    {
-        Sampler = o.Sampler ?? objective.DefaultSampler,
-        Steps = o.SamplingSteps,
-        GuidanceScale = o.GuidanceScale,
-        GuidanceFrom = o.GuidanceFrom,
-        GuidanceTo = o.GuidanceTo,
-        Seed = o.SamplingSeed,
-    };
+    static DiTConfig Config(TrainGeneratorOptions o, ViTokConfig tokenizer, int classes) =>
+        GeneratorTrainingRecipe.Config(tokenizer, o.Size, classes, o.Objective, o.ClassDropout);
 
     int LatentLength => _tokenizer.Tokens * _tokenizer.Channels;
 
@@ -179,7 +166,7 @@ public sealed class TrainGeneratorEstimator : IEstimator<GenerateLatentsTransfor
                 $"column '{latentName}' of an IDataView ({n} rows)");
         using (set)
         {
-            set.Save(Path.Combine(folder, "latents.safetensors"));
+            set.Save(Path.Combine(folder, GeneratorTrainingRecipe.LatentFileName));
             var counts = new int[classes.Count];
             foreach (long l in labels) counts[l]++;
             var empty = Enumerable.Range(0, classes.Count).Where(k => counts[k] == 0).Select(k => classes[k]).ToArray();
@@ -192,7 +179,7 @@ public sealed class TrainGeneratorEstimator : IEstimator<GenerateLatentsTransfor
                 $"step {p.Step}/{p.Steps} loss {p.Loss:F4} lr {p.LearningRate:G3} ({string.Join(", ", p.Terms.Select(t => $"{t.Key} {t.Value:G4}"))}) " +
                 $"{p.ItemsPerSecond:F1} latents/s ETA {p.Eta:hh\\:mm\\:ss}"));
             // The latents were read above: only the training loop holds the thread setting (TorchThreads' lock).
-            result = TorchThreads.Run(_options.Threads, () => new GeneratorTrainer(config, _options.Training, set, device).Run(folder, _options.Resume, progress, Log));
+            result = TorchThreads.Run(_options.Threads, () => GeneratorTrainingRecipe.Run(config, _options.Training, set, device, folder, _options.Resume, progress, Log));
         }
         if (!result.Completed || result.ExportedModel is null)
             throw new InvalidOperationException($"Generator training stopped at step {result.Step}; checkpoint {result.LastCheckpoint ?? "(none)"}.");

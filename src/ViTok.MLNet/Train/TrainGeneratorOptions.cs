@@ -1,4 +1,5 @@
 using ViTok.Models.Generation;
+using ViTok.Models.Recipes;
 using ViTok.Models.Training;
 
 namespace ViTok.MLNet;
@@ -12,6 +13,9 @@ namespace ViTok.MLNet;
 /// </summary>
 public sealed class TrainGeneratorOptions : ComponentOptions
 {
+    /// <summary>Options with every default; <see cref="ComponentOptions.BatchSize"/> (the fitted transformer's) is <see cref="GenerationRecipe.Defaults.BatchSize"/>.</summary>
+    public TrainGeneratorOptions() => BatchSize = GenerationRecipe.Defaults.BatchSize;
+
     /// <summary>Latent column the fitted <see cref="GenerateLatentsTransformer"/> adds (generated latents). Required.</summary>
     public string OutputColumnName { get; set; } = "";
 
@@ -55,8 +59,8 @@ public sealed class TrainGeneratorOptions : ComponentOptions
     /// <summary>Of the fitted transformer: the sampler. Default null, the objective's (DDIM for DDPM, Heun for flow matching).</summary>
     public Sampler? Sampler { get; set; }
 
-    /// <summary>Of the fitted transformer: sampling steps. Default <see cref="SamplingOptions.Defaults.Steps"/>.</summary>
-    public int SamplingSteps { get; set; } = SamplingOptions.Defaults.Steps;
+    /// <summary>Of the fitted transformer: sampling steps. Default null, the sampler's (<see cref="SamplingOptions.Defaults.StepsFor"/>).</summary>
+    public int? SamplingSteps { get; set; }
 
     /// <summary>Of the fitted transformer: classifier-free guidance scale. Default <see cref="SamplingOptions.Defaults.GuidanceScale"/>.</summary>
     public double GuidanceScale { get; set; } = SamplingOptions.Defaults.GuidanceScale;

@@ -4,6 +4,8 @@ using Microsoft.ML.Runtime;
 using ViTok.MLNet.DataViews;
 using ViTok.MLNet.Persistence;
 using ViTok.MLNet.Tokenize;
+using ViTok.Models.Clips;
+using ViTok.Models.Recipes;
 using ViTok.Models.Runtime;
 using ViTok.Models.Tokenizer;
 using ViTok.Models.Training;
@@ -13,7 +15,9 @@ namespace ViTok.MLNet;
 /// <summary>
 /// Trains a ViTok tokenizer on the images of an IDataView (stage 1 of the paper's recipe) and returns a
 /// <see cref="TokenizeImagesTransformer"/> that adds their latents. The images are read once into memory (in
-/// [-1, 1]); training progress goes to MLContext.Log. Create it with <c>mlContext.Transforms.TrainTokenizer(...)</c>.
+/// [-1, 1]) and trained on by the recipe `vitok train` runs (<see cref="TokenizerTrainingRecipe"/>: a held-out part for
+/// evaluation, the same batch order, the perceptual loss), so the same options and images in the same order give the
+/// same tokenizer; training progress goes to MLContext.Log. Create it with <c>mlContext.Transforms.TrainTokenizer(...)</c>.
 /// </summary>
 public sealed class TrainTokenizerEstimator : IEstimator<TokenizeImagesTransformer>
 {
@@ -49,7 +53,7 @@ public sealed class TrainTokenizerEstimator : IEstimator<TokenizeImagesTransform
         if (string.IsNullOrWhiteSpace(options.OutputColumnName))
             throw new ArgumentException("OutputColumnName must name the latent column to add.", nameof(options));
         _config = ViTokConfig.FromVariant(options.Variant, options.Channels, options.ImageSize, position: options.Position);
-        options.Training.Validate();
+        TokenizerTrainingRecipe.Check(_config, options.Training);
         _host = host;
         _options = options;
     }
@@ -76,17 +80,23 @@ public sealed class TrainTokenizerEstimator : IEstimator<TokenizeImagesTransform
 
         var training = _options.Training;
         var device = ModelHandles.ResolveDevice(_host, _options.Device, _options.Threads);
-        var trainer = new TokenizerTrainer(_config, training,
-            position => new InMemoryBatchStream(items, [3, 1, _config.ImageSize, _config.ImageSize], training.BatchSize, training.Seed, position),
-            $"column '{Input}' of an IDataView ({items.Count} rows)", device);
+        var data = new InMemoryClipSource(items, 1, _config.ImageSize, _config.ImageSize, $"{items.Count} rows");
         string folder = _options.RunFolder ?? Directory.CreateTempSubdirectory("vitok-fit-").FullName;
         using var channel = ((IChannelProvider)_host.Environment).Start("TrainTokenizer");
         void Log(string message) => channel.Info(MessageSensitivity.None, "{0}", message);
-        Log($"Training {_config.Variant} c={_config.Channels} on {items.Count} images from column '{Input}' for {training.Steps} steps; run folder {folder}.");
+        // The recipe `vitok train` runs: the same held-out split, data order, perceptual loss and evaluation.
+        using var recipe = new TokenizerTrainingRecipe(_config, training, data, $"column '{Input}' of an IDataView", device, fd: _options.MeasureFd);
+        recipe.Prepare();
+        Log($"Training {_config.Variant} c={_config.Channels} on {recipe.Train.Count} images from column '{Input}' for {training.Steps} steps; " +
+            (recipe.Evaluation is null ? "no evaluation (EvalItems 0)" : $"evaluating on {recipe.Evaluation.Count} held-out rows") + $"; run folder {folder}.");
         var progress = new InlineProgress<TrainingProgress>(p => Log(
-            $"step {p.Step}/{p.Steps} loss {p.Loss:F4} ({string.Join(", ", p.Terms.Select(t => $"{t.Key} {t.Value:G4}"))}) {p.ItemsPerSecond:F1} img/s ETA {p.Eta:hh\\:mm\\:ss}"));
+            $"step {p.Step}/{p.Steps} loss {p.Loss:F4} ({string.Join(", ", p.Terms.Select(t => $"{t.Key} {t.Value:G4}"))}) {p.ItemsPerSecond:F1} img/s ETA {p.Eta:hh\\:mm\\:ss}" +
+            (p.Evaluation is null ? "" : $"; {string.Join(", ", p.Evaluation.Select(e => $"{e.Key} {e.Value:F4}"))}")));
         // The rows were read above: only the training loop holds the thread setting (TorchThreads' lock).
-        var result = TorchThreads.Run(_options.Threads, () => trainer.Run(folder, _options.Resume, progress: progress, log: Log));
+        var result = TorchThreads.Run(_options.Threads, () => recipe.Run(folder, _options.Resume, progress: progress, log: Log));
+        if (!result.Completed || result.ExportedModel is null)
+            throw new InvalidOperationException($"Tokenizer training stopped at step {result.Step}; checkpoint {result.LastCheckpoint ?? "(none)"}.");
+        if (result.LastEvaluation is { } evaluation) Log($"Evaluation: {string.Join(", ", evaluation.Select(e => $"{e.Key} {e.Value:F4}"))}");
         Log($"Trained tokenizer: {result.ExportedModel}");
 
         var options = new TokenizeImagesOptions

@@ -1,9 +1,11 @@
+using ViTok.Models.Recipes;
 using ViTok.Models.Tokenizer;
 using ViTok.Models.Training;
 
 namespace ViTok.MLNet;
 
-/// <summary>Options of <see cref="TrainTokenizerEstimator"/>: they mirror `vitok train`.</summary>
+/// <summary>Options of <see cref="TrainTokenizerEstimator"/>: they mirror `vitok train`, and both run one recipe
+/// (<see cref="TokenizerTrainingRecipe"/>: held-out split, data order, perceptual loss, evaluation).</summary>
 public sealed class TrainTokenizerOptions : ComponentOptions
 {
     /// <summary>Latent column the fitted transformer adds. Required.</summary>
@@ -27,6 +29,11 @@ public sealed class TrainTokenizerOptions : ComponentOptions
     /// <summary>The training recipe (steps, batch size, learning rate, loss weights, ...). Default:
     /// <see cref="TrainTokenizerEstimator.Defaults.Training"/> (the paper's with fewer steps and a higher learning rate).</summary>
     public TokenizerTrainingOptions Training { get; set; } = TrainTokenizerEstimator.Defaults.Training;
+
+    /// <summary>Evaluation (every <see cref="TokenizerTrainingOptions.EvalEvery"/> steps and at the end, on
+    /// <see cref="TokenizerTrainingOptions.EvalItems"/> rows held out of training as `vitok train` holds them out) includes
+    /// FD-ResNet18, as `vitok train` without --no-fd. Default <see cref="TokenizerTrainingRecipe.Defaults.Fd"/>.</summary>
+    public bool MeasureFd { get; set; } = TokenizerTrainingRecipe.Defaults.Fd;
 
     /// <summary>Run folder for checkpoints and history. Default: a new temporary folder.</summary>
     public string? RunFolder { get; set; }

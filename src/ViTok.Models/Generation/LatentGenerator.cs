@@ -73,13 +73,26 @@ public sealed class LatentGenerator : IDisposable
     /// <summary>Samples latents as <see cref="Sample"/> does and decodes them with <paramref name="tokenizer"/>: clips [N, 3, T, H, W] in [-1, 1].</summary>
     public Tensor SampleImages(ViTokAutoEncoder tokenizer, Tensor labels, SamplingOptions options, IReadOnlyList<long>? seeds = null)
     {
-        if (tokenizer.Config.Grid != Tokenizer.Grid || tokenizer.Config.Channels != Tokenizer.Channels)
-            throw new ArgumentException($"Tokenizer {tokenizer.Config.Variant} c={tokenizer.Config.Channels} does not decode this generator's latents (made for {Tokenizer.Variant} c={Tokenizer.Channels}).");
+        CheckDecoder(tokenizer);
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var z = Sample(labels, options, seeds);
+        return Decode(tokenizer, Sample(labels, options, seeds)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Decodes latents [N, L, c] of this generator with <paramref name="tokenizer"/>: clips [N, 3, T, H, W] in [-1, 1], float32, under no_grad.</summary>
+    public Tensor Decode(ViTokAutoEncoder tokenizer, Tensor latents)
+    {
+        CheckDecoder(tokenizer);
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
         var weight = tokenizer.parameters().First();
-        return ClipPixels.Clamp(tokenizer.Decode(z.to(weight.dtype, weight.device)).to(ScalarType.Float32)).MoveToOuterDisposeScope();
+        return ClipPixels.Clamp(tokenizer.Decode(latents.to(weight.dtype, weight.device)).to(ScalarType.Float32)).MoveToOuterDisposeScope();
+    }
+
+    void CheckDecoder(ViTokAutoEncoder tokenizer)
+    {
+        if (tokenizer.Config.Grid != Tokenizer.Grid || tokenizer.Config.Channels != Tokenizer.Channels)
+            throw new ArgumentException($"Tokenizer {tokenizer.Config.Variant} c={tokenizer.Config.Channels} does not decode this generator's latents (made for {Tokenizer.Variant} c={Tokenizer.Channels}).");
     }
 
     /// <summary>

@@ -16,15 +16,22 @@ public enum Sampler
 /// <summary>Sampling options: sampler, number of steps, classifier-free guidance scale, seed.</summary>
 public sealed record SamplingOptions
 {
-    /// <summary>The default of every option, in one place (the CLI and the ML.NET options refer to these).</summary>
+    /// <summary>The default of every option, in one place: `vitok generate`, ML.NET's GenerateLatents and TrainGenerator
+    /// and the generation recipe (<see cref="Recipes.GenerationRecipe"/>) refer to these.</summary>
     public static class Defaults
     {
         /// <summary>DDIM; a flow-matching generator's own default is its objective's (<see cref="IDiffusionObjective.DefaultSampler"/>).</summary>
         public const Sampler Sampler = Generation.Sampler.Ddim;
-        /// <summary>The DiT paper's sampling steps.</summary>
-        public const int Steps = 250;
-        /// <summary>1: the plain conditional model.</summary>
-        public const double GuidanceScale = 1.0;
+        /// <summary>Ancestral DDPM: the DiT paper's sampling steps.</summary>
+        public const int DdpmSteps = 250;
+        /// <summary>DDIM (deterministic): a tenth of the training timesteps' usual respacing.</summary>
+        public const int DdimSteps = 50;
+        /// <summary>Euler on the flow ODE: one model evaluation a step.</summary>
+        public const int EulerSteps = 50;
+        /// <summary>Heun on the flow ODE: two model evaluations a step, so half of Euler's.</summary>
+        public const int HeunSteps = 25;
+        /// <summary>Guidance 4: the DiT paper's scale for samples to look at, and what the shipped generators were measured with.</summary>
+        public const double GuidanceScale = 4.0;
         public const long Seed = 0;
         /// <summary>0: deterministic DDIM.</summary>
         public const double Eta = 0;
@@ -33,15 +40,27 @@ public sealed record SamplingOptions
         /// <summary>... to noise level 1: at every step, as DiT samples.</summary>
         public const double GuidanceTo = 1;
 
-        /// <summary>Steps `vitok generate` takes for a sampler when none is given: <see cref="Steps"/> for ancestral DDPM,
-        /// 25 for Heun (two model evaluations a step), 50 for DDIM and Euler.</summary>
-        public static int StepsFor(Generation.Sampler sampler) => sampler switch { Generation.Sampler.Ddpm => Steps, Generation.Sampler.Heun => 25, _ => 50 };
+        /// <summary>The steps a sampler takes when none are given: <see cref="DdpmSteps"/>, <see cref="DdimSteps"/>,
+        /// <see cref="EulerSteps"/> or <see cref="HeunSteps"/>.</summary>
+        public static int StepsFor(Generation.Sampler sampler) => sampler switch
+        {
+            Generation.Sampler.Ddpm => DdpmSteps,
+            Generation.Sampler.Ddim => DdimSteps,
+            Generation.Sampler.Euler => EulerSteps,
+            Generation.Sampler.Heun => HeunSteps,
+            _ => throw new ArgumentOutOfRangeException(nameof(sampler), sampler, "Not a sampler."),
+        };
     }
 
     public Sampler Sampler { get; init; } = Defaults.Sampler;
-    /// <summary>Sampling steps; default <see cref="Defaults.Steps"/>.</summary>
-    public int Steps { get; init; } = Defaults.Steps;
-    /// <summary>Guidance scale s: prediction = uncond + s (cond - uncond). 1 is the plain conditional model.</summary>
+    /// <summary>Sampling steps; default the sampler's, <see cref="Defaults.StepsFor"/>.</summary>
+    public int Steps
+    {
+        get => _steps ?? Defaults.StepsFor(Sampler);
+        init => _steps = value;
+    }
+    readonly int? _steps;
+    /// <summary>Guidance scale s: prediction = uncond + s (cond - uncond). 1 is the plain conditional model; default <see cref="Defaults.GuidanceScale"/>.</summary>
     public double GuidanceScale { get; init; } = Defaults.GuidanceScale;
     /// <summary>
     /// Guidance applies at noise levels in [<see cref="GuidanceFrom"/>, <see cref="GuidanceTo"/>] (0 = data, 1 = pure

@@ -140,8 +140,8 @@ public sealed class DiTTests
         var diffusion = new GaussianDiffusion(steps: 100);   // a short schedule keeps the test fast; the identity holds for any length
         using var scope = NewDisposeScope();
         var y = tensor(new long[] { 0, 1 });
-        var ddim = diffusion.Sample(model, y, new SamplingOptions { Sampler = Sampler.Ddim, Steps = 100, Eta = 1, Seed = 7 });
-        var ddpm = diffusion.Sample(model, y, new SamplingOptions { Sampler = Sampler.Ddpm, Steps = 100, FixedPosteriorVariance = true, Seed = 7 });
+        var ddim = diffusion.Sample(model, y, new SamplingOptions { Sampler = Sampler.Ddim, Steps = 100, Eta = 1, GuidanceScale = 1, Seed = 7 });
+        var ddpm = diffusion.Sample(model, y, new SamplingOptions { Sampler = Sampler.Ddpm, Steps = 100, FixedPosteriorVariance = true, GuidanceScale = 1, Seed = 7 });
         double difference = (ddim - ddpm).abs().max().item<float>();
         Assert.IsTrue(difference < 1e-3 * Math.Max(1, ddpm.abs().max().item<float>()), $"max difference {difference}");
     }
@@ -171,7 +171,7 @@ public sealed class DiTTests
         }
         Assert.IsTrue(losses.TakeLast(20).Average() < 0.5 * losses.Take(20).Average(), $"loss {losses.Take(20).Average():F3} -> {losses.TakeLast(20).Average():F3}");
         using var _ = no_grad();
-        var samples = new FlowMatching().Sample(model, labels, new SamplingOptions { Sampler = Sampler.Heun, Steps = 20, Seed = 3 });
+        var samples = new FlowMatching().Sample(model, labels, new SamplingOptions { Sampler = Sampler.Heun, Steps = 20, GuidanceScale = 1, Seed = 3 });
         for (int k = 0; k < 2; k++)
         {
             double own = (samples[k] - targets[k]).pow(2).mean().item<float>();

@@ -21,7 +21,7 @@ public sealed class EncodeVerb : IVerb
     readonly Option<bool> _sample = new("--sample") { Description = "Write posterior samples instead of posterior means." };
     readonly Option<bool> _bf16 = new("--bf16") { Description = "Run the encoder in bfloat16." };
     readonly ShardOptionSet _shards = new();
-    readonly Option<int> _maxTokens = new("--max-tokens") { Description = "ViTok-v2: token budget; images over it are shrunk keeping their aspect ratio.", DefaultValueFactory = _ => Models.TokenizerV2.ViTokV2Inference.Defaults.MaxTokens };
+    readonly Option<int> _maxTokens = new("--max-tokens") { Description = "ViTok-v2: token budget; images over it are shrunk keeping their aspect ratio.", DefaultValueFactory = _ => Models.Tokenizer.IImageTokenizer.Defaults.MaxTokens };
     readonly Option<bool> _skipBad = SkippedFiles.Option();
 
     /// <summary>Opens the temporary .idv file (null: a new file on disk). Tests stand in a device that fails, such as /dev/full.</summary>

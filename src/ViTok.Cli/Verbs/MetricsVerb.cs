@@ -46,7 +46,7 @@ public sealed class MetricsVerb : IVerb
         Description = "A ViTok-v2 checkpoint folder: the reference images are reconstructed at their native size into the --candidate folder " +
                       "(originals/ and reconstructions/, as PNG), and the metrics compare those two.",
     };
-    readonly Option<int> _maxTokens = new("--max-tokens") { Description = "With --model: token budget; images over it are shrunk keeping their aspect ratio.", DefaultValueFactory = _ => Models.TokenizerV2.ViTokV2Inference.Defaults.MaxTokens };
+    readonly Option<int> _maxTokens = new("--max-tokens") { Description = "With --model: token budget; images over it are shrunk keeping their aspect ratio.", DefaultValueFactory = _ => Models.Tokenizer.IImageTokenizer.Defaults.MaxTokens };
     readonly Option<bool> _skipBad = SkippedFiles.Option();
     readonly Option<bool> _unpaired = new("--unpaired") { Description = "The folders are independent sets (e.g. generated vs real images): no pairing, no PSNR/SSIM; sub-folders are read too." };
 

@@ -25,7 +25,7 @@ public sealed class ReconstructVerb : IVerb
     readonly Option<bool> _noFd = new("--no-fd") { Description = "Skip FD-ResNet18." };
     readonly Option<string?> _classifier = new("--classifier") { Description = "Also measure FD-clf: the Frechet distance in an image classifier's features (a classifier file, or 'fmnist' for the shipped Fashion-MNIST classifier); when its classes are the data's, also the class accuracy of the reconstructions and of the originals." };
     readonly Option<bool> _json = new("--json") { Description = "Print the metrics as JSON." };
-    readonly Option<int> _maxTokens = new("--max-tokens") { Description = "ViTok-v2: token budget; images over it are shrunk keeping their aspect ratio.", DefaultValueFactory = _ => Models.TokenizerV2.ViTokV2Inference.Defaults.MaxTokens };
+    readonly Option<int> _maxTokens = new("--max-tokens") { Description = "ViTok-v2: token budget; images over it are shrunk keeping their aspect ratio.", DefaultValueFactory = _ => Models.Tokenizer.IImageTokenizer.Defaults.MaxTokens };
     readonly Option<bool> _bf16 = new("--bf16") { Description = "ViTok-v2: run in bfloat16." };
     readonly Option<bool> _skipBad = SkippedFiles.Option();
 

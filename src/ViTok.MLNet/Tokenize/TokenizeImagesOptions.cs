@@ -34,8 +34,8 @@ public sealed class TokenizeImagesOptions : ComponentOptions
     public LatentLayout Layout { get; set; } = TokenizeImagesEstimator.Defaults.Layout;
 
     /// <summary>ViTok-v2 native-size mode (an image column of unknown size, or encoded bytes): images over this many tokens are
-    /// shrunk keeping their aspect ratio. Default <see cref="Models.TokenizerV2.ViTokV2Inference.Defaults.MaxTokens"/>.</summary>
-    public int MaxTokens { get; set; } = Models.TokenizerV2.ViTokV2Inference.Defaults.MaxTokens;
+    /// shrunk keeping their aspect ratio. Default <see cref="Models.Tokenizer.IImageTokenizer.Defaults.MaxTokens"/>.</summary>
+    public int MaxTokens { get; set; } = Models.Tokenizer.IImageTokenizer.Defaults.MaxTokens;
 
     /// <summary>For float pixel-vector input: value = input x scale + offset must land in [-1, 1].
     /// The defaults (<see cref="TokenizeImagesEstimator.Defaults.PixelScale"/>, <see cref="TokenizeImagesEstimator.Defaults.PixelOffset"/>)

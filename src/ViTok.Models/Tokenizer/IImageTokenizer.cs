@@ -16,6 +16,13 @@ namespace ViTok.Models.Tokenizer;
 /// </summary>
 public interface IImageTokenizer : IDisposable
 {
+    /// <summary>The defaults of native-size encoding, for every surface (`vitok encode/reconstruct/metrics --max-tokens`, TokenizeImages' MaxTokens).</summary>
+    public static class Defaults
+    {
+        /// <summary>Token budget of <see cref="ResizeToTokenBudget"/>: larger images are shrunk keeping their aspect ratio.</summary>
+        public const int MaxTokens = 256;
+    }
+
     TokenizerShape Shape { get; }
 
     /// <summary>Encodes items [0, count) of <paramref name="pixels"/> (each <paramref name="height"/> x <paramref name="width"/>)

@@ -13,13 +13,6 @@ namespace ViTok.Models.TokenizerV2;
 /// </summary>
 public sealed class ViTokV2Inference : IImageTokenizer
 {
-    /// <summary>The defaults of native-size encoding, for every surface (`vitok encode/reconstruct/metrics --max-tokens`, TokenizeImages' MaxTokens).</summary>
-    public static class Defaults
-    {
-        /// <summary>Token budget of <see cref="ResizeToTokenBudget"/>: larger images are shrunk keeping their aspect ratio.</summary>
-        public const int MaxTokens = 256;
-    }
-
     readonly ViTokV2AutoEncoder _model;
     readonly bool _ownsModel;
 

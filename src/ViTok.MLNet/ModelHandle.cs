@@ -1,4 +1,7 @@
+using ViTok.MLNet.Generate;
 using ViTok.MLNet.Persistence;
+using ViTok.Models.Generation;
+using ViTok.Models.Weights;
 using ViTok.MLNet.Tokenize;
 using ViTok.Models.Runtime;
 using ViTok.Models.Tokenizer;
@@ -13,7 +16,7 @@ namespace ViTok.MLNet;
 /// file is read once: the weights are loaded from the same bytes that are kept, and loaded again from them after a
 /// release (<see cref="SharedWeights{T}"/>).
 /// </summary>
-sealed class ModelHandle<TModel, TInfo> : IDisposable where TModel : class, IDisposable
+sealed class ModelHandle<TModel, TInfo> : IModelHandle where TModel : class, IDisposable
 {
     readonly SharedWeights<TModel> _weights;
 
@@ -47,6 +50,14 @@ sealed class ModelHandle<TModel, TInfo> : IDisposable where TModel : class, IDis
     public void Dispose() => _weights.Release();
 }
 
+/// <summary>What a transformer needs of the model it owns, whatever the model: the bytes to save, whether the weights are
+/// in memory, and freeing them.</summary>
+interface IModelHandle : IDisposable
+{
+    byte[] FileBytes { get; }
+    bool IsLoaded { get; }
+}
+
 /// <summary>How the components open their models.</summary>
 static class ModelHandles
 {
@@ -74,6 +85,24 @@ static class ModelHandles
     public static TokenizerShape Shape(CatalogHost host, string? path, ViTokAutoEncoder? model, TokenizerHalf half) =>
         model is not null ? TokenizerShape.Of(model.Config)
         : host.Loading(() => TokenizerFiles.ReadShape(path ?? throw new ArgumentException("Give exactly one of TokenizerPath (a tokenizer file) and Tokenizer (a model in memory)."), half));
+
+    /// <summary>The generator file at <paramref name="path"/>.</summary>
+    public static GeneratorHandle Generator(CatalogHost host, string path, string? device, int threads)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"Generator file '{path}' does not exist.", path);
+        return Generator(host, File.ReadAllBytes(path), path, device, threads);
+    }
+
+    /// <summary>A generator over the bytes of its file (<paramref name="name"/> names them in errors), as a saved pipeline holds them.</summary>
+    public static GeneratorHandle Generator(CatalogHost host, byte[] bytes, string name, string? device, int threads)
+    {
+        var resolved = ResolveDevice(host, device, threads);
+        return new GeneratorHandle(bytes, GeneratorFormat,
+            () => host.Loading(() => new GeneratorInference(GeneratorFile.Load(SafeTensorsFile.FromBytes(bytes, name), resolved))), GeneratorInfo.Of);
+    }
+
+    /// <summary>The format a generator's bytes are recorded with.</summary>
+    public const string GeneratorFormat = "vitok-generator";
 
     /// <summary>Resolves the device from the options, else from MLContext.GpuDeviceId / FallbackToCpu. The thread count is
     /// only checked here: it is applied around each forward pass (<see cref="TorchThreads"/>), never process-wide.</summary>

@@ -15,16 +15,17 @@ namespace ViTok.MLNet;
 /// </summary>
 public abstract class ViTokTransformer : ITransformer, IViTokComponent, IDisposable
 {
-    private protected ViTokTransformer() { }
+    readonly IModelHandle _model;
+
+    /// <param name="model">The model this transformer owns (and frees on <see cref="Dispose"/>).</param>
+    private protected ViTokTransformer(IModelHandle model) => _model = model;
 
     private protected abstract BatchedMapping Mapping { get; }
-    /// <summary>The exact bytes of the model file (tokenizer or generator) a saved pipeline stores.</summary>
-    private protected abstract byte[] WeightBytes { get; }
     private protected abstract ComponentManifest Manifest { get; }
-    /// <summary>Frees the model's native weights now, or when the running forward passes end (harmless when already freed).</summary>
-    private protected abstract void DisposeModel();
+    /// <summary>The exact bytes of the model file (tokenizer or generator) a saved pipeline stores.</summary>
+    private protected byte[] WeightBytes => _model.FileBytes;
     /// <summary>Whether the model's weights are in memory now (they are loaded again on use after <see cref="Dispose"/>).</summary>
-    internal abstract bool WeightsLoaded { get; }
+    internal bool WeightsLoaded => _model.IsLoaded;
 
     public bool IsRowToRowMapper => true;
 
@@ -53,7 +54,7 @@ public abstract class ViTokTransformer : ITransformer, IViTokComponent, IDisposa
     /// </summary>
     public void Dispose()
     {
-        DisposeModel();
+        _model.Dispose();
         GC.SuppressFinalize(this);
     }
 

@@ -21,7 +21,7 @@ public sealed class DecodeLatentsTransformer : ViTokTransformer
 
     /// <summary>A fixed-size tokenizer's decoder, or a native-resolution one's (each image comes back at the size its
     /// latent's Height/Width columns give).</summary>
-    internal DecodeLatentsTransformer(DecodeLatentsOptions options, TokenizerHandle tokenizer)
+    internal DecodeLatentsTransformer(DecodeLatentsOptions options, TokenizerHandle tokenizer) : base(tokenizer)
     {
         _tokenizer = tokenizer;
         _options = options;
@@ -35,11 +35,6 @@ public sealed class DecodeLatentsTransformer : ViTokTransformer
     public TokenizerShape Tokenizer => _tokenizer.Info;
 
     private protected override BatchedMapping Mapping => _mapping;
-    private protected override byte[] WeightBytes => _tokenizer.FileBytes;
-    private protected override void DisposeModel() => _tokenizer.Dispose();
-
-    internal override bool WeightsLoaded => _tokenizer.IsLoaded;
-
     private protected override ComponentManifest Manifest => new()
     {
         Kind = ComponentManifest.DecodeKind,

@@ -50,7 +50,7 @@ public sealed class GenerateLatentsEstimator : IEstimator<GenerateLatentsTransfo
     public GenerateLatentsTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var generator = GeneratorHandle.Create(_host, _options.GeneratorPath!, _options.Device, _options.Threads);
+        var generator = ModelHandles.Generator(_host, _options.GeneratorPath!, _options.Device, _options.Threads);
         return ViTokTransformer.Fitted(generator, () => new GenerateLatentsTransformer(_options, generator), input.Schema);
     }
 

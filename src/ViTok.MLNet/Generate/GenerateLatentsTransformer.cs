@@ -21,7 +21,7 @@ public sealed class GenerateLatentsTransformer : ViTokTransformer
     readonly GenerateMapping _mapping;
     readonly GeneratorHandle _generator;
 
-    internal GenerateLatentsTransformer(GenerateLatentsOptions options, GeneratorHandle generator)
+    internal GenerateLatentsTransformer(GenerateLatentsOptions options, GeneratorHandle generator) : base(generator)
     {
         _options = options;
         _generator = generator;
@@ -29,13 +29,13 @@ public sealed class GenerateLatentsTransformer : ViTokTransformer
     }
 
     /// <summary>The class names, in class-index order.</summary>
-    public IReadOnlyList<string> ClassNames => _generator.ClassNames;
+    public IReadOnlyList<string> ClassNames => _generator.Info.ClassNames;
 
     /// <summary>The configuration of the tokenizer whose latents the generator makes (decode with that tokenizer).</summary>
-    public ViTokConfig TokenizerConfig => _generator.Tokenizer;
+    public ViTokConfig TokenizerConfig => _generator.Info.Tokenizer;
 
     /// <summary>The DiT's configuration (size, token grid, channels, classes, objective).</summary>
-    public DiTConfig GeneratorConfig => _generator.Config;
+    public DiTConfig GeneratorConfig => _generator.Info.Config;
 
     /// <summary>The sampling options in use (sampler resolved).</summary>
     public SamplingOptions Sampling => _mapping.Sampling;
@@ -45,9 +45,6 @@ public sealed class GenerateLatentsTransformer : ViTokTransformer
     public string? SeedColumnName => _options.SeedColumnName;
 
     private protected override BatchedMapping Mapping => _mapping;
-    private protected override byte[] WeightBytes => _generator.FileBytes;
-    private protected override void DisposeModel() => _generator.Dispose();
-    internal override bool WeightsLoaded => _generator.IsLoaded;
 
     private protected override ComponentManifest Manifest => new()
     {
@@ -87,7 +84,7 @@ public sealed class GenerateLatentsTransformer : ViTokTransformer
             GuidanceTo = m.GuidanceTo,
             Eta = m.Eta,
         };
-        var generator = GeneratorHandle.FromBytes(host, weights, name, device, m.Threads);
+        var generator = ModelHandles.Generator(host, weights, name, device, m.Threads);
         return Owning(generator, () => new GenerateLatentsTransformer(options, generator));
     }
 }

@@ -33,11 +33,11 @@ sealed class GenerateMapping : BatchedMapping
     public override IReadOnlyList<string> InputColumns =>
         _options.SeedColumnName is null ? [InputColumn] : [InputColumn, _options.SeedColumnName];
 
-    public override DataViewType OutputType => LatentColumn.Type(_generator.Tokenizer, _options.Layout);
+    public override DataViewType OutputType => LatentColumn.Type(_generator.Info.Tokenizer, _options.Layout);
 
     public override BatchRunStarter Bind(DataViewSchema schema)
     {
-        var labels = ClassLabels.ForGeneration(schema, InputColumn, _generator.ClassNames);
+        var labels = ClassLabels.ForGeneration(schema, InputColumn, _generator.Info.ClassNames);
         var seeds = ClassLabels.Seeds(schema, _options.SeedColumnName, _options.Seed);
         return (row, slots) => new Run(this, labels(row), seeds(row), slots);
     }
@@ -46,7 +46,7 @@ sealed class GenerateMapping : BatchedMapping
     {
         readonly long[] _labels = new long[slots];
         readonly long[] _seeds = new long[slots];
-        readonly BatchBuffer _latents = mapping._generator.LatentBuffer(slots);
+        readonly BatchBuffer _latents = new(slots, mapping._generator.Info.LatentLength);
 
         readonly long[] _rows = new long[slots];
 

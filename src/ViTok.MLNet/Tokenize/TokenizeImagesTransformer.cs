@@ -21,7 +21,7 @@ public sealed class TokenizeImagesTransformer : ViTokTransformer
 
     /// <param name="fixedSize">For a native-resolution tokenizer: the image size of fixed-size mode (from the input column's
     /// type when fitted); null: each image at its own size. Not used by a fixed-size tokenizer.</param>
-    internal TokenizeImagesTransformer(TokenizeImagesOptions options, TokenizerHandle tokenizer, (int Height, int Width)? fixedSize = null)
+    internal TokenizeImagesTransformer(TokenizeImagesOptions options, TokenizerHandle tokenizer, (int Height, int Width)? fixedSize = null) : base(tokenizer)
     {
         _tokenizer = tokenizer;
         _options = options;
@@ -38,11 +38,6 @@ public sealed class TokenizeImagesTransformer : ViTokTransformer
     public string InputColumnName => _mapping.InputColumn;
 
     private protected override BatchedMapping Mapping => _mapping;
-    private protected override byte[] WeightBytes => _tokenizer.FileBytes;
-    private protected override void DisposeModel() => _tokenizer.Dispose();
-
-    internal override bool WeightsLoaded => _tokenizer.IsLoaded;
-
     private protected override ComponentManifest Manifest => new()
     {
         Kind = ComponentManifest.TokenizeKind,

@@ -202,7 +202,7 @@ public sealed class TrainGeneratorEstimator : IEstimator<GenerateLatentsTransfor
             Threads = _options.Threads,
             Layout = _options.Layout,
         };
-        var generator = GeneratorHandle.Create(_host, result.ExportedModel, _options.Device, _options.Threads);
+        var generator = ModelHandles.Generator(_host, result.ExportedModel, _options.Device, _options.Threads);
         return ViTokTransformer.Owning(generator, () => new GenerateLatentsTransformer(options, generator));
     }
 

@@ -184,7 +184,7 @@ public sealed class SweepVerbTests
         var lines = output.Split('\n');
         Assert.AreEqual(7, lines.Count(l => l.StartsWith("| ") && !l.StartsWith("| finding")), output);
         // One seed per configuration: the single-seed rule's outcome is kept in the sentence, the verdict is inconclusive.
-        StringAssert.Contains(output, "| 3. a wider encoder does not help | paper says 3 (Fig. 3) | from the narrowest to the widest encoder (96 -> 288 wide, x9.0 encoder parameters) PSNR changes by +0.20 dB, while doubling E at the base size changes it by +3.00 dB. One seed per configuration, so no noise estimate; the single-seed rule said \"reproduced\". | inconclusive |");
+        StringAssert.Contains(output, "| 3. a wider encoder does not help | paper says 3 (Fig. 3) | from the narrowest to the widest encoder (96 -> 288 wide, x9.0 encoder parameters) PSNR changes by +0.20 dB, while doubling E at the base size changes it by +3.00 dB; one seed per configuration, so no noise estimate. | inconclusive |");
         StringAssert.Contains(output, "| 6. video follows the E law | paper says 6 (Fig. 6) | 0 configuration(s) so far; the fit needs at least 4. | pending |");
         StringAssert.Contains(output, "4 rows (4 Fashion-MNIST, 0 photos, 0 video), measured 2026-12-01 with vitok 1.0.0+0123456.");
 

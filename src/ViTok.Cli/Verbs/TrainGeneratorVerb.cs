@@ -20,25 +20,19 @@ public sealed class TrainGeneratorVerb : IVerb
     readonly Option<string> _out = new("--out") { Description = "Run folder: latents.safetensors (the cache), checkpoints, history.jsonl, generator.safetensors.", Required = true };
     readonly Option<string> _size = new("--size") { Description = "DiT size: N, T (CPU sizes), S, B, L, XL (DiT paper).", DefaultValueFactory = _ => DiTConfig.Defaults.Size };
     readonly Option<string> _objective = new("--objective") { Description = "ddpm (the paper's: noise prediction, learned variance, 1000 steps) or flow (flow matching, velocity).", DefaultValueFactory = _ => ObjectiveName(DiTConfig.Defaults.Objective) };
-    readonly Option<long> _steps = new("--steps") { Description = "Optimiser steps.", DefaultValueFactory = _ => GeneratorTrainingOptions.Defaults.Steps };
-    readonly Option<int> _batch = new("--batch") { Description = "Latents per step.", DefaultValueFactory = _ => GeneratorTrainingOptions.Defaults.BatchSize };
-    readonly Option<double> _lr = new("--lr") { Description = "Peak learning rate (DiT: 1e-4, constant).", DefaultValueFactory = _ => GeneratorTrainingOptions.Defaults.LearningRate };
+    readonly SteppedTrainingOptionSet _training = new(new GeneratorTrainingOptions(), "Latents",
+        "Peak learning rate (DiT: 1e-4, constant).", "Seed of initialisation, latent order and noise.");
     readonly Option<double> _warmup = new("--warmup") { Description = "Warm-up as a fraction of the steps (DiT: 0).", DefaultValueFactory = _ => GeneratorTrainingOptions.Defaults.WarmupFraction };
     readonly Option<double> _floor = new("--lr-floor") { Description = "Cosine decay to this fraction of the peak; 1 keeps it constant (DiT).", DefaultValueFactory = _ => GeneratorTrainingOptions.Defaults.LearningRateFloor };
-    readonly Option<double> _ema = new("--ema") { Description = "EMA decay.", DefaultValueFactory = _ => GeneratorTrainingOptions.Defaults.EmaDecay };
     readonly Option<double> _dropout = new("--class-dropout") { Description = "Probability of training on the null class (classifier-free guidance).", DefaultValueFactory = _ => DiTConfig.Defaults.ClassDropout };
-    readonly Option<long> _seed = new("--seed") { Description = "Seed of initialisation, latent order and noise.", DefaultValueFactory = _ => GeneratorTrainingOptions.Defaults.Seed };
-    readonly Option<bool> _resume = new("--resume") { Description = "Continue from the newest checkpoint in --out." };
-    readonly Option<bool> _forceOptions = new("--force-options") { Description = "With --resume: accept a checkpoint written with other options (seed, batch, learning rate...) or other --data, which is otherwise refused naming each change." };
-    readonly Option<int> _checkpointEvery = new("--checkpoint-every") { Description = "Steps between checkpoints.", DefaultValueFactory = _ => GeneratorTrainingOptions.Defaults.CheckpointEvery };
-    readonly Option<int> _logEvery = new("--log-every") { Description = "Steps between progress lines (and history.jsonl rows).", DefaultValueFactory = _ => GeneratorTrainingOptions.Defaults.LogEvery };
     readonly Option<int> _workers = new("--workers") { Description = "Background decoding workers while the latents are computed.", DefaultValueFactory = _ => GeneratorTrainingRecipe.Defaults.Workers };
 
     public Command Create()
     {
         var command = new Command("train-generator", "Train a class-conditional DiT on a tokenizer's latents (computed once and cached in --out).");
-        foreach (var o in new Option[] { _tokenizer, _data, _out, _size, _objective, _steps, _batch, _lr, _warmup, _floor, _ema, _dropout, _seed, _resume, _forceOptions, _checkpointEvery, _logEvery, _workers })
+        foreach (var o in new Option[] { _tokenizer, _data, _out, _size, _objective, _warmup, _floor, _dropout, _workers })
             command.Options.Add(o);
+        _training.AddTo(command);
         _compute.AddTo(command);
         return command;
     }
@@ -47,7 +41,7 @@ public sealed class TrainGeneratorVerb : IVerb
     {
         string tokenizerPath = parse.GetValue(_tokenizer)!;
         string folder = OutputPaths.RequireFolder("--out", parse.GetValue(_out)!);
-        bool resume = parse.GetValue(_resume);
+        bool resume = _training.Resume(parse);
         RunFolders.RequireNoRun("--out", folder, resume);     // before anything is read or written
         if (!File.Exists(tokenizerPath)) throw new UsageException($"--tokenizer: file '{tokenizerPath}' does not exist.");
         var objective = parse.GetValue(_objective) switch
@@ -56,12 +50,10 @@ public sealed class TrainGeneratorVerb : IVerb
             var name when name == ObjectiveName(DiffusionObjective.FlowMatching) => DiffusionObjective.FlowMatching,
             var other => throw new UsageException($"--objective: '{other}' is not valid; use ddpm or flow."),
         };
-        var options = new GeneratorTrainingOptions
+        var options = _training.Apply(parse, new GeneratorTrainingOptions
         {
-            Steps = parse.GetValue(_steps), BatchSize = parse.GetValue(_batch), LearningRate = parse.GetValue(_lr), WarmupFraction = parse.GetValue(_warmup),
-            LearningRateFloor = parse.GetValue(_floor), EmaDecay = parse.GetValue(_ema), Seed = parse.GetValue(_seed),
-            CheckpointEvery = parse.GetValue(_checkpointEvery), LogEvery = parse.GetValue(_logEvery), ResumeWithChangedOptions = parse.GetValue(_forceOptions),
-        };
+            WarmupFraction = parse.GetValue(_warmup), LearningRateFloor = parse.GetValue(_floor),
+        });
         try { options.Validate(); }
         catch (ArgumentException e) { throw new UsageException(e.Message); }
         int workers = parse.GetValue(_workers);

@@ -15,23 +15,16 @@ public sealed class TrainVerb : IVerb
     readonly Option<string> _data = new("--data") { Description = "Training data. " + DataOptions.SourceHelp, Required = true };
     readonly Option<string?> _evalData = new("--eval-data") { Description = $"Held-out data for evaluation (default: the last {TokenizerTrainingRecipe.Defaults.HeldOutFraction:0.##%} of a seeded permutation of --data, which training then does not see)." };
     readonly Option<string> _out = new("--out") { Description = "Run folder: checkpoints, history.jsonl, tokenizer.safetensors.", Required = true };
-    readonly Option<long> _steps = new("--steps") { Description = "Optimiser steps.", DefaultValueFactory = _ => TokenizerTrainingOptions.Defaults.Steps };
-    readonly Option<int> _batch = new("--batch") { Description = "Clips per step.", DefaultValueFactory = _ => TokenizerTrainingOptions.Defaults.BatchSize };
-    readonly Option<double> _lr = new("--lr") { Description = "Peak learning rate (paper 1e-4 at batch 256; small CPU runs: ~1e-3).", DefaultValueFactory = _ => TokenizerTrainingOptions.Defaults.LearningRate };
+    readonly SteppedTrainingOptionSet _training = new(new TokenizerTrainingOptions(), "Clips",
+        "Peak learning rate (paper 1e-4 at batch 256; small CPU runs: ~1e-3).", "Seed of initialisation, data order and noise.");
     readonly Option<int> _stage = new("--stage") { Description = "1: MSE + KL + perceptual; 2: decoder fine-tuning with a GAN (needs --from).", DefaultValueFactory = _ => TokenizerTrainingOptions.Defaults.Stage };
     readonly Option<string?> _from = new("--from") { Description = "Stage 2: the stage-1 tokenizer file (tokenizer.safetensors) to start from." };
-    readonly Option<bool> _forceOptions = new("--force-options") { Description = "With --resume: accept a checkpoint written with other options (seed, batch, learning rate, loss weights...) or other --data, which is otherwise refused naming each change." };
-    readonly Option<bool> _resume = new("--resume") { Description = "Continue from the newest checkpoint in --out." };
     readonly Option<bool> _bf16 = new("--bf16") { Description = "bfloat16 matrix products with fp32 weights (faster on AVX512-BF16 CPUs)." };
     readonly Option<double> _perceptual = new("--perceptual-weight") { Description = "ResNet18 perceptual loss weight (paper: 1.0; 0 turns it off).", DefaultValueFactory = _ => TokenizerTrainingOptions.Defaults.PerceptualWeight };
     readonly Option<double> _kl = new("--kl-weight") { Description = "KL weight beta.", DefaultValueFactory = _ => TokenizerTrainingOptions.Defaults.KlWeight };
     readonly Option<double> _l1 = new("--l1-weight") { Description = "L1 weight (the authors' code adds a small one).", DefaultValueFactory = _ => TokenizerTrainingOptions.Defaults.L1Weight };
     readonly Option<double> _gan = new("--gan-weight") { Description = "Stage 2 GAN weight.", DefaultValueFactory = _ => TokenizerTrainingOptions.Defaults.GanWeight };
-    readonly Option<double> _ema = new("--ema") { Description = "EMA decay.", DefaultValueFactory = _ => TokenizerTrainingOptions.Defaults.EmaDecay };
-    readonly Option<long> _seed = new("--seed") { Description = "Seed of initialisation, data order and noise.", DefaultValueFactory = _ => TokenizerTrainingOptions.Defaults.Seed };
-    readonly Option<int> _checkpointEvery = new("--checkpoint-every") { Description = "Steps between checkpoints.", DefaultValueFactory = _ => TokenizerTrainingOptions.Defaults.CheckpointEvery };
     readonly Option<int> _evalEvery = new("--eval-every") { Description = "Steps between evaluations.", DefaultValueFactory = _ => TokenizerTrainingOptions.Defaults.EvalEvery };
-    readonly Option<int> _logEvery = new("--log-every") { Description = "Steps between progress lines (and history.jsonl rows).", DefaultValueFactory = _ => TokenizerTrainingOptions.Defaults.LogEvery };
     readonly Option<int> _evalItems = new("--eval-items") { Description = "Held-out clips per evaluation; 0 turns evaluation off (without --eval-data the held-out part of --data is still kept out of training, so the training data does not depend on this option).", DefaultValueFactory = _ => TokenizerTrainingOptions.Defaults.EvalItems };
     readonly Option<bool> _noFd = new("--no-fd") { Description = "Skip the FD-ResNet18 part of evaluation (faster)." };
     readonly Option<int> _workers = new("--workers") { Description = "Background decoding workers.", DefaultValueFactory = _ => TokenizerTrainingRecipe.Defaults.Workers };
@@ -41,9 +34,9 @@ public sealed class TrainVerb : IVerb
     {
         var command = new Command("train", "Train a ViTok tokenizer (stage 1, or stage 2 with --stage 2 --from FILE).");
         _variant.AddTo(command);
-        foreach (var o in new Option[] { _data, _evalData, _out, _steps, _batch, _lr, _stage, _from, _resume, _forceOptions, _bf16, _perceptual, _kl, _l1, _gan, _ema, _seed,
-                     _checkpointEvery, _evalEvery, _logEvery, _evalItems, _noFd, _workers, _skipBad })
+        foreach (var o in new Option[] { _data, _evalData, _out, _stage, _from, _bf16, _perceptual, _kl, _l1, _gan, _evalEvery, _evalItems, _noFd, _workers, _skipBad })
             command.Options.Add(o);
+        _training.AddTo(command);
         _compute.AddTo(command);
         return command;
     }
@@ -52,17 +45,15 @@ public sealed class TrainVerb : IVerb
     {
         var config = _variant.Read(parse);
         string folder = OutputPaths.RequireFolder("--out", parse.GetValue(_out)!);
-        bool resume = parse.GetValue(_resume);
+        bool resume = _training.Resume(parse);
         RunFolders.RequireNoRun("--out", folder, resume);     // before anything is read or written
         if (parse.GetValue(_evalItems) < 0) throw new UsageException($"--eval-items: {parse.GetValue(_evalItems)} must not be negative (0 turns evaluation off).");
-        var options = new TokenizerTrainingOptions
+        var options = _training.Apply(parse, new TokenizerTrainingOptions
         {
-            Stage = parse.GetValue(_stage), Steps = parse.GetValue(_steps), BatchSize = parse.GetValue(_batch), LearningRate = parse.GetValue(_lr),
-            Bf16 = parse.GetValue(_bf16), PerceptualWeight = parse.GetValue(_perceptual), KlWeight = parse.GetValue(_kl), L1Weight = parse.GetValue(_l1),
-            GanWeight = parse.GetValue(_gan), EmaDecay = parse.GetValue(_ema), Seed = parse.GetValue(_seed),
-            CheckpointEvery = parse.GetValue(_checkpointEvery), EvalEvery = parse.GetValue(_evalEvery), EvalItems = parse.GetValue(_evalItems), LogEvery = parse.GetValue(_logEvery),
-            SkipBadItems = parse.GetValue(_skipBad), ResumeWithChangedOptions = parse.GetValue(_forceOptions),
-        };
+            Stage = parse.GetValue(_stage), Bf16 = parse.GetValue(_bf16), PerceptualWeight = parse.GetValue(_perceptual), KlWeight = parse.GetValue(_kl),
+            L1Weight = parse.GetValue(_l1), GanWeight = parse.GetValue(_gan), EvalEvery = parse.GetValue(_evalEvery), EvalItems = parse.GetValue(_evalItems),
+            SkipBadItems = parse.GetValue(_skipBad),
+        });
         try { options.Validate(); }
         catch (ArgumentException e) { throw new UsageException(e.Message); }
         bool evaluate = options.EvalItems > 0;

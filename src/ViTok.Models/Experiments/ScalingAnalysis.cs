@@ -187,23 +187,40 @@ public static class ScalingAnalysis
     }
 
     /// <summary>
-    /// Finding 5: along more perceptual weight and then a stage-2 GAN, PSNR should fall while FD falls. Reproduced
-    /// when the run with the most perceptual/GAN weight has both lower PSNR and lower FD-ResNet18 than the plain MSE
-    /// run and the rank correlation between PSNR and FD over all runs is positive (both fall together); partly when
-    /// only the end points agree.
+    /// Finding 5, on configuration means over seeds (docs/sweeps.md, "Decision rules"): from the plain MSE configuration
+    /// to the one with the most perceptual and GAN weight, PSNR changes by dP and FD-ResNet18 by dF; u_P and u_F are
+    /// sd x sqrt(2 / n) from each metric's seed spread pooled over the loss runs. Reproduced when dP &lt; -2u_P and
+    /// dF &lt; -2u_F (both fall beyond seed noise); not reproduced when dF &gt; 2u_F (FD rises with the weight). Otherwise,
+    /// or with no configuration at two seeds, inconclusive. The rank correlation of PSNR and FD over all configurations
+    /// is reported, not judged.
     /// </summary>
-    public static Verdict LossTradeOff(IReadOnlyList<JsonObject> rows, JsonObject? plain, JsonObject? strongest)
+    public static Verdict LossTradeOff(IReadOnlyList<JsonObject> rows, string plain, string strongest)
     {
         var measured = rows.Where(r => SweepResults.Number(r, "fd_resnet18") is not null).ToList();
-        if (measured.Count < 4 || plain is null || strongest is null)
-            return new Verdict(Outcome.Pending, $"{measured.Count} run(s) with FD so far; needs at least 4, including the plain and the strongest run.");
-        double dPsnr = Value(strongest, "psnr") - Value(plain, "psnr"), dFd = Value(strongest, "fd_resnet18") - Value(plain, "fd_resnet18");
-        double rho = Spearman(measured.Select(r => Value(r, "psnr")).ToList(), measured.Select(r => Value(r, "fd_resnet18")).ToList());
-        string sentence = $"from {plain["name"]} to {strongest["name"]}: PSNR {dPsnr:+0.00;-0.00} dB, FD-ResNet18 {dFd:+0.0;-0.0}; " +
-                          $"rank correlation of PSNR and FD over {measured.Count} runs {rho:+0.00;-0.00} (positive: they fall together).";
-        bool ends = dPsnr < 0 && dFd < 0;
-        return new Verdict(ends && rho > 0 ? Outcome.Reproduced : ends ? Outcome.Partly : Outcome.NotReproduced, sentence);
+        var means = SeedMeans(measured);
+        var plainMean = means.FirstOrDefault(r => (string?)r["name"] == plain);
+        var strongestMean = means.FirstOrDefault(r => (string?)r["name"] == strongest);
+        if (means.Count < 4 || plainMean is null || strongestMean is null)
+            return new Verdict(Outcome.Pending, $"{means.Count} configuration(s) with FD so far; needs at least 4, including {plain} and {strongest}.");
+        foreach (var mean in means)
+            mean["fd_resnet18"] = measured.Where(r => Configuration(r) == (string)mean["name"]!).Average(r => Value(r, "fd_resnet18"));
+        double dPsnr = Value(strongestMean, "psnr") - Value(plainMean, "psnr"), dFd = Value(strongestMean, "fd_resnet18") - Value(plainMean, "fd_resnet18");
+        double rho = Spearman(means.Select(r => Value(r, "psnr")).ToList(), means.Select(r => Value(r, "fd_resnet18")).ToList());
+        var psnrSeeds = SeedSpread(measured);
+        var fdSeeds = SeedSpread(measured, "fd_resnet18");
+        string sentence = $"from {plain} to {strongest}: PSNR {dPsnr:+0.00;-0.00} dB, FD-ResNet18 {dFd:+0.0;-0.0}; " +
+                          $"rank correlation of PSNR and FD over {means.Count} configurations {rho:+0.00;-0.00} (positive: they fall together)" +
+                          (psnrSeeds is { } p && fdSeeds is { } f
+                              ? $"; seed spread {p.Sd:F2} dB and {f.Sd:F1} FD ({p.Configurations} configurations), so 2u = {2 * Noise(p):F2} dB and {2 * Noise(f):F1}."
+                              : "; one seed per configuration, so no noise estimate.");
+        if (psnrSeeds is not { } ps || fdSeeds is not { } fs) return new Verdict(Outcome.Inconclusive, sentence);
+        double uP = Noise(ps), uF = Noise(fs);
+        if (dPsnr < -2 * uP && dFd < -2 * uF) return new Verdict(Outcome.Reproduced, sentence);
+        return new Verdict(dFd > 2 * uF ? Outcome.NotReproduced : Outcome.Inconclusive, sentence);
     }
+
+    /// <summary>u = sd x sqrt(2 / n): the noise of a difference of two means of n seeds.</summary>
+    static double Noise((double Sd, int Configurations, double SeedsPerConfiguration) spread) => spread.Sd * Math.Sqrt(2 / spread.SeedsPerConfiguration);
 
     /// <summary>
     /// Finding 2: reconstruction improves with c while generation has an optimum. Reproduced when generation FD-clf is

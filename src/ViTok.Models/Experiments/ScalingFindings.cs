@@ -55,7 +55,7 @@ public sealed class ScalingFindings
 
     /// <summary>The Fashion-MNIST rows of one configuration: the run and its seed runs (NAME.s1, NAME.s2).</summary>
     List<JsonObject> SeedRows(string configuration) => FashionMnist.Rows.Where(r => ScalingAnalysis.Configuration(r) == configuration).ToList();
-    public Verdict LossTradeOff => WithoutSeeds(ScalingAnalysis.LossTradeOff(LossRows, FashionMnist.Find(PlainLossRun), FashionMnist.Find(StrongestLossRun)), LossRows);
+    public Verdict LossTradeOff => ScalingAnalysis.LossTradeOff(LossRows, PlainLossRun, StrongestLossRun);
 
     /// <summary>
     /// The decision rules (docs/sweeps.md) judge in units of the seed spread: a finding none of whose configurations

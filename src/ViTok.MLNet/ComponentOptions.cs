@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace ViTok.MLNet;
 
 /// <summary>
@@ -26,6 +28,7 @@ public abstract class ComponentOptions
     internal T Snapshot<T>() where T : ComponentOptions => (T)MemberwiseClone();
 
     /// <summary>"cpu", "cuda" or "cuda:N". Default null: MLContext.GpuDeviceId (cuda:N) when set, else cpu.</summary>
+    [JsonIgnore]   // not saved: a loaded pipeline runs where it is loaded
     public string? Device { get; set; }
 
     /// <summary>

@@ -187,7 +187,7 @@ public sealed class ModelLifetimeTests
             var entry = zip.Entries.Single(e => e.Name == "ViTok.json");
             JsonObject manifest;
             using (var r = new StreamReader(entry.Open())) manifest = JsonNode.Parse(r.ReadToEnd())!.AsObject();
-            manifest["Device"] = "cuda:0";
+            manifest["Options"]!["Device"] = "cuda:0";   // older formats had it at the top level; neither is read
             entry.Delete();
             using var w = new StreamWriter(zip.CreateEntry(entry.FullName).Open());
             w.Write(manifest.ToJsonString());

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using ViTok.Models.Tokenizer;
 
 namespace ViTok.MLNet;
@@ -13,9 +14,11 @@ public sealed class DecodeLatentsOptions : ComponentOptions
 
     /// <summary>Tokenizer safetensors file, or a ViTok-v2 checkpoint folder (decoder.safetensors; the latent column's
     /// Rows/Cols/Height/Width columns give each image's size). Either this or <see cref="Tokenizer"/>.</summary>
+    [JsonIgnore]   // not saved: the model bytes are stored beside the options
     public string? TokenizerPath { get; set; }
 
     /// <summary>A tokenizer already in memory. Each fitted transformer gets its own copy of its weights; the model stays yours to dispose.</summary>
+    [JsonIgnore]   // not saved: the model bytes are stored beside the options
     public ViTokAutoEncoder? Tokenizer { get; set; }
 
     /// <summary>What to produce: an MLImage (default; images only) or a float pixel vector ([3, H, W] for images, [3, T, H, W] for clips).</summary>

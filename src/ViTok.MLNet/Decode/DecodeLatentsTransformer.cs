@@ -35,38 +35,13 @@ public sealed class DecodeLatentsTransformer : ViTokTransformer
     public TokenizerShape Tokenizer => _tokenizer.Info;
 
     private protected override BatchedMapping Mapping => _mapping;
-    private protected override ComponentManifest Manifest => new()
-    {
-        Kind = ComponentManifest.DecodeKind,
-        OutputColumn = _options.OutputColumnName,
-        InputColumn = _mapping.InputColumn,
-        BatchSize = _options.BatchSize,
-        Threads = _options.Threads,
-        Precision = _options.Precision.ToString(),
-        PixelScale = _options.PixelScale,
-        PixelOffset = _options.PixelOffset,
-        DecodeOutput = _options.Output.ToString(),
-        ClampPixels = _options.ClampPixels,
-        Format = _tokenizer.Format,
-    };
+    private protected override ComponentManifest Manifest => ComponentManifest.Of(ComponentManifest.DecodeKind, _options, _tokenizer.Format);
 
     /// <summary>The transformer a saved pipeline describes, on <paramref name="device"/> (null: the loading MLContext's).</summary>
-    internal static DecodeLatentsTransformer FromManifest(CatalogHost host, ComponentManifest m, byte[] weights, string name, string? device)
+    internal static DecodeLatentsTransformer FromManifest(CatalogHost host, ComponentManifest m, byte[] weights, string name, string? device, int? threads)
     {
-        var options = new DecodeLatentsOptions
-        {
-            OutputColumnName = m.OutputColumn,
-            InputColumnName = m.InputColumn,
-            BatchSize = m.BatchSize,
-            Device = device,
-            Threads = m.Threads,
-            Precision = Enum.Parse<InferencePrecision>(m.Precision),
-            PixelScale = m.PixelScale,
-            PixelOffset = m.PixelOffset,
-            Output = Enum.Parse<DecodedOutput>(m.DecodeOutput),
-            ClampPixels = m.ClampPixels,
-        };
-        var tokenizer = ModelHandles.Tokenizer(host, new TokenizerSource(weights, name, m.WeightFormat), TokenizerHalf.Decoder, device, m.Threads, options.Precision);
+        var options = m.ReadOptions<DecodeLatentsOptions>(device, threads);
+        var tokenizer = ModelHandles.Tokenizer(host, new TokenizerSource(weights, name, m.WeightFormat), TokenizerHalf.Decoder, device, options.Threads, options.Precision);
         return Owning(tokenizer, () => new DecodeLatentsTransformer(options, tokenizer));
     }
 }

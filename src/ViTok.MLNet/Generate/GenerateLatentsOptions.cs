@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using ViTok.Models.Generation;
 using ViTok.Models.Recipes;
 
@@ -14,6 +15,7 @@ public sealed class GenerateLatentsOptions : ComponentOptions
     public string OutputColumnName { get; set; } = "";
 
     /// <summary>Generator safetensors file (generator.safetensors of `vitok train-generator` or TrainGenerator). Required.</summary>
+    [JsonIgnore]   // not saved: the model bytes are stored beside the options
     public string? GeneratorPath { get; set; }
 
     /// <summary>

@@ -46,45 +46,22 @@ public sealed class GenerateLatentsTransformer : ViTokTransformer
 
     private protected override BatchedMapping Mapping => _mapping;
 
-    private protected override ComponentManifest Manifest => new()
+    /// <summary>The options with the number of steps resolved, so a saved pipeline samples as this one does.</summary>
+    private protected override ComponentManifest Manifest
     {
-        Kind = ComponentManifest.GenerateKind,
-        OutputColumn = _options.OutputColumnName,
-        InputColumn = _options.LabelColumnName,
-        SeedColumn = _options.SeedColumnName,
-        BatchSize = _options.BatchSize,
-        Threads = _options.Threads,
-        Seed = _options.Seed,
-        Layout = _options.Layout.ToString(),
-        Sampler = _options.Sampler?.ToString(),
-        Steps = _mapping.Sampling.Steps,                // resolved: a saved pipeline samples as this one does
-        GuidanceScale = _options.GuidanceScale,
-        GuidanceFrom = _options.GuidanceFrom,
-        GuidanceTo = _options.GuidanceTo,
-        Eta = _options.Eta,
-    };
+        get
+        {
+            var saved = _options.Snapshot<GenerateLatentsOptions>();
+            saved.Steps = _mapping.Sampling.Steps;
+            return ComponentManifest.Of(ComponentManifest.GenerateKind, saved);
+        }
+    }
 
     /// <summary>The transformer a saved pipeline describes, on <paramref name="device"/> (null: the loading MLContext's).</summary>
-    internal static GenerateLatentsTransformer FromManifest(CatalogHost host, ComponentManifest m, byte[] weights, string name, string? device)
+    internal static GenerateLatentsTransformer FromManifest(CatalogHost host, ComponentManifest m, byte[] weights, string name, string? device, int? threads)
     {
-        var options = new GenerateLatentsOptions
-        {
-            OutputColumnName = m.OutputColumn,
-            LabelColumnName = m.InputColumn,
-            SeedColumnName = m.SeedColumn,
-            BatchSize = m.BatchSize,
-            Device = device,
-            Threads = m.Threads,
-            Seed = m.Seed,
-            Layout = Enum.Parse<LatentLayout>(m.Layout),
-            Sampler = m.Sampler is null ? null : Enum.Parse<Sampler>(m.Sampler),
-            Steps = m.Steps,
-            GuidanceScale = m.GuidanceScale,
-            GuidanceFrom = m.GuidanceFrom,
-            GuidanceTo = m.GuidanceTo,
-            Eta = m.Eta,
-        };
-        var generator = ModelHandles.Generator(host, weights, name, device, m.Threads);
+        var options = m.ReadOptions<GenerateLatentsOptions>(device, threads);
+        var generator = ModelHandles.Generator(host, weights, name, device, options.Threads);
         return Owning(generator, () => new GenerateLatentsTransformer(options, generator));
     }
 }

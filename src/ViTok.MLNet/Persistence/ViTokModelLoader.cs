@@ -64,7 +64,6 @@ public static class ViTokModelLoader
                 string json;
                 using (var r = new StreamReader(manifestEntry.Open())) json = r.ReadToEnd();
                 var manifest = ComponentManifest.FromJson(json, $"{where}: {manifestEntry.FullName}");
-                if (threads is int t) manifest = manifest with { Threads = t };
                 var weights = ReadWeights(weightsEntry, where);
                 var host = CatalogHost.Of(mlContext);
                 string name = $"{weightsEntry.FullName} (in the model)";
@@ -72,9 +71,9 @@ public static class ViTokModelLoader
                 {
                     components.Enqueue(manifest.Kind switch
                     {
-                        ComponentManifest.TokenizeKind => TokenizeImagesTransformer.FromManifest(host, manifest, weights, name, device),
-                        ComponentManifest.DecodeKind => DecodeLatentsTransformer.FromManifest(host, manifest, weights, name, device),
-                        ComponentManifest.GenerateKind => GenerateLatentsTransformer.FromManifest(host, manifest, weights, name, device),
+                        ComponentManifest.TokenizeKind => TokenizeImagesTransformer.FromManifest(host, manifest, weights, name, device, threads),
+                        ComponentManifest.DecodeKind => DecodeLatentsTransformer.FromManifest(host, manifest, weights, name, device, threads),
+                        ComponentManifest.GenerateKind => GenerateLatentsTransformer.FromManifest(host, manifest, weights, name, device, threads),
                         _ => throw new InvalidDataException($"names an unknown ViTok component '{manifest.Kind}'."),
                     });
                 }

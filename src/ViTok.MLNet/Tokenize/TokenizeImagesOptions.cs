@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using ViTok.Models.Tokenizer;
 
 namespace ViTok.MLNet;
@@ -14,10 +15,12 @@ public sealed class TokenizeImagesOptions : ComponentOptions
 
     /// <summary>Tokenizer safetensors file (for example models/vitok-fmnist-n8-c8.safetensors), or a ViTok-v2 checkpoint folder
     /// (encoder.safetensors; see docs/vitok-v2.md). Either this or <see cref="Tokenizer"/>.</summary>
+    [JsonIgnore]   // not saved: the model bytes are stored beside the options
     public string? TokenizerPath { get; set; }
 
     /// <summary>A tokenizer already in memory. Each fitted transformer gets its own copy of its weights (on its device and
     /// precision); the model stays yours to dispose.</summary>
+    [JsonIgnore]   // not saved: the model bytes are stored beside the options
     public ViTokAutoEncoder? Tokenizer { get; set; }
 
     /// <summary>Posterior mean (default, deterministic) or a sample.</summary>

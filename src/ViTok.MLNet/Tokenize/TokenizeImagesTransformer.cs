@@ -38,44 +38,14 @@ public sealed class TokenizeImagesTransformer : ViTokTransformer
     public string InputColumnName => _mapping.InputColumn;
 
     private protected override BatchedMapping Mapping => _mapping;
-    private protected override ComponentManifest Manifest => new()
-    {
-        Kind = ComponentManifest.TokenizeKind,
-        OutputColumn = _options.OutputColumnName,
-        InputColumn = _mapping.InputColumn,
-        BatchSize = _options.BatchSize,
-        Threads = _options.Threads,
-        Precision = _options.Precision.ToString(),
-        Latent = _options.Latent.ToString(),
-        Seed = _options.Seed,
-        Layout = _options.Layout.ToString(),
-        PixelScale = _options.PixelScale,
-        PixelOffset = _options.PixelOffset,
-        Format = _tokenizer.Format,
-        MaxTokens = _options.MaxTokens,
-        ImageHeight = (_mapping as NativeSizeTokenizeMapping)?.FixedSize?.Height ?? 0,   // fixed-size mode of a native-resolution tokenizer
-        ImageWidth = (_mapping as NativeSizeTokenizeMapping)?.FixedSize?.Width ?? 0,
-    };
+    private protected override ComponentManifest Manifest =>
+        ComponentManifest.Of(ComponentManifest.TokenizeKind, _options, _tokenizer.Format, (_mapping as NativeSizeTokenizeMapping)?.FixedSize);
 
     /// <summary>The transformer a saved pipeline describes, on <paramref name="device"/> (null: the loading MLContext's).</summary>
-    internal static TokenizeImagesTransformer FromManifest(CatalogHost host, ComponentManifest m, byte[] weights, string name, string? device)
+    internal static TokenizeImagesTransformer FromManifest(CatalogHost host, ComponentManifest m, byte[] weights, string name, string? device, int? threads)
     {
-        var options = new TokenizeImagesOptions
-        {
-            OutputColumnName = m.OutputColumn,
-            InputColumnName = m.InputColumn,
-            BatchSize = m.BatchSize,
-            Device = device,
-            Threads = m.Threads,
-            Precision = Enum.Parse<InferencePrecision>(m.Precision),
-            Latent = Enum.Parse<LatentKind>(m.Latent),
-            Seed = m.Seed,
-            Layout = Enum.Parse<LatentLayout>(m.Layout),
-            PixelScale = m.PixelScale,
-            PixelOffset = m.PixelOffset,
-            MaxTokens = m.MaxTokens,
-        };
-        var tokenizer = ModelHandles.Tokenizer(host, new TokenizerSource(weights, name, m.WeightFormat), TokenizerHalf.Encoder, device, m.Threads, options.Precision);
-        return Owning(tokenizer, () => new TokenizeImagesTransformer(options, tokenizer, m.ImageHeight > 0 ? (m.ImageHeight, m.ImageWidth) : null));
+        var options = m.ReadOptions<TokenizeImagesOptions>(device, threads);
+        var tokenizer = ModelHandles.Tokenizer(host, new TokenizerSource(weights, name, m.WeightFormat), TokenizerHalf.Encoder, device, options.Threads, options.Precision);
+        return Owning(tokenizer, () => new TokenizeImagesTransformer(options, tokenizer, m.FixedImageSize));
     }
 }

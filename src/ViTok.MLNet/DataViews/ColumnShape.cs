@@ -6,9 +6,10 @@ namespace ViTok.MLNet.DataViews;
 /// <summary>
 /// A column's type as both of ML.NET's schema forms can state it, so that one validator per input kind serves an
 /// estimator (<see cref="SchemaShape"/>: no vector sizes) and a transformer (<see cref="DataViewSchema"/>: sizes known).
-/// <see cref="Size"/> is the vector length, 0 when it is unknown or variable.
+/// <see cref="Size"/> is the vector length, 0 when it is unknown or variable; <see cref="Dimensions"/> its shape where a
+/// <see cref="DataViewSchema"/> states one (ExtractPixels: [3, H, W]), else null.
 /// </summary>
-readonly record struct ColumnShape(string Name, DataViewType ItemType, SchemaShape.Column.VectorKind Kind, int Size, bool IsKey)
+readonly record struct ColumnShape(string Name, DataViewType ItemType, SchemaShape.Column.VectorKind Kind, int Size, bool IsKey, int[]? Dimensions = null)
 {
     public bool IsScalar => Kind == SchemaShape.Column.VectorKind.Scalar;
     public bool IsVector => !IsScalar;
@@ -20,7 +21,7 @@ readonly record struct ColumnShape(string Name, DataViewType ItemType, SchemaSha
     public static ColumnShape Of(DataViewSchema.Column column) => column.Type switch
     {
         VectorDataViewType v => new(column.Name, v.ItemType, v.IsKnownSize ? SchemaShape.Column.VectorKind.Vector : SchemaShape.Column.VectorKind.VariableVector,
-            v.IsKnownSize ? v.Size : 0, v.ItemType is KeyDataViewType),
+            v.IsKnownSize ? v.Size : 0, v.ItemType is KeyDataViewType, v.IsKnownSize ? v.Dimensions.ToArray() : null),
         var t => new(column.Name, t, SchemaShape.Column.VectorKind.Scalar, 0, t is KeyDataViewType),
     };
 

@@ -48,8 +48,8 @@ public sealed class TokenizeImagesEstimator : IEstimator<TokenizeImagesTransform
     {
         ArgumentNullException.ThrowIfNull(input);
         var shape = ModelHandles.Shape(_host, _options.TokenizerPath, _options.Tokenizer, TokenizerHalf.Encoder);
-        // A native-resolution tokenizer runs at a fixed size when the image column has a known size (ResizeImages), else at each image's own.
-        var fixedSize = shape.NativeResolution ? NativeSizeTokenizeMapping.Check(ColumnShape.Find(input.Schema, Input, "Input"), null) : null;
+        // A native-resolution tokenizer runs at a fixed size when the column states one (ResizeImages, ExtractPixels), else at each image's own.
+        var fixedSize = shape.NativeResolution ? NativeSizeTokenizeMapping.Check(ColumnShape.Find(input.Schema, Input, "Input"), null).Size : null;
         var tokenizer = ModelHandles.Tokenizer(_host, _options.TokenizerPath, _options.Tokenizer, TokenizerHalf.Encoder, _options.Device, _options.Threads, _options.Precision);
         return ViTokTransformer.Fitted(tokenizer, () => new TokenizeImagesTransformer(_options, tokenizer, fixedSize), input.Schema);
     }
@@ -62,7 +62,7 @@ public sealed class TokenizeImagesEstimator : IEstimator<TokenizeImagesTransform
         var shape = ModelHandles.Shape(_host, _options.TokenizerPath, _options.Tokenizer, TokenizerHalf.Encoder);
         if (shape.NativeResolution)
         {
-            bool fixedSize = NativeSizeTokenizeMapping.Check(column, null) is not null;   // else native size: one length per image
+            bool fixedSize = NativeSizeTokenizeMapping.IsFixedSize(NativeSizeTokenizeMapping.Check(column, null));   // else native size: one length per image
             var result = EstimatorChecks.With(inputSchema, MLNetInternals.Column(_options.OutputColumnName,
                 fixedSize ? SchemaShape.Column.VectorKind.Vector : SchemaShape.Column.VectorKind.VariableVector, NumberDataViewType.Single));
             foreach (var (name, type) in GridColumns.For(_options.OutputColumnName))

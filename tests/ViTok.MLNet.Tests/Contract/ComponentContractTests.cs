@@ -17,6 +17,13 @@ public sealed class ContractInput
     public float[] Latent { get; set; } = [];
     public string Label { get; set; } = "";
     public float Weight { get; set; }
+    /// <summary>A latent of the tiny ViTok-v2 tokenizer for a 32x32 image (4 x 4 tokens, c = 16) and its grid columns.</summary>
+    [VectorType(256)]
+    public float[] V2Latent { get; set; } = new float[256];
+    public int V2LatentRows { get; set; } = 4;
+    public int V2LatentCols { get; set; } = 4;
+    public int V2LatentHeight { get; set; } = 32;
+    public int V2LatentWidth { get; set; } = 32;
 
     /// <summary><paramref name="rows"/> rows of random 8-bit pixel values (seeded), class "a", zero latents; <paramref name="edit"/> may change row i's pixels.</summary>
     public static IDataView RandomPixels(Microsoft.ML.MLContext ml, int rows, int seed, Action<int, float[]>? edit = null)
@@ -36,6 +43,7 @@ public sealed class ContractWrongTypes
 {
     public string Pixels { get; set; } = "";
     public string Latent { get; set; } = "";
+    public string V2Latent { get; set; } = "";
     [VectorType(2)]
     public float[] Label { get; set; } = [];
 }
@@ -58,6 +66,8 @@ public sealed class ComponentContractTests
 {
     static TestData _data = null!;
     static string _generatorPath = null!;
+    /// <summary>The tiny ViTok-v2 checkpoint (a native-resolution tokenizer: stride 8, c = 16).</summary>
+    static string V2 => Path.Combine(AppContext.BaseDirectory, "Fixtures", "vitok-v2", "tiny");
 
     [ClassInitialize]
     public static void Init(TestContext _)
@@ -92,6 +102,12 @@ public sealed class ComponentContractTests
             { OutputColumnName = "Out", InputColumnName = "Latent", TokenizerPath = _data.TokenizerPath, BatchSize = 3, Output = DecodedOutput.PixelVector })),
         new("DecodeLatents (image)", "Latent", "Out", ml => ml.Transforms.DecodeLatents(new DecodeLatentsOptions
             { OutputColumnName = "Out", InputColumnName = "Latent", TokenizerPath = _data.TokenizerPath, BatchSize = 3 })),
+        new("TokenizeImages (native resolution)", "Pixels", "Out", ml => ml.Transforms.TokenizeImages(new TokenizeImagesOptions
+            { OutputColumnName = "Out", InputColumnName = "Pixels", TokenizerPath = V2, BatchSize = 3 })),
+        new("DecodeLatents (native resolution, pixels)", "V2Latent", "Out", ml => ml.Transforms.DecodeLatents(new DecodeLatentsOptions
+            { OutputColumnName = "Out", InputColumnName = "V2Latent", TokenizerPath = V2, BatchSize = 3, Output = DecodedOutput.PixelVector })),
+        new("DecodeLatents (native resolution, image)", "V2Latent", "Out", ml => ml.Transforms.DecodeLatents(new DecodeLatentsOptions
+            { OutputColumnName = "Out", InputColumnName = "V2Latent", TokenizerPath = V2, BatchSize = 3 })),
         new("GenerateLatents", "Label", "Out", ml => ml.Transforms.GenerateLatents(new GenerateLatentsOptions
             { OutputColumnName = "Out", LabelColumnName = "Label", GeneratorPath = _generatorPath, BatchSize = 3, Steps = 3 })),
         new("TrainTokenizer", "Pixels", "Out", ml => ml.Transforms.TrainTokenizer(new TrainTokenizerOptions
@@ -115,6 +131,7 @@ public sealed class ComponentContractTests
         {
             Pixels = Enumerable.Range(0, 3 * 32 * 32).Select(_ => (float)rng.Next(256)).ToArray(),
             Latent = Enumerable.Range(0, 64).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray(),
+            V2Latent = Enumerable.Range(0, 256).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray(),
             Label = i % 3 == 0 ? "b" : "a",
             Weight = i,
         }).ToArray());

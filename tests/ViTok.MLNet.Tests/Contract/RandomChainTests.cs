@@ -37,9 +37,14 @@ public sealed class RandomChainTests
         public override string ToString() => $"{Kind}({Input} -> {Output}, batch {BatchSize})";
     }
 
-    static List<Step> DrawChain(Random rng)
+    /// <summary>The tiny ViTok-v2 checkpoint (a native-resolution tokenizer).</summary>
+    static string NativeTokenizer => Path.Combine(AppContext.BaseDirectory, "Fixtures", "vitok-v2", "tiny");
+
+    /// <param name="native">A native-resolution tokenizer's chain: it also reads images of unknown size ("Raw", as
+    /// LoadImages gives them), and its decoded pixel vectors (one length per image) are not read again.</param>
+    static List<Step> DrawChain(Random rng, bool native = false)
     {
-        var images = new List<string> { "Image", "Pixels" };   // columns a tokenizer can read
+        var images = native ? new List<string> { "Image", "Pixels", "Raw" } : new List<string> { "Image", "Pixels" };   // columns a tokenizer can read
         var latents = new List<string>();
         var steps = new List<Step>();
         int length = rng.Next(2, 4);
@@ -51,7 +56,7 @@ public sealed class RandomChainTests
                 bool asImage = rng.Next(2) == 0;
                 string output = $"Decoded{k}";
                 steps.Add(new Step(asImage ? "DecodeImage" : "DecodeVector", latents[rng.Next(latents.Count)], output, batch));
-                images.Add(output);
+                if (asImage || !native) images.Add(output);
             }
             else
             {
@@ -63,9 +68,11 @@ public sealed class RandomChainTests
         return steps;
     }
 
-    static IEstimator<ITransformer> Build(MLContext ml, TestData data, IEnumerable<Step> steps)
+    static IEstimator<ITransformer> Build(MLContext ml, TestData data, IEnumerable<Step> steps, string? tokenizer = null)
     {
-        IEstimator<ITransformer> chain = ml.Transforms.LoadImages("Image", data.Folder, nameof(ContractRow.Path))
+        tokenizer ??= data.TokenizerPath;
+        IEstimator<ITransformer> chain = ml.Transforms.LoadImages("Raw", data.Folder, nameof(ContractRow.Path))
+            .Append(ml.Transforms.LoadImages("Image", data.Folder, nameof(ContractRow.Path)))
             .Append(ml.Transforms.ResizeImages("Image", 32, 32))
             .Append(ml.Transforms.ExtractPixels("Pixels", "Image"))
             .Append(ml.Transforms.Conversion.MapValueToKey("LabelKey", nameof(ContractRow.Label)));
@@ -74,11 +81,11 @@ public sealed class RandomChainTests
             {
                 "Tokenize" => (IEstimator<ITransformer>)ml.Transforms.TokenizeImages(new TokenizeImagesOptions
                 {
-                    OutputColumnName = step.Output, InputColumnName = step.Input, TokenizerPath = data.TokenizerPath, BatchSize = step.BatchSize,
+                    OutputColumnName = step.Output, InputColumnName = step.Input, TokenizerPath = tokenizer, BatchSize = step.BatchSize,
                 }),
                 _ => ml.Transforms.DecodeLatents(new DecodeLatentsOptions
                 {
-                    OutputColumnName = step.Output, InputColumnName = step.Input, TokenizerPath = data.TokenizerPath, BatchSize = step.BatchSize,
+                    OutputColumnName = step.Output, InputColumnName = step.Input, TokenizerPath = tokenizer, BatchSize = step.BatchSize,
                     Output = step.Kind == "DecodeImage" ? DecodedOutput.Image : DecodedOutput.PixelVector,
                 }),
             });
@@ -102,18 +109,26 @@ public sealed class RandomChainTests
 
     [TestMethod]
     [DataRow(1)] [DataRow(2)] [DataRow(3)] [DataRow(4)] [DataRow(5)] [DataRow(6)]
-    public void A_random_chain_matches_the_row_at_a_time_reference(int trial)
+    public void A_random_chain_matches_the_row_at_a_time_reference(int trial) => RandomChain(trial, native: false);
+
+    /// <summary>The same for the ViTok-v2 family: fixed-size and native-size latents with their grid columns.</summary>
+    [TestMethod]
+    [DataRow(1)] [DataRow(2)] [DataRow(3)] [DataRow(4)]
+    public void A_random_chain_of_a_native_resolution_tokenizer_matches_the_row_at_a_time_reference(int trial) => RandomChain(trial, native: true);
+
+    static void RandomChain(int trial, bool native)
     {
-        var rng = new Random(1000 + trial);
+        var rng = new Random((native ? 2000 : 1000) + trial);
         var data = rng.Next(2) == 0 ? _sameSize : _larger;
-        var steps = DrawChain(rng);
+        var steps = DrawChain(rng, native);
+        if (native && trial % 2 == 1) steps[0] = steps[0] with { Input = "Raw" };   // half the trials start at native size
         int count = rng.Next(9, 61);
         if (steps.All(s => count % s.BatchSize == 0)) count++;
-        string what = $"trial {trial} ({count} rows, {(data == _sameSize ? "32" : "40")} px): {string.Join(" | ", steps)}";
+        string what = $"{(native ? "native-resolution " : "")}trial {trial} ({count} rows, {(data == _sameSize ? "32" : "40")} px): {string.Join(" | ", steps)}";
 
         var ml = new MLContext(seed: 1);
         var input = ml.Data.LoadFromEnumerable(Rows(data, rng, count));
-        var model = Build(ml, data, steps).Fit(input);
+        var model = Build(ml, data, steps, native ? NativeTokenizer : null).Fit(input);
         try
         {
             var output = model.Transform(input);
@@ -145,7 +160,7 @@ public sealed class RandomChainTests
             foreach (var rows in parallel) RowValues.AssertSame(reference, rows, all, $"{what}, parallel cursor");
 
             // Saved and loaded again: the same values.
-            string zip = Path.Combine(data.Folder, $"chain-{trial}.zip");
+            string zip = Path.Combine(data.Folder, $"chain-{(native ? "native-" : "")}{trial}.zip");
             ml.Model.Save(model, input.Schema, zip);
             var loaded = ml.LoadWithViTok(zip, out _);
             try

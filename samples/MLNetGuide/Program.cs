@@ -109,9 +109,9 @@ static class Guide
     public static IDataView GuardedLoading(MLContext ml, IDataView files, string imageFolder, string tokenizerPath)
     {
         // <guarded-loading>
-        // Untrusted image files: read their bytes and let TokenizeImages decode them with the CLI's checks.
-        var latents = ml.Transforms.LoadRawImageBytes("Bytes", imageFolder, "Path")
-            .Append(ml.Transforms.TokenizeImages("Latent", tokenizerPath, "Bytes"))   // images of the tokenizer's size
+        // Untrusted image files: decoded with the CLI's checks, resized and centre-cropped to the tokenizer's 64 x 64.
+        var latents = ml.Transforms.ReadImages("Image", imageFolder, "Path", imageSize: 64)
+            .Append(ml.Transforms.TokenizeImages("Latent", tokenizerPath, "Image"))
             .Fit(files)
             .Transform(files);
         // </guarded-loading>

@@ -8,10 +8,10 @@ var mlContext = new MLContext();
 var photos = mlContext.Data.LoadFromEnumerable(
     Directory.GetFiles(folder, "*.jpg").Order().Select(f => new Photo { File = Path.GetFileName(f) }));
 
-// Load, resize to the tokenizer's 64x64, encode to 64 tokens x 8 channels, decode back to pixels.
+// Read (with the command line's guards against bad files), resize and crop to the tokenizer's 64x64, encode to
+// 64 tokens x 8 channels, decode back to pixels.
 string tokenizer = ViTokModels.Path(ViTokModels.PhotoTokenizer);
-var pipeline = mlContext.Transforms.LoadImages("Image", folder, nameof(Photo.File))
-    .Append(mlContext.Transforms.ResizeImages("Image", 64, 64))
+var pipeline = mlContext.Transforms.ReadImages("Image", folder, nameof(Photo.File), imageSize: 64)
     .Append(mlContext.Transforms.ExtractPixels("Pixels", "Image"))
     .Append(mlContext.Transforms.TokenizeImages("Latent", tokenizer, "Image"))
     .Append(mlContext.Transforms.DecodeLatents(new DecodeLatentsOptions

@@ -95,4 +95,25 @@ public static class ViTokCatalog
     /// </summary>
     public static TrainGeneratorEstimator TrainGenerator(this TransformsCatalog catalog, TrainGeneratorOptions options) =>
         new(Persistence.MLNetInternals.HostOf(catalog), options);
+
+    /// <summary>
+    /// Adds an image column read from image files with the decoder `vitok` uses and its guards (pixel limit before
+    /// decoding, file size before reading, truncated JPEGs and unknown formats refused naming the file), resized and
+    /// centre-cropped to <paramref name="imageSize"/>: the guarded alternative to LoadImages + ResizeImages.
+    /// </summary>
+    /// <param name="catalog">mlContext.Transforms.</param>
+    /// <param name="outputColumnName">The image column to add (MLImage).</param>
+    /// <param name="imageFolder">The folder the paths are relative to (null: as they are).</param>
+    /// <param name="inputColumnName">A text column of paths or a byte vector of encoded files; null means <paramref name="outputColumnName"/>.</param>
+    /// <param name="imageSize">Side of the square images given (the tokenizer's size); 0 keeps each image's own size (default <see cref="ReadImagesEstimator.Defaults.ImageSize"/>).</param>
+    public static ReadImagesEstimator ReadImages(this TransformsCatalog catalog, string outputColumnName, string? imageFolder, string? inputColumnName = null,
+        int imageSize = ReadImagesEstimator.Defaults.ImageSize) =>
+        catalog.ReadImages(new ReadImagesOptions { OutputColumnName = outputColumnName, ImageFolder = imageFolder, InputColumnName = inputColumnName, ImageSize = imageSize });
+
+    /// <summary>Adds an image column read with `vitok`'s guarded decoder; every option of <see cref="ReadImagesOptions"/>.</summary>
+    public static ReadImagesEstimator ReadImages(this TransformsCatalog catalog, ReadImagesOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return new(options);
+    }
 }

@@ -13,7 +13,7 @@ namespace ViTok.MLNet.Persistence;
 /// </summary>
 sealed record ComponentManifest
 {
-    public const string TokenizeKind = "tokenize-images", DecodeKind = "decode-latents", GenerateKind = "generate-latents";
+    public const string TokenizeKind = "tokenize-images", DecodeKind = "decode-latents", GenerateKind = "generate-latents", ReadImagesKind = "read-images";
 
     /// <summary>
     /// The manifest format this build writes and the newest it reads. 1: every zip written before the field existed;
@@ -28,8 +28,8 @@ sealed record ComponentManifest
     /// <summary>The tokenizer's weight format (<see cref="Models.Tokenizer.TokenizerFiles"/>: "vitok" or "vitok-v2"); null for a generator.</summary>
     public string? Format { get; init; }
 
-    /// <summary>The component's options (<see cref="TokenizeImagesOptions"/>, <see cref="DecodeLatentsOptions"/> or
-    /// <see cref="GenerateLatentsOptions"/>) as JSON, without the options that are not saved.</summary>
+    /// <summary>The component's options (<see cref="TokenizeImagesOptions"/>, <see cref="DecodeLatentsOptions"/>,
+    /// <see cref="GenerateLatentsOptions"/> or <see cref="ReadImagesOptions"/>) as JSON, without the options that are not saved.</summary>
     public required JsonObject Options { get; init; }
 
     /// <summary>A native-resolution tokenizer fitted on a column of one image size: that size (height, width); else null.</summary>
@@ -44,7 +44,7 @@ sealed record ComponentManifest
     internal static readonly JsonSerializerOptions Json = new() { WriteIndented = true, Converters = { new JsonStringEnumConverter() } };
 
     /// <summary>The manifest of a component of <paramref name="kind"/> made with <paramref name="options"/>.</summary>
-    public static ComponentManifest Of(string kind, ComponentOptions options, string? format = null, (int Height, int Width)? fixedSize = null) => new()
+    public static ComponentManifest Of(string kind, object options, string? format = null, (int Height, int Width)? fixedSize = null) => new()
     {
         Kind = kind,
         Format = format,
@@ -52,10 +52,13 @@ sealed record ComponentManifest
         FixedSize = fixedSize is var (h, w) ? [h, w] : null,
     };
 
-    /// <summary>The saved options, to run on <paramref name="device"/> with <paramref name="threads"/> (null: the saved count).</summary>
+    /// <summary>The saved options.</summary>
+    public T ReadOptions<T>() where T : class => Options.Deserialize<T>(Json) ?? throw new InvalidDataException($"its {Kind} options are empty.");
+
+    /// <summary>The saved options of a model component, to run on <paramref name="device"/> with <paramref name="threads"/> (null: the saved count).</summary>
     public T ReadOptions<T>(string? device, int? threads) where T : ComponentOptions
     {
-        var options = Options.Deserialize<T>(Json) ?? throw new InvalidDataException($"its {Kind} options are empty.");
+        var options = ReadOptions<T>();
         options.Device = device;
         if (threads is int t) options.Threads = t;
         return options;

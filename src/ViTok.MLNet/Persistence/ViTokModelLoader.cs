@@ -74,6 +74,7 @@ public static class ViTokModelLoader
                         ComponentManifest.TokenizeKind => TokenizeImagesTransformer.FromManifest(host, manifest, weights, name, device, threads),
                         ComponentManifest.DecodeKind => DecodeLatentsTransformer.FromManifest(host, manifest, weights, name, device, threads),
                         ComponentManifest.GenerateKind => GenerateLatentsTransformer.FromManifest(host, manifest, weights, name, device, threads),
+                        ComponentManifest.ReadImagesKind => ReadImagesTransformer.FromManifest(manifest),
                         _ => throw new InvalidDataException($"names an unknown ViTok component '{manifest.Kind}'."),
                     });
                 }

@@ -217,16 +217,14 @@ public sealed class ImageFolderSource : IKeyedClipSource
 
     static Configuration CreateConfiguration()
     {
-        // Configuration.Default's formats, in a manager of our own: Clone() shares the default's ImageFormatsManager, so
+        // The formats of Extensions, in a manager of our own: Clone() shares the default's ImageFormatsManager, so
         // setting the GIF decoder on a clone changed it for the whole process (every later Image.Load of a GIF read one frame).
+        // PBM/PPM, TGA and TIFF are left out: a PPM cut short decoded without complaint, its missing rows black.
         var config = new Configuration(
             new SixLabors.ImageSharp.Formats.Png.PngConfigurationModule(),
             new SixLabors.ImageSharp.Formats.Jpeg.JpegConfigurationModule(),
             new GifConfigurationModule(),
             new SixLabors.ImageSharp.Formats.Bmp.BmpConfigurationModule(),
-            new SixLabors.ImageSharp.Formats.Pbm.PbmConfigurationModule(),
-            new SixLabors.ImageSharp.Formats.Tga.TgaConfigurationModule(),
-            new SixLabors.ImageSharp.Formats.Tiff.TiffConfigurationModule(),
             new SixLabors.ImageSharp.Formats.Webp.WebpConfigurationModule());
         // An animated GIF is read as its first frame only: memory stays bounded by the pixel check above.
         config.ImageFormatsManager.SetDecoder(GifFormat.Instance, new GifDecoder { DecodingMode = FrameDecodingMode.First });

@@ -24,6 +24,8 @@ public sealed class ContractInput
     public int V2LatentCols { get; set; } = 4;
     public int V2LatentHeight { get; set; } = 32;
     public int V2LatentWidth { get; set; } = 32;
+    /// <summary>An image file of the test data's folder.</summary>
+    public string File { get; set; } = "";
 
     /// <summary><paramref name="rows"/> rows of random 8-bit pixel values (seeded), class "a", zero latents; <paramref name="edit"/> may change row i's pixels.</summary>
     public static IDataView RandomPixels(Microsoft.ML.MLContext ml, int rows, int seed, Action<int, float[]>? edit = null)
@@ -44,6 +46,8 @@ public sealed class ContractWrongTypes
     public string Pixels { get; set; } = "";
     public string Latent { get; set; } = "";
     public string V2Latent { get; set; } = "";
+    [VectorType(2)]
+    public float[] File { get; set; } = [];
     [VectorType(2)]
     public float[] Label { get; set; } = [];
 }
@@ -108,6 +112,8 @@ public sealed class ComponentContractTests
             { OutputColumnName = "Out", InputColumnName = "V2Latent", TokenizerPath = V2, BatchSize = 3, Output = DecodedOutput.PixelVector })),
         new("DecodeLatents (native resolution, image)", "V2Latent", "Out", ml => ml.Transforms.DecodeLatents(new DecodeLatentsOptions
             { OutputColumnName = "Out", InputColumnName = "V2Latent", TokenizerPath = V2, BatchSize = 3 })),
+        new("ReadImages", "File", "Out", ml => ml.Transforms.ReadImages("Out", _data.Folder, "File", imageSize: 16)),
+        new("ReadImages (own size)", "File", "Out", ml => ml.Transforms.ReadImages("Out", _data.Folder, "File")),
         new("GenerateLatents", "Label", "Out", ml => ml.Transforms.GenerateLatents(new GenerateLatentsOptions
             { OutputColumnName = "Out", LabelColumnName = "Label", GeneratorPath = _generatorPath, BatchSize = 3, Steps = 3 })),
         new("TrainTokenizer", "Pixels", "Out", ml => ml.Transforms.TrainTokenizer(new TrainTokenizerOptions
@@ -132,6 +138,7 @@ public sealed class ComponentContractTests
             Pixels = Enumerable.Range(0, 3 * 32 * 32).Select(_ => (float)rng.Next(256)).ToArray(),
             Latent = Enumerable.Range(0, 64).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray(),
             V2Latent = Enumerable.Range(0, 256).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray(),
+            File = _data.Rows[i % _data.Rows.Count].Path,
             Label = i % 3 == 0 ? "b" : "a",
             Weight = i,
         }).ToArray());
@@ -230,7 +237,7 @@ public sealed class ComponentContractTests
     public void A_mistyped_input_column_fails_at_fit_at_schema_and_at_transform_naming_it(Case c)
     {
         var ml = new MLContext(seed: 1);
-        var wrong = ml.Data.LoadFromEnumerable(new[] { new ContractWrongTypes { Pixels = "x", Latent = "y", Label = [1, 2] } });
+        var wrong = ml.Data.LoadFromEnumerable(new[] { new ContractWrongTypes { Pixels = "x", Latent = "y", Label = [1, 2], File = [1, 2] } });
         var estimator = c.Estimator(ml);
         var e = Assert.Throws<Exception>(() => estimator.GetOutputSchema(RowValues.ShapeOf(wrong.Schema)));
         StringAssert.Contains(e.Message, $"'{c.Input}'", $"{c}: GetOutputSchema");

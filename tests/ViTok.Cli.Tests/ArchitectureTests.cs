@@ -6,8 +6,8 @@ namespace ViTok.Cli.Tests;
 /// <summary>
 /// The layering of docs/architecture.md, checked on the sources' using directives and the projects' references: each
 /// assembly uses only the ones below it (Models, Data, Evaluation, Training, then MLNet and Experiments side by side
-/// on Training, Cli on top), nothing below MLNet knows ML.NET, the models need no package but TorchSharp, and the
-/// pretrained-models package holds no code of ours.
+/// on Training, Cli on top; Extensions.AI on Data), nothing but MLNet and Cli knows ML.NET, the models need no
+/// package but TorchSharp, and the pretrained-models package holds no code of ours.
 /// </summary>
 [TestClass]
 public sealed class ArchitectureTests
@@ -28,12 +28,13 @@ public sealed class ArchitectureTests
         ["ViTok.Evaluation"] = [.. Surfaces, .. TrainingNamespaces, .. ExperimentsNamespaces],
         ["ViTok.Training"] = [.. Surfaces, .. ExperimentsNamespaces],
         ["ViTok.Experiments"] = Surfaces,
+        ["ViTok.Extensions.AI"] = [.. Surfaces, .. EvaluationNamespaces, .. TrainingNamespaces, .. ExperimentsNamespaces],
         ["ViTok.MLNet"] = ["ViTok.Cli", .. ExperimentsNamespaces],
         ["ViTok.Models.Pretrained"] = ["ViTok.Models", "ViTok.MLNet", "ViTok.Cli", "TorchSharp", "Microsoft.ML"],
     };
 
     /// <summary>
-    /// Per library assembly below ML.NET, everything its project may reference: packages by id, projects by name.
+    /// Per library assembly without ML.NET, everything its project may reference: packages by id, projects by name.
     /// This is what a user who installs it gets besides the layers below: the models need TorchSharp only.
     /// </summary>
     public static readonly IReadOnlyDictionary<string, string[]> References = new Dictionary<string, string[]>
@@ -44,6 +45,7 @@ public sealed class ArchitectureTests
         ["ViTok.Evaluation"] = ["ViTok.Data", "SixLabors.ImageSharp", "Google.Protobuf", "Microsoft.ML.DnnImageFeaturizer.ResNet18", "Microsoft.ML.OnnxRuntime.Managed"],
         ["ViTok.Training"] = ["ViTok.Evaluation"],
         ["ViTok.Experiments"] = ["ViTok.Training"],
+        ["ViTok.Extensions.AI"] = ["ViTok.Data", "Microsoft.Extensions.AI.Abstractions"],
     };
 
     static readonly Regex Using = new(@"^\s*(?:global\s+)?using\s+(?:static\s+)?(?:\w+\s*=\s*)?([\w.]+)", RegexOptions.Compiled | RegexOptions.Multiline);
@@ -138,6 +140,8 @@ public sealed class ArchitectureTests
         Assert.HasCount(1, Violations("ViTok.Training", "using ViTok.Models.Experiments;"));
         Assert.HasCount(1, Violations("ViTok.Experiments", "using Microsoft.ML;"));
         Assert.HasCount(1, Violations("ViTok.MLNet", "using ViTok.Models.Benchmarks;"));
+        Assert.IsEmpty(Violations("ViTok.Extensions.AI", "using Microsoft.Extensions.AI;\nusing ViTok.Models.Clips;\nusing ViTok.Models.Tokenizer;"));
+        Assert.HasCount(2, Violations("ViTok.Extensions.AI", "using ViTok.Models.Onnx;\nusing Microsoft.ML;"));
     }
 
     [TestMethod]

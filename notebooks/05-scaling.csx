@@ -12,7 +12,7 @@
 // ```
 //
 // Each row carries its exact commands, parameters, GFLOPs, wall and CPU time. Verdicts are computed by
-// `ScalingAnalysis` (`src/ViTok.Models/Experiments`), whose rules and thresholds are written there; the paper's
+// `ScalingAnalysis` (`src/ViTok.Experiments/Experiments`), whose rules and thresholds are written there; the paper's
 // numbers come from `notebooks/sweeps/paper.json`, each cited to its figure. Runs not finished yet show as pending.
 // %%
 #load "setup.csx"

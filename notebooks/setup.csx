@@ -4,6 +4,10 @@
 // `display(...)` of one) becomes an image output. Paths are relative to notebooks/, the kernel's working folder.
 #r "../src/ViTok.Cli/bin/Release/net10.0/TorchSharp.dll"
 #r "../src/ViTok.Cli/bin/Release/net10.0/ViTok.Models.dll"
+#r "../src/ViTok.Cli/bin/Release/net10.0/ViTok.Data.dll"
+#r "../src/ViTok.Cli/bin/Release/net10.0/ViTok.Evaluation.dll"
+#r "../src/ViTok.Cli/bin/Release/net10.0/ViTok.Training.dll"
+#r "../src/ViTok.Cli/bin/Release/net10.0/ViTok.Experiments.dll"
 #r "../src/ViTok.Cli/bin/Release/net10.0/ViTok.MLNet.dll"
 #r "../src/ViTok.Cli/bin/Release/net10.0/Microsoft.ML.Core.dll"
 #r "../src/ViTok.Cli/bin/Release/net10.0/Microsoft.ML.Data.dll"

@@ -1,3 +1,4 @@
+using ViTok.Models.Clips;
 using ViTok.Models.Runtime;
 
 namespace ViTok.Models.Tests;
@@ -47,6 +48,18 @@ public sealed class AtomicFileTests
         StringAssert.Contains(e.Message, "unchanged");
         Assert.AreEqual("previous", File.ReadAllText(path));
         Assert.IsFalse(File.Exists(temp));
+        CollectionAssert.AreEqual(new[] { path }, Directory.GetFiles(_dir));
+    }
+
+    [TestMethod]
+    public void An_unreadable_input_is_rethrown_as_itself_not_as_a_failed_write()
+    {
+        string path = Target();
+        var bad = new BadItemException("/data/cat.png", "unreadable", new IOException("Input/output error"));
+        var e = Assert.ThrowsExactly<InvalidOperationException>(() => AtomicFile.Write(path, _ =>
+            throw new InvalidOperationException("Exception thrown in writing", bad)));   // as ML.NET wraps it
+        Assert.AreSame(bad, e.InnerException);
+        Assert.AreEqual("previous", File.ReadAllText(path));
         CollectionAssert.AreEqual(new[] { path }, Directory.GetFiles(_dir));
     }
 

@@ -46,7 +46,7 @@ static class NativeSizeReconstructCommand
             {
                 using var scope = NewDisposeScope();
                 var original = tensor(images[i].Pixels, [3, images[i].Height, images[i].Width]);
-                var output = ClipPixels.Clamp(tensor(decoded[i].Pixels, [3, decoded[i].Height, decoded[i].Width]));
+                var output = PixelRange.Clamp(tensor(decoded[i].Pixels, [3, decoded[i].Height, decoded[i].Width]));
                 string png = NativeSizeImages.PngName(chunk[i].Name);
                 foreach (var (dir, image) in new[] { (originals, original), (reconstructions, output) })
                 {

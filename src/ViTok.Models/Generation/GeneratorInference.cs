@@ -29,7 +29,7 @@ public sealed class GeneratorInference(LatentGenerator generator) : IDisposable
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var y = tensor(labels.ToArray());
-        latents.CopyFrom(Recipes.GenerationRecipe.Sample(Generator, y, seeds, options));
+        latents.CopyFrom(Generator.Sample(y, options, seeds));
     }
 
     public void Dispose() => Generator.Dispose();

@@ -1,5 +1,4 @@
 using TorchSharp;
-using ViTok.Models.Clips;
 using ViTok.Models.Runtime;
 using ViTok.Models.Tokenizer;
 using static TorchSharp.torch;
@@ -86,7 +85,7 @@ public sealed class LatentGenerator : IDisposable
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var weight = tokenizer.parameters().First();
-        return ClipPixels.Clamp(tokenizer.Decode(latents.to(weight.dtype, weight.device)).to(ScalarType.Float32)).MoveToOuterDisposeScope();
+        return PixelRange.Clamp(tokenizer.Decode(latents.to(weight.dtype, weight.device)).to(ScalarType.Float32)).MoveToOuterDisposeScope();
     }
 
     void CheckDecoder(ViTokAutoEncoder tokenizer)

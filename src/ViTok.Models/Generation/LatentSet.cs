@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
 using TorchSharp;
-using ViTok.Models.Clips;
 using ViTok.Models.Tokenizer;
 using ViTok.Models.Weights;
 using static TorchSharp.torch;
@@ -10,8 +9,9 @@ namespace ViTok.Models.Generation;
 
 /// <summary>
 /// Labelled latents of one tokenizer, the generator's training data: latents [N, L, c] (posterior means) and labels
-/// [N]. Computed once from a source by the tokenizer (<see cref="Encode"/>) and cached on disk as one safetensors
-/// file (<see cref="Save"/> / <see cref="Load"/>), so training epochs never run the encoder again. Held in memory.
+/// [N]. Computed once from a source by the tokenizer (the generator training recipe's EncodeLatents) and cached on disk
+/// as one safetensors file (<see cref="Save"/> / <see cref="Load"/>), so training epochs never run the encoder again.
+/// Held in memory.
 /// </summary>
 public sealed class LatentSet : IDisposable
 {
@@ -49,46 +49,6 @@ public sealed class LatentSet : IDisposable
         ClassNames = classNames;
         Tokenizer = tokenizer;
         Origin = origin;
-    }
-
-    /// <summary>
-    /// Encodes every item of <paramref name="source"/> (which must be labelled) with <paramref name="tokenizer"/>:
-    /// posterior means, in source order, <paramref name="batchSize"/> at a time. <paramref name="progress"/> gets the items done.
-    /// </summary>
-    public static LatentSet Encode(TokenizerInference tokenizer, IClipSource source, int batchSize = 256, int workers = 2,
-        IProgress<int>? progress = null, CancellationToken cancel = default)
-    {
-        var config = tokenizer.Config;
-        if (source.ClassNames.Count == 0)
-            throw new ArgumentException($"{source.Description} has no class labels; a class-conditional generator needs a labelled source (fashion-mnist, a folder of class subfolders, synthetic shapes).");
-        int n = source.Count, length = tokenizer.LatentLength;
-        var latents = new float[(long)n * length];
-        var labels = new long[n];
-        var inputs = tokenizer.PixelBuffer(batchSize);
-        var outputs = tokenizer.LatentBuffer(batchSize);
-        using var loader = new ClipLoader(source, new ClipLoaderOptions { BatchSize = batchSize, Shuffle = false, Epochs = 1, Workers = workers });
-        int done = 0;
-        while (loader.Next(cancel) is { } batch)
-        {
-            var first = batch.Clips[0];
-            if (first.Frames != config.Frames || first.Height != config.ImageSize || first.Width != config.ImageSize)
-                throw new ArgumentException($"{source.Description} gives {first.Frames}x{first.Height}x{first.Width} (TxHxW) clips ('{first.Origin}'); " +
-                    $"tokenizer {config.Variant} takes {config.Frames}x{config.ImageSize}x{config.ImageSize}: resize the source.");
-            for (int i = 0; i < batch.Count; i++) batch.Clips[i].Pixels.CopyTo(inputs.Slot(i));
-            tokenizer.Encode(inputs, batch.Count, outputs);
-            for (int i = 0; i < batch.Count; i++)
-            {
-                var clip = batch.Clips[i];
-                if (clip.Label < 0 || clip.Label >= source.ClassNames.Count)
-                    throw new ArgumentException($"'{clip.Origin}' has no class label (label {clip.Label}); every item must be labelled.");
-                outputs.Slot(i).CopyTo(latents.AsSpan(checked((done + i) * length), length));
-                labels[done + i] = clip.Label;
-            }
-            done += batch.Count;
-            progress?.Report(done);
-        }
-        using var scope = NewDisposeScope();
-        return new LatentSet(tensor(latents, [n, config.Tokens, config.Channels]), tensor(labels), source.ClassNames, config, source.Description);
     }
 
     /// <summary>Writes the set atomically as safetensors ("latents", "labels"; tokenizer config and class names in the metadata).</summary>

@@ -17,7 +17,7 @@ public enum Sampler
 public sealed record SamplingOptions
 {
     /// <summary>The default of every option, in one place: `vitok generate`, ML.NET's GenerateLatents and TrainGenerator
-    /// and the generation recipe (<see cref="Recipes.GenerationRecipe"/>) refer to these.</summary>
+    /// and the generation recipe (GenerationRecipe, in ViTok.Training) refer to these.</summary>
     public static class Defaults
     {
         /// <summary>DDIM; a flow-matching generator's own default is its objective's (<see cref="IDiffusionObjective.DefaultSampler"/>).</summary>

@@ -76,7 +76,7 @@ public static class AtomicFile
         IOException? found = null;
         for (Exception? x = e; x is not null; x = x is AggregateException { InnerExceptions.Count: 1 } a ? a.InnerExceptions[0] : x.InnerException)
         {
-            if (x is Clips.BadItemException) return null;     // an input file could not be read: not a failure of this write
+            if (x is IInputFault) return null;     // an input could not be read: not a failure of this write
             if (x is IOException io) found = io;
         }
         return found;

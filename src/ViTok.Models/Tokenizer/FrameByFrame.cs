@@ -44,8 +44,7 @@ public static class FrameByFrame
             using var posterior = imageTokenizer.Encode(x);
             outputs.Add(imageTokenizer.Decode(posterior.Mean).to(ScalarType.Float32).cpu());
         }
-        using Scalar low = (-1.0).ToScalar(), high = 1.0.ToScalar();
-        var decoded = cat(outputs, 0).clamp(low, high);                                                        // [B*T, 3, 1, H, W]
+        var decoded = PixelRange.Clamp(cat(outputs, 0));                                                      // [B*T, 3, 1, H, W]
         return decoded.reshape(b, t, 3, config.ImageSize, config.ImageSize).permute(0, 2, 1, 3, 4).contiguous().MoveToOuterDisposeScope();
     }
 

@@ -1,6 +1,7 @@
 using TorchSharp;
 using ViTok.Models.Clips;
 using ViTok.Models.Generation;
+using ViTok.Models.Recipes;
 using ViTok.Models.Runtime;
 using ViTok.Models.Tokenizer;
 using ViTok.Models.Training;
@@ -34,7 +35,7 @@ public sealed class GeneratorTrainerTests
     {
         var source = new SyntheticImageSource(new SyntheticImageOptions { Count = count, Height = 16, Width = 16, Seed = 2 });
         using var inference = new TokenizerInference(tokenizer, CPU, ownsModel: false);
-        return LatentSet.Encode(inference, source, batchSize: 5, workers: 1);
+        return GeneratorTrainingRecipe.EncodeLatents(inference, source, batchSize: 5, workers: 1);
     }
 
     static DiTConfig Config(LatentSet data, DiffusionObjective objective = DiffusionObjective.Ddpm) =>
@@ -73,7 +74,7 @@ public sealed class GeneratorTrainerTests
         using (var image = new SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgb24>(16, 16))
             SixLabors.ImageSharp.ImageExtensions.SaveAsPng(image, Path.Combine(folder, "a.png"));
         var unlabelled = ClipSourceSpec.Open("folder:" + folder, new ClipSourceDefaults(16, 1));
-        var e = Assert.ThrowsExactly<ArgumentException>(() => LatentSet.Encode(inference, unlabelled, workers: 1));
+        var e = Assert.ThrowsExactly<ArgumentException>(() => GeneratorTrainingRecipe.EncodeLatents(inference, unlabelled, workers: 1));
         StringAssert.Contains(e.Message, "no class labels");
 
         using var nan = full(new long[] { 2, 4, 4 }, float.NaN);
@@ -199,7 +200,7 @@ public sealed class GeneratorTrainerTests
         using var tokenizer = TinyTokenizer(frames: 4);
         var source = new SyntheticVideoSource(new SyntheticVideoOptions { Count = 6, Frames = 4, Height = 16, Width = 16, Seed = 1 });
         using var inference = new TokenizerInference(tokenizer, CPU, ownsModel: false);
-        using var data = LatentSet.Encode(inference, source, batchSize: 4, workers: 1);
+        using var data = GeneratorTrainingRecipe.EncodeLatents(inference, source, batchSize: 4, workers: 1);
         Assert.AreEqual(tokenizer.Config.Tokens, data.Latents.shape[1]);
         var result = new GeneratorTrainer(Config(data), Options(4), data, CPU).Run(_dir);
         using var generator = GeneratorFile.Load(result.ExportedModel!);

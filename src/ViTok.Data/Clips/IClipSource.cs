@@ -1,3 +1,5 @@
+using ViTok.Models.Runtime;
+
 namespace ViTok.Models.Clips;
 
 /// <summary>
@@ -40,7 +42,7 @@ public interface IClipSource
 
 /// <summary>An item of a source could not be read (corrupt or unreadable file, too many pixels, ...).</summary>
 public sealed class BadItemException(string origin, string reason, Exception? inner = null)
-    : Exception($"{origin}: {reason}", inner)
+    : Exception($"{origin}: {reason}", inner), IInputFault
 {
     public string Origin { get; } = origin;
 }

@@ -57,7 +57,7 @@ public static class GeneratorTrainingRecipe
         }
         log?.Invoke($"encoding {source.Count} items of {source.Description} with {config.Variant} into {path} (once)");
         using var inference = new TokenizerInference(TokenizerFile.Load(tokenizerPath, device), device);
-        var set = LatentSet.Encode(inference, source, workers: workers, progress: progress, cancel: cancel);
+        var set = EncodeLatents(inference, source, workers: workers, progress: progress, cancel: cancel);
         try
         {
             set.Save(path);
@@ -68,6 +68,46 @@ public static class GeneratorTrainingRecipe
             set.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Encodes every item of <paramref name="source"/> (which must be labelled) with <paramref name="tokenizer"/>:
+    /// posterior means, in source order, <paramref name="batchSize"/> at a time. <paramref name="progress"/> gets the items done.
+    /// </summary>
+    public static LatentSet EncodeLatents(TokenizerInference tokenizer, IClipSource source, int batchSize = 256, int workers = Defaults.Workers,
+        IProgress<int>? progress = null, CancellationToken cancel = default)
+    {
+        var config = tokenizer.Config;
+        if (source.ClassNames.Count == 0)
+            throw new ArgumentException($"{source.Description} has no class labels; a class-conditional generator needs a labelled source (fashion-mnist, a folder of class subfolders, synthetic shapes).");
+        int n = source.Count, length = tokenizer.LatentLength;
+        var latents = new float[(long)n * length];
+        var labels = new long[n];
+        var inputs = tokenizer.PixelBuffer(batchSize);
+        var outputs = tokenizer.LatentBuffer(batchSize);
+        using var loader = new ClipLoader(source, new ClipLoaderOptions { BatchSize = batchSize, Shuffle = false, Epochs = 1, Workers = workers });
+        int done = 0;
+        while (loader.Next(cancel) is { } batch)
+        {
+            var first = batch.Clips[0];
+            if (first.Frames != config.Frames || first.Height != config.ImageSize || first.Width != config.ImageSize)
+                throw new ArgumentException($"{source.Description} gives {first.Frames}x{first.Height}x{first.Width} (TxHxW) clips ('{first.Origin}'); " +
+                    $"tokenizer {config.Variant} takes {config.Frames}x{config.ImageSize}x{config.ImageSize}: resize the source.");
+            for (int i = 0; i < batch.Count; i++) batch.Clips[i].Pixels.CopyTo(inputs.Slot(i));
+            tokenizer.Encode(inputs, batch.Count, outputs);
+            for (int i = 0; i < batch.Count; i++)
+            {
+                var clip = batch.Clips[i];
+                if (clip.Label < 0 || clip.Label >= source.ClassNames.Count)
+                    throw new ArgumentException($"'{clip.Origin}' has no class label (label {clip.Label}); every item must be labelled.");
+                outputs.Slot(i).CopyTo(latents.AsSpan(checked((done + i) * length), length));
+                labels[done + i] = clip.Label;
+            }
+            done += batch.Count;
+            progress?.Report(done);
+        }
+        using var scope = NewDisposeScope();
+        return new LatentSet(tensor(latents, [n, config.Tokens, config.Channels]), tensor(labels), source.ClassNames, config, source.Description);
     }
 
     /// <summary>A run folder's latent cache holds the latents of another tokenizer or source.</summary>

@@ -7,8 +7,9 @@ namespace ViTok.Models.Recipes;
 /// <summary>
 /// Generation (sampling) as `vitok generate` and ML.NET's GenerateLatents both run it: the sampling options resolved
 /// once (the generator's sampler and that sampler's steps when none are given, <see cref="SamplingOptions.Defaults"/>),
-/// the seed of each sample, the passes a set is drawn in, and the one sampling call. The same generator, options,
-/// labels, seeds and pass shapes give bitwise the same latents through either surface.
+/// the seed of each sample and the passes a set is drawn in. Both surfaces sample with the one call
+/// <see cref="LatentGenerator.Sample"/> (GenerateLatents through <see cref="GeneratorInference"/>), so the same
+/// generator, options, labels, seeds and pass shapes give bitwise the same latents through either surface.
 /// </summary>
 public static class GenerationRecipe
 {
@@ -70,21 +71,14 @@ public static class GenerationRecipe
             }
     }
 
-    /// <summary>The latents [N, L, c] of one pass (in the tokenizer's scale, ready to decode), under no_grad.</summary>
+    /// <summary>The latents [N, L, c] of one pass (in the tokenizer's scale, ready to decode), under no_grad: row i from
+    /// the noise of the pass's seed i (<see cref="LatentGenerator.Sample"/>).</summary>
     public static Tensor Sample(LatentGenerator generator, Pass pass, SamplingOptions options)
     {
+        ArgumentNullException.ThrowIfNull(generator);
         ArgumentNullException.ThrowIfNull(pass);
         using Scalar label = pass.Class.ToScalar();
         using var labels = full([pass.Count], label, dtype: ScalarType.Int64);
-        return Sample(generator, labels, pass.Seeds, options);
-    }
-
-    /// <summary>The latents [N, L, c] of class labels [N] (row i from the noise of <paramref name="seeds"/>[i]): the one
-    /// sampling call both surfaces make.</summary>
-    public static Tensor Sample(LatentGenerator generator, Tensor labels, IReadOnlyList<long> seeds, SamplingOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(generator);
-        ArgumentNullException.ThrowIfNull(seeds);
-        return generator.Sample(labels, options, seeds);
+        return generator.Sample(labels, options, pass.Seeds);
     }
 }

@@ -1,7 +1,5 @@
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace ViTok.Models.Clips;
 
@@ -11,11 +9,6 @@ namespace ViTok.Models.Clips;
 /// </summary>
 public static class ClipPixels
 {
-    static readonly Scalar Low = (-1.0).ToScalar(), High = 1.0.ToScalar();   // held: see HeldScalars
-
-    /// <summary>A model's output clamped to the pixel range [-1, 1].</summary>
-    public static Tensor Clamp(Tensor pixels) => pixels.clamp(Low, High);
-
     /// <summary>Writes frame <paramref name="frame"/> of a clip of <paramref name="frames"/> frames from rgb24 bytes.</summary>
     public static void WriteFrame(Span<float> clip, int frame, int frames, int height, int width, ReadOnlySpan<byte> rgb24)
     {

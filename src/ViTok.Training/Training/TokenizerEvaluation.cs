@@ -95,7 +95,7 @@ public sealed class TokenizerEvaluation : IDisposable
                 using var scope = NewDisposeScope();
                 var x = _clips[i..Math.Min(Count, i + _batch)].to(device);
                 using var posterior = model.Encode(x);
-                var r = ClipPixels.Clamp(model.Decode(posterior.Mean)).to(ScalarType.Float32);
+                var r = PixelRange.Clamp(model.Decode(posterior.Mean)).to(ScalarType.Float32);
                 var xf = Frames(x);
                 var rf = Frames(r);
                 psnr.AddRange(Psnr.PerItem(xf, rf));
@@ -176,7 +176,7 @@ public sealed class TokenizerEvaluation : IDisposable
         var device = model.parameters().First().device;
         var x = _clips[..Math.Min(count, Count)];
         using var posterior = model.Encode(x.to(device));
-        var r = ClipPixels.Clamp(model.Decode(posterior.Mean)).to(ScalarType.Float32).cpu();
+        var r = PixelRange.Clamp(model.Decode(posterior.Mean)).to(ScalarType.Float32).cpu();
         return (x.clone().MoveToOuterDisposeScope(), r.MoveToOuterDisposeScope());
     }
 

@@ -129,12 +129,15 @@ public sealed class ModelLifetimeTests
         var expected = Column(model.Transform(pixels), "Latent")[0];
         using var engine = ml.Model.CreatePredictionEngine<PixelRow, LatentRow>(model);
         using var stop = new CancellationTokenSource();
+        using var started = new ManualResetEventSlim();
         var disposer = Task.Run(() =>
         {
             int n = 0;
-            while (!stop.IsCancellationRequested) { model.Dispose(); n++; }
+            while (!stop.IsCancellationRequested) { model.Dispose(); n++; started.Set(); }
             return n;
         });
+        // The predictions start once the disposer runs (before, on a busy machine, all 200 could end before it began).
+        Assert.IsTrue(started.Wait(TimeSpan.FromMinutes(1)), "the disposing thread started");
         for (int i = 0; i < 200; i++) CollectionAssert.AreEqual(expected, engine.Predict(row).Latent, $"prediction {i}");
         stop.Cancel();
         Assert.IsGreaterThan(0, disposer.Result);

@@ -223,21 +223,43 @@ public static class ScalingAnalysis
     static double Noise((double Sd, int Configurations, double SeedsPerConfiguration) spread) => spread.Sd * Math.Sqrt(2 / spread.SeedsPerConfiguration);
 
     /// <summary>
-    /// Finding 2: reconstruction improves with c while generation has an optimum. Reproduced when generation FD-clf is
-    /// lowest at a channel count other than the largest while PSNR is highest at the largest; not reproduced when
-    /// generation is best at the largest c.
+    /// Finding 2, on configuration means over seeds (docs/sweeps.md, "Decision rules"): for each generation FD-clf in
+    /// <paramref name="fdKeys"/> (one per guidance scale measured; the rule asks for cfg 1, 2 and 4), with its own
+    /// u = sd x sqrt(2 / n) from the seed spread of that key. Reproduced when, for every key, the lowest mean is at an
+    /// interior c and below both neighbours by more than 2u, while reconstruction PSNR is highest at the largest c. Not
+    /// reproduced when, for every key, the lowest mean is at the smallest or the largest c and below the next lowest by
+    /// more than 2u. Otherwise, or with no configuration at two seeds, inconclusive.
     /// </summary>
-    public static Verdict ChannelOptimum(IReadOnlyList<JsonObject> rows)
+    public static Verdict ChannelOptimum(IReadOnlyList<JsonObject> rows, IReadOnlyList<string>? fdKeys = null)
     {
-        var measured = rows.Where(r => SweepResults.Number(r, "generation.fd_clf") is not null).OrderBy(r => Value(r, "c")).ToList();
-        if (measured.Count < 4) return new Verdict(Outcome.Pending, $"{measured.Count} generator run(s) so far; needs at least 4 channel counts.");
-        var bestGen = measured.MinBy(r => Value(r, "generation.fd_clf"))!;
-        var bestRec = measured.MaxBy(r => Value(r, "psnr"))!;
-        double cMax = Value(measured[^1], "c");
-        string sentence = $"over c = {string.Join(", ", measured.Select(r => Value(r, "c")))}: generation FD-clf is lowest at c = {Value(bestGen, "c")} " +
-                          $"({Value(bestGen, "generation.fd_clf"):F2}; at c = {cMax}: {Value(measured[^1], "generation.fd_clf"):F2}), reconstruction PSNR highest at c = {Value(bestRec, "c")}.";
-        if (Value(bestGen, "c") < cMax && Value(bestRec, "c") == cMax) return new Verdict(Outcome.Reproduced, sentence);
-        return new Verdict(Value(bestGen, "c") < cMax ? Outcome.Partly : Outcome.NotReproduced, sentence);
+        fdKeys ??= ["generation.fd_clf"];
+        var measured = rows.Where(r => fdKeys.All(k => SweepResults.Number(r, k) is not null)).ToList();
+        var configurations = measured.GroupBy(Configuration).Select(g => g.ToList()).OrderBy(g => Value(g[0], "c")).ToList();
+        if (configurations.Count < 4) return new Verdict(Outcome.Pending, $"{configurations.Count} generator configuration(s) so far; needs at least 4 channel counts.");
+        double[] cs = configurations.Select(g => Value(g[0], "c")).ToArray();
+        double[] psnr = configurations.Select(g => g.Average(r => Value(r, "psnr"))).ToArray();
+        int bestRec = Array.IndexOf(psnr, psnr.Max()), last = cs.Length - 1;
+        var parts = new List<string>();
+        bool allInterior = true, allEdge = true, noise = true;
+        foreach (var key in fdKeys)
+        {
+            double[] fd = configurations.Select(g => g.Average(r => Value(r, key))).ToArray();
+            int best = Array.IndexOf(fd, fd.Min());
+            var spread = SeedSpread(measured, key);
+            string label = key == "generation.fd_clf" ? "generation FD-clf" : key;
+            parts.Add($"{label} is lowest at c = {cs[best]} ({fd[best]:F2}; at c = {cs[last]}: {fd[last]:F2})" +
+                      (spread is { } sp ? $", 2u = {2 * Noise(sp):F2}" : ""));
+            if (spread is not { } seeds) { noise = false; continue; }
+            double u2 = 2 * Noise(seeds);
+            allInterior &= best > 0 && best < last && fd[best - 1] - fd[best] > u2 && fd[best + 1] - fd[best] > u2;
+            double nextLowest = fd.Where((_, i) => i != best).Min();
+            allEdge &= (best == 0 || best == last) && nextLowest - fd[best] > u2;
+        }
+        string sentence = $"over c = {string.Join(", ", cs)}: {string.Join("; ", parts)}; reconstruction PSNR highest at c = {cs[bestRec]}" +
+                          (noise ? "." : ". One seed per configuration, so no noise estimate.");
+        if (!noise) return new Verdict(Outcome.Inconclusive, sentence);
+        if (allInterior && bestRec == last) return new Verdict(Outcome.Reproduced, sentence);
+        return new Verdict(allEdge ? Outcome.NotReproduced : Outcome.Inconclusive, sentence);
     }
 
     static double Spearman(IReadOnlyList<double> x, IReadOnlyList<double> y)

@@ -49,7 +49,7 @@ public sealed class ScalingFindings
 
     public Verdict ELaw => ScalingAnalysis.ELaw(ELawRows);
     public Verdict PhotoELaw => ScalingAnalysis.ELaw(PhotoRows);
-    public Verdict Channels => WithoutSeeds(ScalingAnalysis.ChannelOptimum(ChannelRows), ChannelRows);
+    public Verdict Channels => ScalingAnalysis.ChannelOptimum(ChannelRows);
     public Verdict Encoder => ScalingAnalysis.WidthAgainstDoublingE(EncoderRows, SeedRows(BaseRun), SeedRows(DoubledERun), decoder: false);
     public Verdict Decoder => ScalingAnalysis.WidthAgainstDoublingE(DecoderRows, SeedRows(BaseRun), SeedRows(DoubledERun), decoder: true);
 

@@ -89,10 +89,20 @@ public sealed class ScalingAnalysisTests
     [TestMethod]
     public void Channel_optimum_and_loss_trade_off()
     {
-        var rows = new[] { 4, 8, 16, 32 }.Select(c => Row($"c{c}", 8, c, 16 * c, 20 + c / 4.0, genFd: Math.Abs(c - 8) + 1.0)).ToList();
-        Assert.AreEqual(Outcome.Reproduced, ScalingAnalysis.ChannelOptimum(rows).Outcome);
-        var monotone = rows.Select(r => Row((string)r["name"]!, 8, (int)r["c"]!, (long)r["E"]!, (double)r["psnr"]!, genFd: 100.0 / (int)r["c"]!)).ToList();
-        Assert.AreEqual(Outcome.NotReproduced, ScalingAnalysis.ChannelOptimum(monotone).Outcome);
+        // Finding 2 on seed means: each channel count at seeds 0, 1, 2 with FD-clf +-0.3 (sd 0.3, 2u = 0.49).
+        List<JsonObject> Channels(Func<int, double> fdOf, Func<int, double>? psnrOf = null) =>
+            new[] { 4, 8, 16, 32 }.SelectMany(c => new[] { 0.0, 1, -1 }.Select((o, s) =>
+                Row($"c{c}" + (s == 0 ? "" : $".s{s}"), 8, c, 16 * c, (psnrOf ?? (x => 20 + x / 4.0))(c), genFd: fdOf(c) + 0.3 * o))).ToList();
+        var optimum = ScalingAnalysis.ChannelOptimum(Channels(c => Math.Abs(c - 8) + 1.0));
+        Assert.AreEqual(Outcome.Reproduced, optimum.Outcome, optimum.Sentence);   // lowest at c = 8, 4 and 8 above it against 2u 0.49
+        StringAssert.Contains(optimum.Sentence, "2u = 0.49");
+        Assert.AreEqual(Outcome.NotReproduced, ScalingAnalysis.ChannelOptimum(Channels(c => 100.0 / c)).Outcome);   // best at the largest c
+        Assert.AreEqual(Outcome.Inconclusive, ScalingAnalysis.ChannelOptimum(Channels(c => c == 8 ? 1.0 : c == 4 ? 1.3 : 5)).Outcome);   // 0.3 above it: within 2u
+        Assert.AreEqual(Outcome.Inconclusive, ScalingAnalysis.ChannelOptimum(Channels(c => Math.Abs(c - 8) + 1.0, c => 30 - c)).Outcome);   // PSNR best at the smallest c
+        var oneSeed = ScalingAnalysis.ChannelOptimum(Channels(c => Math.Abs(c - 8) + 1.0).Where(r => !((string)r["name"]!).Contains(".s")).ToList());
+        Assert.AreEqual(Outcome.Inconclusive, oneSeed.Outcome);
+        StringAssert.Contains(oneSeed.Sentence, "no noise estimate");
+        Assert.AreEqual(Outcome.Pending, ScalingAnalysis.ChannelOptimum(Channels(c => c).Where(r => (int)r["c"]! < 32).ToList()).Outcome);
 
         // Finding 5 on seed means: each configuration at seeds 0, 1, 2 with PSNR +-0.1 dB and FD +-2 (2u = 0.16 dB and 3.3).
         List<JsonObject> Loss(Func<double, double> fdOf, double psnrStep = 0.5) =>

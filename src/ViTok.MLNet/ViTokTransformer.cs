@@ -8,24 +8,24 @@ namespace ViTok.MLNet;
 /// <summary>
 /// What every ViTok transformer shares: a batched mapping of one column to another, lazy batched transforms, a row
 /// mapper for PredictionEngine, and saving (a twin plus manifest and weights; load with mlContext.LoadWithViTok).
-/// A transformer owns its model's native weights: <see cref="Dispose"/> frees them as soon as no forward pass is
+/// A transformer with a model (all but ReadImages) owns its native weights: <see cref="Dispose"/> frees them as soon as no forward pass is
 /// running. It stays usable: its cursors, row mappers and PredictionEngines (which dispose the transformer when they
 /// are disposed, by ML.NET's default) load the weights again from the file bytes it keeps, so disposing one consumer
 /// never breaks another, and no forward pass runs on freed weights (<see cref="SharedWeights{T}"/>).
 /// </summary>
 public abstract class ViTokTransformer : ITransformer, IViTokComponent, IDisposable
 {
-    readonly IModelHandle _model;
+    readonly IModelHandle? _model;
 
-    /// <param name="model">The model this transformer owns (and frees on <see cref="Dispose"/>).</param>
-    private protected ViTokTransformer(IModelHandle model) => _model = model;
+    /// <param name="model">The model this transformer owns (and frees on <see cref="Dispose"/>); null for a component without one.</param>
+    private protected ViTokTransformer(IModelHandle? model) => _model = model;
 
     private protected abstract BatchedMapping Mapping { get; }
     private protected abstract ComponentManifest Manifest { get; }
     /// <summary>The exact bytes of the model file (tokenizer or generator) a saved pipeline stores.</summary>
-    private protected byte[] WeightBytes => _model.FileBytes;
+    private protected byte[] WeightBytes => _model?.FileBytes ?? [];
     /// <summary>Whether the model's weights are in memory now (they are loaded again on use after <see cref="Dispose"/>).</summary>
-    internal bool WeightsLoaded => _model.IsLoaded;
+    internal bool WeightsLoaded => _model?.IsLoaded ?? false;
 
     public bool IsRowToRowMapper => true;
 
@@ -54,7 +54,7 @@ public abstract class ViTokTransformer : ITransformer, IViTokComponent, IDisposa
     /// </summary>
     public void Dispose()
     {
-        _model.Dispose();
+        _model?.Dispose();
         GC.SuppressFinalize(this);
     }
 

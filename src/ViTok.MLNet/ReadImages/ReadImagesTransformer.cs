@@ -1,5 +1,3 @@
-using Microsoft.ML;
-using Microsoft.ML.Data;
 using ViTok.MLNet.DataViews;
 using ViTok.MLNet.Persistence;
 using ViTok.MLNet.ReadImages;
@@ -10,12 +8,12 @@ namespace ViTok.MLNet;
 /// Adds an MLImage column read from image files or encoded bytes with `vitok`'s guarded decoder (see
 /// <see cref="ReadImagesEstimator"/>). Lazy. Save with mlContext.SaveWithViTok; load with mlContext.LoadWithViTok.
 /// </summary>
-public sealed class ReadImagesTransformer : ITransformer, IViTokComponent
+public sealed class ReadImagesTransformer : ViTokTransformer
 {
     readonly ReadImagesOptions _options;
     readonly ReadImagesMapping _mapping;
 
-    internal ReadImagesTransformer(ReadImagesOptions options)
+    internal ReadImagesTransformer(ReadImagesOptions options) : base(model: null)
     {
         _options = options;
         _mapping = new ReadImagesMapping(options);
@@ -26,30 +24,8 @@ public sealed class ReadImagesTransformer : ITransformer, IViTokComponent
     /// <summary>The side of the images given; 0: each at its own size.</summary>
     public int ImageSize => _options.ImageSize;
 
-    public bool IsRowToRowMapper => true;
-
-    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
-    {
-        ArgumentNullException.ThrowIfNull(inputSchema);
-        _mapping.Bind(inputSchema);
-        return BatchedDataView.OutputSchema(inputSchema, _mapping);
-    }
-
-    public IDataView Transform(IDataView input)
-    {
-        ArgumentNullException.ThrowIfNull(input);
-        return new BatchedDataView(input, _mapping);
-    }
-
-    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema)
-    {
-        ArgumentNullException.ThrowIfNull(inputSchema);
-        return new BatchedRowMapper(inputSchema, _mapping);
-    }
-
-    ComponentManifest IViTokComponent.Manifest => ComponentManifest.Of(ComponentManifest.ReadImagesKind, _options);
-    byte[] IViTokComponent.WeightBytes => [];   // no model
-    void ICanSaveModel.Save(ModelSaveContext ctx) => ViTokComponentSaver.Save(ctx, this);
+    private protected override BatchedMapping Mapping => _mapping;
+    private protected override ComponentManifest Manifest => ComponentManifest.Of(ComponentManifest.ReadImagesKind, _options);
 
     /// <summary>The transformer a saved pipeline describes.</summary>
     internal static ReadImagesTransformer FromManifest(ComponentManifest m) => new(m.ReadOptions<ReadImagesOptions>());

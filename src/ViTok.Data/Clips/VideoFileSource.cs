@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
 using FFMpegCore;
-using FFMpegCore.Pipes;
 
 namespace ViTok.Models.Clips;
 
@@ -144,34 +143,44 @@ public sealed class VideoFileSource : IClipSource
 
         var pixels = new float[3 * frames * outH * outW];
         int got = 0;
-        var sink = new StreamPipeSink(async (stream, ct) =>
+        // ffmpeg writes raw RGB frames to its standard output, read here directly. (FFMpegCore's pipe sink, used
+        // before, sometimes handed over no bytes at all for a short, fast decode: "ffmpeg gave 0 of the 4 frames".)
+        var info = new System.Diagnostics.ProcessStartInfo(_programs.Ffmpeg)
         {
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        foreach (var arg in new[] { "-nostdin", "-v", "error" }) info.ArgumentList.Add(arg);
+        if (seek > 0) { info.ArgumentList.Add("-ss"); info.ArgumentList.Add(seek.ToString("0.######", CultureInfo.InvariantCulture)); }
+        foreach (var arg in new[] { "-i", video.Path, "-an", "-sn", "-dn" }) info.ArgumentList.Add(arg);
+        if (filters.Count > 0) { info.ArgumentList.Add("-vf"); info.ArgumentList.Add(string.Join(',', filters)); }
+        foreach (var arg in new[] { "-fps_mode", "passthrough", "-frames:v", frames.ToString(CultureInfo.InvariantCulture), "-pix_fmt", "rgb24", "-f", "rawvideo", "pipe:1" })
+            info.ArgumentList.Add(arg);
+        string errors;
+        int exit;
+        try
+        {
+            using var process = System.Diagnostics.Process.Start(info) ?? throw new InvalidOperationException($"{_programs.Ffmpeg} did not start.");
+            var stderr = process.StandardError.ReadToEndAsync();
+            var output = process.StandardOutput.BaseStream;
             var buffer = new byte[frameBytes];
             while (got < frames)
             {
-                int n = await stream.ReadAtLeastAsync(buffer, frameBytes, throwOnEndOfStream: false, ct).ConfigureAwait(false);
+                int n = output.ReadAtLeast(buffer, frameBytes, throwOnEndOfStream: false);
                 if (n < frameBytes) break;
                 ClipPixels.WriteFrame(pixels, got, frames, outH, outW, buffer);
                 got++;
             }
-            await stream.CopyToAsync(Stream.Null, ct).ConfigureAwait(false);
-        }) { Format = "rawvideo" };
-        try
-        {
-            FFMpegArguments
-                .FromFileInput(video.Path, verifyExists: true, o => { if (seek > 0) o.WithCustomArgument("-ss " + seek.ToString("0.######", CultureInfo.InvariantCulture)); })
-                .OutputToPipe(sink, o =>
-                {
-                    o.WithCustomArgument("-an -sn -dn");
-                    if (filters.Count > 0) o.WithCustomArgument($"-vf \"{string.Join(',', filters)}\"");
-                    o.WithCustomArgument($"-fps_mode passthrough -frames:v {frames} -pix_fmt rgb24");
-                })
-                .ProcessSynchronously(throwOnError: true, _programs.Options);
+            output.CopyTo(Stream.Null);
+            process.WaitForExit();
+            errors = stderr.GetAwaiter().GetResult();
+            exit = process.ExitCode;
         }
         catch (Exception e) when (e is not (OutOfMemoryException or OperationCanceledException))
         {
             throw new BadItemException(origin, $"ffmpeg could not decode frames {start}.. of the video: {Brief(e.Message)}", e);
         }
+        if (exit != 0)
+            throw new BadItemException(origin, $"ffmpeg could not decode frames {start}.. of the video (exit code {exit}): {Brief(errors)}");
         if (got < frames)
             throw new BadItemException(origin,
                 $"ffmpeg gave {got} of the {frames} frames from frame {start} (step {_options.FrameStep}); the video is shorter than its probe said ({video.FrameCount} frames) or damaged.");
